@@ -1,0 +1,63 @@
+"""The typer application and the one place that turns user errors into clean messages.
+
+Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.errors.HospitaltwinError`
+(or a file the OS refuses) is printed as one clear message on stderr with exit status 2 —
+never a traceback. Command modules register themselves on :data:`app` when imported.
+"""
+
+from __future__ import annotations
+
+import functools
+import sys
+from collections.abc import Callable
+
+import typer
+from rich.console import Console
+
+from hospitaltwin.errors import HospitaltwinError
+
+app = typer.Typer(
+    name="hospitaltwin",
+    help="A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(soft_wrap=True)
+err = Console(stderr=True, soft_wrap=True)
+
+
+def fail(message: str, code: int = 2) -> typer.Exit:
+    """Print ``message`` on stderr and return the exit to raise."""
+    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    return typer.Exit(code)
+
+
+def command(name: str) -> Callable:
+    """Register a CLI verb whose user errors end in one clear message, not a traceback."""
+
+    def register(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except HospitaltwinError as exc:
+                raise fail(str(exc)) from None
+            except (OSError, MemoryError) as exc:
+                raise fail(f"{type(exc).__name__}: {exc}") from None
+            except KeyboardInterrupt:
+                raise fail("interrupted", code=130) from None
+
+        return app.command(name)(wrapper)
+
+    return register
+
+
+def stdout_is_terminal() -> bool:
+    """Whether to draw progress bars (only for a person watching a terminal)."""
+    return sys.stderr.isatty()
+
+
+@app.callback()
+def _root() -> None:
+    """A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report."""

@@ -1,0 +1,156 @@
+"""Demand: arrival streams, length-of-stay laws, routing and equipment use per unit.
+
+Written by ``calibrate`` or by hand. Rates are per day; an hour-of-week ``profile`` holds 168
+relative weights starting Monday 00:00 (normalised to mean 1, so ``rate`` stays the daily
+mean). Parametric stays are given by ``mean`` and ``sd`` or ``cv``; ``empirical`` takes the
+observed stays.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from hospitaltwin.config.base import Hours, Model, NonNegativeHours, PositiveHours, Probability
+
+Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+OUTCOMES = ("discharge", "death")
+
+
+class LosSpec(Model):
+    """A duration law: ``{dist: lognormal, mean: 4d, sd: 3d}``."""
+
+    dist: Law
+    mean: PositiveHours | None = None
+    sd: NonNegativeHours | None = None
+    cv: float | None = Field(default=None, ge=0)
+    samples: tuple[Hours, ...] | None = None
+    samples_h: tuple[float, ...] | None = None
+
+    @model_validator(mode="after")
+    def _parameters_fit_the_law(self) -> "LosSpec":
+        if self.dist == "empirical":
+            if not (self.samples or self.samples_h):
+                raise ValueError("empirical needs 'samples' (durations) or 'samples_h' (hours)")
+            if min(self.observed()) < 0:
+                raise ValueError("empirical samples must not be negative")
+            return self
+        if self.mean is None:
+            raise ValueError(f"{self.dist} needs 'mean'")
+        if self.dist in ("lognormal", "gamma", "weibull"):
+            if (self.sd is None) == (self.cv is None):
+                raise ValueError(f"{self.dist} needs exactly one of 'sd' or 'cv'")
+            if self.spread() <= 0:
+                raise ValueError(f"{self.dist} needs a positive spread (sd or cv > 0)")
+        return self
+
+    def spread(self) -> float:
+        """Standard deviation in hours (0 for ``fixed``; mean for ``exponential``)."""
+        if self.dist == "exponential":
+            return self.mean
+        if self.dist == "fixed":
+            return 0.0
+        if self.sd is not None:
+            return self.sd
+        return (self.cv or 0.0) * (self.mean or 0.0)
+
+    def observed(self) -> tuple[float, ...]:
+        """Empirical samples in hours."""
+        return tuple(self.samples_h or ()) + tuple(self.samples or ())
+
+
+class ArrivalStream(Model):
+    """Patients arriving at ``unit``: Poisson at ``rate`` per day, or scheduled by weekday."""
+
+    unit: str
+    name: str | None = None
+    source: str | None = None
+    rate: float | None = Field(default=None, ge=0)
+    profile: tuple[float, ...] | None = None
+    schedule: dict[str, int] | None = None
+    at: NonNegativeHours = 8.0
+    spread: NonNegativeHours = 0.0
+    priority: int | None = None
+
+    @model_validator(mode="after")
+    def _rate_or_schedule(self) -> "ArrivalStream":
+        if (self.rate is None) == (self.schedule is None):
+            raise ValueError("give either 'rate' (Poisson, per day) or 'schedule' (count per weekday)")
+        if self.profile is not None and self.rate is None:
+            raise ValueError("'profile' shapes a Poisson 'rate'; a schedule has none")
+        return self
+
+    @field_validator("profile")
+    @classmethod
+    def _hour_of_week(cls, value: tuple[float, ...] | None) -> tuple[float, ...] | None:
+        if value is None:
+            return value
+        if len(value) != 168:
+            raise ValueError(f"an hour-of-week profile has 168 values (Monday 00:00 first), got {len(value)}")
+        if min(value) < 0 or sum(value) <= 0:
+            raise ValueError("profile values are non-negative weights with a positive sum")
+        return value
+
+    @field_validator("schedule")
+    @classmethod
+    def _weekdays(cls, value: dict[str, int] | None) -> dict[str, int] | None:
+        if value is None:
+            return value
+        bad = [day for day in value if day not in WEEKDAYS]
+        if bad:
+            raise ValueError(f"schedule days are {', '.join(WEEKDAYS)}; got {', '.join(bad)}")
+        if any(count < 0 for count in value.values()):
+            raise ValueError("scheduled counts must not be negative")
+        return value
+
+    @property
+    def stream_name(self) -> str:
+        """The stream's name: given, or ``UNIT`` / ``UNIT:SOURCE``."""
+        if self.name:
+            return self.name
+        return f"{self.unit}:{self.source}" if self.source else self.unit
+
+
+class EquipmentNeed(Model):
+    """Probability ``p`` of needing a device on entering the unit, and for how long.
+
+    ``given: ventilator`` makes the need an escalation: it applies only to patients who had
+    that device here, ``after`` its start (e.g. ECLS after ventilation).
+    """
+
+    p: Probability
+    duration: LosSpec
+    given: str | None = None
+    after: LosSpec | None = None
+
+
+class UnitDemand(Model):
+    """Length of stay, routing and equipment use in one unit."""
+
+    los: LosSpec
+    next: dict[str, Probability] = Field(default_factory=lambda: {"discharge": 1.0})
+    equipment: dict[str, EquipmentNeed] = Field(default_factory=dict)
+
+    @field_validator("next")
+    @classmethod
+    def _sums_to_one(cls, value: dict[str, float]) -> dict[str, float]:
+        total = sum(value.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"routing probabilities must add up to 1, they add up to {total:.6g}")
+        return value
+
+
+class Demand(Model):
+    """All demand: arrival streams and per-unit behaviour."""
+
+    description: str | None = None
+    arrivals: tuple[ArrivalStream, ...] = ()
+    units: dict[str, UnitDemand] = Field(default_factory=dict)
+
+
+def weekday_index(day: str) -> int:
+    """0 for Monday ... 6 for Sunday."""
+    return WEEKDAYS.index(day)
+

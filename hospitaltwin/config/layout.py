@@ -1,0 +1,133 @@
+"""The physical hospital: units and beds, equipment pools, staff rosters, transfer graph.
+
+A layout may hold several hospitals (a regional network) joined by transfer ``links``; a
+patient diverted by one hospital can then be sent to a linked one. Cross-references (a staff
+group naming an unknown unit, an overflow target that does not exist) are checked in
+:mod:`hospitaltwin.config.checks`, where every problem is collected with its key path.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours, Probability
+
+DEFAULT_HOSPITAL = "main"
+
+
+class Unit(Model):
+    """A unit with ``beds`` and what happens to a bed request when it is full."""
+
+    beds: int = Field(ge=0)
+    on_full: Literal["queue", "divert", "overflow"] = "queue"
+    overflow: tuple[str, ...] = ()
+    hospital: str | None = None
+    kind: str | None = None
+    priority: dict[str, int] = Field(default_factory=dict)
+    name: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _overflow_mapping(cls, data: object) -> object:
+        """Accept ``on_full: {overflow: [A, B]}`` as well as ``on_full: overflow``."""
+        if isinstance(data, dict) and isinstance(data.get("on_full"), dict):
+            data = dict(data)
+            spec = data.pop("on_full")
+            if set(spec) != {"overflow"}:
+                raise ValueError("on_full as a mapping takes only the key 'overflow: [UNIT, ...]'")
+            data["on_full"], data["overflow"] = "overflow", spec["overflow"]
+        return data
+
+    @model_validator(mode="after")
+    def _overflow_needs_targets(self) -> "Unit":
+        if self.on_full == "overflow" and not self.overflow:
+            raise ValueError("on_full: overflow needs 'overflow: [UNIT, ...]', the units to try")
+        if self.overflow and self.on_full != "overflow":
+            raise ValueError("'overflow' units are only used with on_full: overflow")
+        return self
+
+
+class Shift(Model):
+    """A shift starting ``start`` after midnight, lasting ``length``, with head counts."""
+
+    start: NonNegativeHours
+    length: PositiveHours
+    weekday: int = Field(ge=0)
+    weekend: int | None = Field(default=None, ge=0)
+
+    @field_validator("start")
+    @classmethod
+    def _within_day(cls, value: float) -> float:
+        if value >= 24:
+            raise ValueError("a shift starts within the day: 0h to 23h59")
+        return value
+
+
+class StaffGroup(Model):
+    """Staff who cover ``units``: staffed beds = staff on shift x ``patients_per_staff``."""
+
+    units: tuple[str, ...] = Field(min_length=1)
+    patients_per_staff: float = Field(gt=0)
+    shifts: dict[str, Shift] = Field(min_length=1)
+    absence_rate: Probability = 0.0
+
+
+class EquipmentPool(Model):
+    """A pool of ``count`` devices of ``kind`` (default: the pool's name) in a hospital."""
+
+    count: int = Field(ge=0)
+    kind: str | None = None
+    hospital: str | None = None
+    team: str | None = None
+
+
+class Hospital(Model):
+    """A hospital of a network; its units name it with ``hospital:``."""
+
+    name: str | None = None
+
+
+class Link(Model):
+    """A transfer link between hospitals, used for patients a hospital diverts."""
+
+    from_: str = Field(alias="from")
+    to: str
+    delay: NonNegativeHours
+    two_way: bool = True
+
+
+class Layout(Model):
+    """The physical hospital (or network of hospitals)."""
+
+    name: str | None = None
+    description: str | None = None
+    timezone: str = "UTC"
+    hospitals: dict[str, Hospital] = Field(default_factory=dict)
+    units: dict[str, Unit] = Field(min_length=1)
+    equipment: dict[str, EquipmentPool] = Field(default_factory=dict)
+    staff: dict[str, StaffGroup] = Field(default_factory=dict)
+    transfers: dict[str, tuple[str, ...]] | None = None
+    links: tuple[Link, ...] = ()
+
+    def hospital_of(self, unit: str) -> str:
+        """The hospital a unit belongs to (the default hospital when none is named)."""
+        return self.units[unit].hospital or DEFAULT_HOSPITAL
+
+    def kind_of(self, unit: str) -> str:
+        """The kind of a unit, used to find its counterpart in a linked hospital."""
+        return self.units[unit].kind or unit
+
+    def pool_for(self, kind: str, hospital: str) -> str | None:
+        """The equipment pool of ``kind`` serving ``hospital`` (a shared pool if none is local)."""
+        shared = None
+        for name, pool in self.equipment.items():
+            if (pool.kind or name) != kind:
+                continue
+            if (pool.hospital or None) == hospital or (pool.hospital is None and hospital == DEFAULT_HOSPITAL):
+                return name
+            if pool.hospital is None:
+                shared = name
+        return shared
+

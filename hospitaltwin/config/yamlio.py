@@ -1,0 +1,83 @@
+"""Read YAML while remembering where every key stands, so problems can name their line.
+
+:func:`load_yaml` returns the plain data and a :class:`SourceMap` from dotted key paths
+(``units.ICU.beds``) to line numbers. Parse errors become a :class:`~hospitaltwin.errors.ConfigError`
+naming the file and line instead of a PyYAML traceback.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import yaml
+
+from hospitaltwin.errors import ConfigError, Problem
+
+
+@dataclass
+class SourceMap:
+    """Where a document came from: its file name and the line of each key path."""
+
+    file: str
+    lines: dict[str, int] = field(default_factory=dict)
+    prefix: str = ""
+
+    def line_of(self, path: str) -> int | None:
+        """Line of ``path`` or of its nearest ancestor that has one."""
+        while path:
+            if path in self.lines:
+                return self.lines[path]
+            path = path.rpartition(".")[0]
+        return None
+
+    def problem(self, path: str, reason: str) -> Problem:
+        """A :class:`Problem` located in this source (``path`` relative to the document)."""
+        return Problem(self.file, self.prefix + path, reason, self.line_of(path))
+
+    def sub(self, key: str) -> "SourceMap":
+        """The map of an inline section, e.g. the ``layout:`` mapping of a scenario."""
+        head = key + "."
+        inner = {k[len(head):]: v for k, v in self.lines.items() if k.startswith(head)}
+        return SourceMap(self.file, inner, self.prefix + head)
+
+
+def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = f"{path}.{key_node.value}" if path else str(key_node.value)
+            lines[child] = key_node.start_mark.line + 1
+            _walk(value_node, child, lines)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = f"{path}.{index}" if path else str(index)
+            lines[child] = item.start_mark.line + 1
+            _walk(item, child, lines)
+
+
+def parse_yaml(text: str, name: str) -> tuple[object, SourceMap]:
+    """Parse YAML text; ``name`` is used in error messages."""
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        reason = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
+        raise ConfigError([Problem(name, "", reason, line)]) from None
+    source = SourceMap(name)
+    if node is not None:
+        _walk(node, "", source.lines)
+    return data, source
+
+
+def load_yaml(path: str | Path) -> tuple[object, SourceMap]:
+    """Load a YAML file, raising :class:`ConfigError` (not ``OSError``) if it cannot be read."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise ConfigError([Problem(str(path), "", "file not found")]) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
+    return parse_yaml(text, str(path))

@@ -1,0 +1,77 @@
+"""Durations with units (``90min``, ``6h``, ``4.5d``, ``2w``) and absolute times.
+
+All engine clocks are in hours from scenario start, so every duration is parsed to hours.
+A bare number is refused: in a hospital file ``4`` could mean hours or days, and guessing
+wrong by a factor of 24 is the worst kind of silent error.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+HOURS_PER_UNIT = {
+    "s": 1 / 3600, "sec": 1 / 3600,
+    "min": 1 / 60, "m": 1 / 60,
+    "h": 1.0, "hr": 1.0, "hrs": 1.0,
+    "d": 24.0, "day": 24.0, "days": 24.0,
+    "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
+}
+_DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*([a-z]+)\s*$")
+
+
+def parse_duration(text: object) -> float:
+    """Return a duration string such as ``"4.5d"`` in hours.
+
+    Raises
+    ------
+    ValueError
+        With a message saying what was expected, for a bare number or an unknown unit.
+    """
+    if isinstance(text, bool) or not isinstance(text, str):
+        raise ValueError(
+            f"expected a duration with a unit such as '90min', '6h', '4.5d' or '2w', got {text!r}"
+        )
+    match = _DURATION.match(text.lower())
+    if not match or match.group(2) not in HOURS_PER_UNIT:
+        raise ValueError(
+            f"expected a duration with a unit (min, h, d, w) such as '6h' or '4.5d', got {text!r}"
+        )
+    return float(match.group(1)) * HOURS_PER_UNIT[match.group(2)]
+
+
+def format_hours(hours: float) -> str:
+    """Format hours back into the shortest exact duration string (``36.0`` -> ``"1.5d"``)."""
+    if hours == 0:
+        return "0h"
+    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0)):
+        value = hours / size
+        if abs(value) >= 1 and abs(value - round(value, 3)) < 1e-9:
+            return f"{round(value, 3):g}{unit}"
+    return f"{round(hours * 60, 3):g}min"
+
+
+def parse_datetime(text: object) -> datetime:
+    """Parse an ISO 8601 date or date-time (``2024-03-01`` or ``2024-03-01T07:00``)."""
+    if isinstance(text, datetime):
+        return text
+    if hasattr(text, "isoformat") and not isinstance(text, str):  # a date from YAML
+        return datetime.fromisoformat(text.isoformat())
+    if not isinstance(text, str):
+        raise ValueError(f"expected an ISO 8601 date or date-time, got {text!r}")
+    try:
+        return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise ValueError(f"expected an ISO 8601 date or date-time, got {text!r}") from None
+
+
+def offset_hours(value: object, origin: datetime) -> float:
+    """A point in time as hours from ``origin``: a duration offset, or an absolute date-time."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        raise ValueError(f"expected a duration such as '10d' or a date, got {value!r}")
+    if isinstance(value, str) and _DURATION.match(value.lower()):
+        return parse_duration(value)
+    moment = parse_datetime(value)
+    if (moment.tzinfo is None) != (origin.tzinfo is None):
+        moment = moment.replace(tzinfo=origin.tzinfo)
+    return (moment - origin) / timedelta(hours=1)
