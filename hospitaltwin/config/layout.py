@@ -66,9 +66,13 @@ class Shift(Model):
 
 
 class StaffGroup(Model):
-    """Staff who cover ``units``: staffed beds = staff on shift x ``patients_per_staff``."""
+    """Staff who cover ``units``: staffed beds = staff on shift x ``patients_per_staff``.
 
-    units: tuple[str, ...] = Field(min_length=1)
+    A group with no units is a team that limits an equipment pool (``team:``), e.g. the
+    ECLS-trained staff: concurrent runs = team on shift x ``patients_per_staff``.
+    """
+
+    units: tuple[str, ...] = ()
     patients_per_staff: float = Field(gt=0)
     shifts: dict[str, Shift] = Field(min_length=1)
     absence_rate: Probability = 0.0

@@ -1,0 +1,58 @@
+"""The simulation engine: a compiled scenario + a start state + seeded streams -> records.
+
+The engine knows nothing of files, stores, the CLI or reports. :func:`simulate` runs one
+replication and returns its tidy tables and KPIs; :mod:`hospitaltwin.experiment` runs many.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from hospitaltwin.engine.compile import CompiledModel, compile_scenario
+from hospitaltwin.engine.kpis import replication_kpis
+from hospitaltwin.engine.model import Simulation
+from hospitaltwin.engine.realise import Realisation, realise
+from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
+from hospitaltwin.engine.warmstart import place_state
+from hospitaltwin.state import SystemState
+
+
+@dataclass
+class Replication:
+    """One replication's tables (times in hours from the start) and KPI rows."""
+
+    replication: int
+    stays: pd.DataFrame
+    devices: pd.DataFrame
+    census: pd.DataFrame
+    equipment: pd.DataFrame
+    kpis: list[tuple[str, str, str, float]]
+    realised: Realisation
+
+
+def run_replication(model: CompiledModel, seed: int, replication: int,
+                    state: SystemState | None = None) -> Simulation:
+    """Simulate one replication and return the finished simulation (raw records)."""
+    sim = Simulation(model, realise(model, seed, replication), seed, replication)
+    if state is not None:
+        place_state(sim, state)
+    sim.run()
+    return sim
+
+
+def simulate(model: CompiledModel, seed: int, replication: int,
+             state: SystemState | None = None, tables: bool = True) -> Replication:
+    """Simulate one replication; build its tables (``tables=False`` skips hourly ones)."""
+    sim = run_replication(model, seed, replication, state)
+    realised = sim.realised
+    stays = stays_frame(sim.rows, model, replication)
+    devices = devices_frame(sim.device_rows, model, replication)
+    census = census_frame(stays, realised, model, replication) if tables else pd.DataFrame()
+    equipment = equipment_frame(devices, realised, model, replication) if tables else pd.DataFrame()
+    kpis = replication_kpis(stays, devices, realised, model)
+    return Replication(replication, stays, devices, census, equipment, kpis, realised)
+
+
+__all__ = ["CompiledModel", "Replication", "compile_scenario", "run_replication", "simulate"]

@@ -1,0 +1,226 @@
+"""Compile a validated scenario into the flat, indexed model the engine runs.
+
+Units, pools, streams and staff groups get integer indices; length-of-stay laws become
+:class:`~hospitaltwin.distributions.Law` objects; routing becomes cumulative probability tables;
+calendar things (demand changes, bed changes, rosters) become arrays over the run's hours.
+Everything here is deterministic; what is random per replication (arrival times, staff
+present) is drawn in :mod:`hospitaltwin.engine.realise` from named streams.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+
+from hospitaltwin.config.demand import EquipmentNeed
+from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.distributions import Law, make_law
+from hospitaltwin.engine.staffing import ShiftPlan, plan_shifts
+from hospitaltwin.engine.timeline import bed_schedule, hourly_rates
+
+DISCHARGE, DEATH = -1, -2
+QUEUE, DIVERT, OVERFLOW = 0, 1, 2
+ON_FULL = {"queue": QUEUE, "divert": DIVERT, "overflow": OVERFLOW}
+DRAWS_PER_VISIT_BASE = 2  # length of stay, routing
+DRAWS_PER_NEED = 3  # need?, duration, delay
+
+
+@dataclass(frozen=True)
+class NeedSpec:
+    """One equipment need of a unit: pool index, probability, laws, escalation parent."""
+
+    kind: str
+    pool: int
+    p: float
+    duration: Law
+    parent: int
+    after: Law | None
+
+
+@dataclass(frozen=True)
+class UnitSpec:
+    """One unit, ready for the engine."""
+
+    index: int
+    id: str
+    hospital: int
+    kind: str
+    beds: int
+    on_full: int
+    overflow: tuple[int, ...]
+    law: Law | None
+    route_cum: tuple[float, ...]
+    route_to: tuple[int, ...]
+    needs: tuple[NeedSpec, ...]
+    priority: dict[str, int]
+
+    def priority_of(self, source: str) -> int:
+        """Priority (lower first) of a request coming from ``source``."""
+        return self.priority.get(source, self.priority.get("default", 0))
+
+
+@dataclass(frozen=True)
+class StreamSpec:
+    """An arrival stream: Poisson hourly rates, or a schedule realised per replication."""
+
+    index: int
+    name: str
+    unit: int
+    source: str
+    priority: int
+    rates: np.ndarray | None
+    config: object
+
+
+@dataclass(frozen=True)
+class PoolSpec:
+    index: int
+    name: str
+    kind: str
+    hospital: int
+    count: int
+    team: int
+
+
+@dataclass(frozen=True)
+class StaffSpec:
+    index: int
+    name: str
+    units: tuple[int, ...]
+    plan: ShiftPlan
+
+
+@dataclass(frozen=True)
+class CompiledModel:
+    """Everything the engine needs, indexed; picklable for worker processes."""
+
+    name: str
+    horizon: float
+    warmup: float
+    origin: datetime
+    hospitals: tuple[str, ...]
+    units: tuple[UnitSpec, ...]
+    streams: tuple[StreamSpec, ...]
+    pools: tuple[PoolSpec, ...]
+    staff: tuple[StaffSpec, ...]
+    beds: tuple[tuple[np.ndarray, np.ndarray], ...]
+    links: tuple[tuple[tuple[float, int], ...], ...]
+    counterpart: tuple[dict[str, int], ...]
+    demand_changes: tuple = ()
+
+    @property
+    def draws_per_visit(self) -> int:
+        """Uniforms each patient holds per unit visit."""
+        needs = max((len(u.needs) for u in self.units), default=0)
+        return DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * needs
+
+    def unit_index(self, unit_id: str) -> int:
+        """Index of a unit by id."""
+        for unit in self.units:
+            if unit.id == unit_id:
+                return unit.index
+        raise KeyError(unit_id)
+
+
+def compile_scenario(scenario: Scenario, horizon: float | None = None,
+                     origin: datetime | None = None) -> CompiledModel:
+    """Compile ``scenario`` (optionally with another horizon or calendar origin)."""
+    horizon = scenario.run.horizon if horizon is None else horizon
+    origin = scenario.run.origin if origin is None else origin
+    layout, demand = scenario.layout, scenario.demand
+    hospitals = tuple(layout.hospitals) or ("main",)
+    unit_ids = list(layout.units)
+    pools = _pools(scenario, hospitals)
+    units = tuple(_unit(i, uid, scenario, hospitals, unit_ids, pools) for i, uid in enumerate(unit_ids))
+    return CompiledModel(
+        name=scenario.name, horizon=horizon, warmup=min(scenario.run.warmup, horizon), origin=origin,
+        hospitals=hospitals, units=units,
+        streams=_streams(scenario, unit_ids, units, horizon, origin),
+        pools=pools, staff=_staff(scenario, unit_ids, horizon, origin),
+        beds=tuple(bed_schedule(uid, layout.units[uid].beds, scenario.changes.beds, origin) for uid in unit_ids),
+        links=_links(scenario, hospitals), counterpart=_counterparts(scenario, hospitals, unit_ids),
+        demand_changes=scenario.changes.demand,
+    )
+
+
+def _pools(scenario: Scenario, hospitals: tuple[str, ...]) -> tuple[PoolSpec, ...]:
+    layout, groups = scenario.layout, list(scenario.layout.staff)
+    return tuple(
+        PoolSpec(i, name, pool.kind or name, hospitals.index(pool.hospital) if pool.hospital else -1,
+                 pool.count, groups.index(pool.team) if pool.team else -1)
+        for i, (name, pool) in enumerate(layout.equipment.items())
+    )
+
+
+def _unit(i: int, uid: str, scenario: Scenario, hospitals, unit_ids, pools) -> UnitSpec:
+    layout, unit = scenario.layout, scenario.layout.units[uid]
+    flow = scenario.demand.units.get(uid)
+    route_to, route_cum, total = [], [], 0.0
+    for target, prob in (flow.next.items() if flow else ()):
+        total += prob
+        route_to.append({"discharge": DISCHARGE, "death": DEATH}.get(target) or unit_ids.index(target))
+        route_cum.append(total)
+    if route_cum:
+        route_cum[-1] = 1.0
+    hospital = layout.hospital_of(uid)
+    return UnitSpec(
+        index=i, id=uid, hospital=hospitals.index(hospital), kind=layout.kind_of(uid),
+        beds=unit.beds, on_full=ON_FULL[unit.on_full],
+        overflow=tuple(unit_ids.index(o) for o in unit.overflow),
+        law=make_law(flow.los) if flow else None,
+        route_cum=tuple(route_cum), route_to=tuple(route_to),
+        needs=_needs(flow.equipment if flow else {}, layout, hospital, pools),
+        priority=dict(unit.priority),
+    )
+
+
+def _needs(needs: dict[str, EquipmentNeed], layout, hospital: str, pools) -> tuple[NeedSpec, ...]:
+    ordered = sorted(needs, key=lambda k: needs[k].given is not None)
+    names = [p.name for p in pools]
+    return tuple(
+        NeedSpec(kind=k, pool=names.index(layout.pool_for(k, hospital)), p=needs[k].p,
+                 duration=make_law(needs[k].duration),
+                 parent=ordered.index(needs[k].given) if needs[k].given else -1,
+                 after=make_law(needs[k].after) if needs[k].after else None)
+        for k in ordered
+    )
+
+
+def _streams(scenario: Scenario, unit_ids, units, horizon: float, origin: datetime):
+    specs = []
+    for i, stream in enumerate(scenario.demand.arrivals):
+        unit = units[unit_ids.index(stream.unit)]
+        source = stream.source or stream.stream_name
+        priority = stream.priority if stream.priority is not None else unit.priority_of(source)
+        rates = hourly_rates(stream, scenario.changes.demand, horizon, origin) if stream.rate is not None else None
+        specs.append(StreamSpec(i, stream.stream_name, unit.index, source, priority, rates, stream))
+    return tuple(specs)
+
+
+def _staff(scenario: Scenario, unit_ids, horizon: float, origin: datetime) -> tuple[StaffSpec, ...]:
+    return tuple(
+        StaffSpec(i, name, tuple(unit_ids.index(u) for u in group.units),
+                  plan_shifts(name, group, scenario.changes.staff, horizon, origin))
+        for i, (name, group) in enumerate(scenario.layout.staff.items())
+    )
+
+
+def _links(scenario: Scenario, hospitals: tuple[str, ...]) -> tuple:
+    out: list[list[tuple[float, int]]] = [[] for _ in hospitals]
+    for link in scenario.layout.links:
+        a, b = hospitals.index(link.from_), hospitals.index(link.to)
+        out[a].append((link.delay, b))
+        if link.two_way:
+            out[b].append((link.delay, a))
+    return tuple(tuple(sorted(x)) for x in out)
+
+
+def _counterparts(scenario: Scenario, hospitals, unit_ids) -> tuple[dict[str, int], ...]:
+    """Per hospital: unit kind -> the first unit of that kind (targets of diverted patients)."""
+    out: list[dict[str, int]] = [{} for _ in hospitals]
+    for uid in unit_ids:
+        h = hospitals.index(scenario.layout.hospital_of(uid))
+        out[h].setdefault(scenario.layout.kind_of(uid), unit_ids.index(uid))
+    return tuple(out)

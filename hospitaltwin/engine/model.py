@@ -1,0 +1,276 @@
+"""The patient-flow model on SimPy: beds, queues, boarding, overflow, diversion, equipment.
+
+Each patient is a chain of SimPy events whose callbacks move them on (arrive -> request a bed
+-> stay -> ready -> request the next unit or leave); this is SimPy's event-callback style,
+which runs the same logic as a process per patient without a generator per patient.
+Semantics (DESIGN.md): a unit admits only into a staffed bed; when full it queues (a patient
+from another unit keeps that bed while waiting: boarding), diverts (counted; in a network the
+patient may go to a linked hospital after the transfer delay) or tries overflow units then
+queues. Staffing drops never evict. Equipment episodes take a free device or are counted
+unmet. Every record is a flat row; tables are built once at the end.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_left
+from heapq import heappop, heappush
+
+import simpy
+from simpy.events import Timeout
+
+from hospitaltwin.engine.compile import DISCHARGE, DIVERT, OVERFLOW, CompiledModel
+from hospitaltwin.engine.realise import Realisation
+from hospitaltwin.streams import UniformBlocks, stream
+
+# Row layout of a bed request / unit stay.
+PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)
+TRANSFER_OUT, DIVERTED, IN_CARE, WAITING = -3, -4, -5, -6
+MAX_VISITS = 8  # visits covered by a patient's own draws; later visits use a shared stream
+
+
+class Patient:
+    """A patient's own random numbers and where they are."""
+
+    __slots__ = ("pid", "stream", "draws", "base", "visit", "row", "ward", "pending", "linked")
+
+    def __init__(self, pid: int, stream_index: int, draws: list[float]):
+        self.pid, self.stream, self.draws = pid, stream_index, draws
+        self.base = self.visit = 0
+        self.row = self.ward = self.pending = None
+        self.linked = False
+
+
+class Ward:
+    """A unit at run time: occupied beds, current staffed capacity, its queue."""
+
+    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "priority_from")
+
+    def __init__(self, spec, capacity: int, priority_from: list[int]):
+        self.spec, self.index = spec, spec.index
+        self.occupied, self.capacity = 0, capacity
+        self.queue: list = []
+        self.priority_from = priority_from
+
+
+class Pool:
+    __slots__ = ("index", "in_use", "capacity")
+
+    def __init__(self, index: int, capacity: int):
+        self.index, self.in_use, self.capacity = index, 0, capacity
+
+
+class Simulation:
+    """One replication of a compiled model, from empty or from a list of placed patients."""
+
+    def __init__(self, model: CompiledModel, realised: Realisation, seed: int, replication: int):
+        self.model, self.realised, self.env = model, realised, simpy.Environment()
+        self.rows: list[list] = []
+        self.device_rows: list[tuple] = []
+        self._seq = 0
+        self._next_pid = 0
+        n_units, n_streams = len(model.units), len(model.streams)
+        self.source_link = n_streams + n_units
+        self.source_initial = self.source_link + 1
+        self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
+                      for u, c in zip(model.units, realised.units)]
+        self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
+        width = model.draws_per_visit * MAX_VISITS
+        self.width = model.draws_per_visit
+        self.blocks = [UniformBlocks(stream(seed, replication, f"patients:{s.name}"), width)
+                       for s in model.streams]
+        self.extra = UniformBlocks(stream(seed, replication, "patients:later-visits"), self.width)
+        self.initial = UniformBlocks(stream(seed, replication, "patients:initial-state"), width)
+        self._stream_priority = [s.priority for s in model.streams]
+        self._arrivals = [times.tolist() for times in realised.arrivals]
+        self._changes = self._capacity_changes(realised)
+        self._on_ready, self._on_arrival = self._ready, self._arrival
+
+    def _priorities(self, unit) -> list[int]:
+        ids = [u.id for u in self.model.units]
+        return [unit.priority_of(i) for i in ids] + [unit.priority_of("link"), unit.priority_of("initial")]
+
+    def _capacity_changes(self, realised: Realisation) -> list[tuple]:
+        changes = []
+        for i, c in enumerate(realised.units):
+            for t, phys, staffed in zip(c.times[1:], c.physical[1:], c.staffed[1:]):
+                changes.append((float(t), 0, i, int(min(phys, staffed))))
+        for i, c in enumerate(realised.pools):
+            for t, staffed in zip(c.times[1:], c.staffed[1:]):
+                changes.append((float(t), 1, i, int(staffed)))
+        changes.sort()
+        return changes
+
+    # -- running ----------------------------------------------------------------------------
+    def run(self) -> None:
+        """Schedule arrivals and capacity changes, then simulate to the horizon."""
+        for index, times in enumerate(self._arrivals):
+            if times:
+                Timeout(self.env, times[0], value=(index, 0)).callbacks.append(self._on_arrival)
+        if self._changes:
+            Timeout(self.env, self._changes[0][0], value=0).callbacks.append(self._capacity_change)
+        self.env.run(until=self.model.horizon)
+        self._close_open_rows()
+
+    def _arrival(self, event) -> None:
+        index, k = event._value
+        times = self._arrivals[index]
+        if k + 1 < len(times):
+            Timeout(self.env, times[k + 1] - times[k], value=(index, k + 1)).callbacks.append(self._on_arrival)
+        patient = Patient(self._new_pid(), index, self.blocks[index].row())
+        spec = self.model.streams[index]
+        self._request(patient, self.wards[spec.unit], index, self._stream_priority[index])
+
+    def _new_pid(self) -> int:
+        self._next_pid += 1
+        return self._next_pid - 1
+
+    def _capacity_change(self, event) -> None:
+        k = event._value
+        _, kind, index, capacity = self._changes[k]
+        if kind == 0:
+            ward = self.wards[index]
+            ward.capacity = capacity
+            self._fill(ward)
+        else:
+            self.pools[index].capacity = capacity
+        if k + 1 < len(self._changes):
+            delay = self._changes[k + 1][0] - self.env._now
+            Timeout(self.env, delay, value=k + 1).callbacks.append(self._capacity_change)
+
+    # -- beds -------------------------------------------------------------------------------
+    def _request(self, patient: Patient, ward: Ward, source: int, priority: int) -> None:
+        now = self.env._now
+        row = [patient.pid, patient.stream, ward.index, ward.index, source, now, None, None, None, None]
+        self.rows.append(row)
+        if ward.occupied < ward.capacity:
+            self._admit(patient, ward, ward, row)
+            return
+        on_full = ward.spec.on_full
+        if on_full == DIVERT:
+            self._divert(patient, ward, row)
+            return
+        if on_full == OVERFLOW:
+            for other in ward.spec.overflow:
+                alt = self.wards[other]
+                if alt.occupied < alt.capacity:
+                    self._admit(patient, alt, ward, row)
+                    return
+        patient.pending = row
+        self._seq += 1
+        heappush(ward.queue, (priority, self._seq, patient))
+
+    def _admit(self, patient: Patient, ward: Ward, intended: Ward, row: list) -> None:
+        now = self.env._now
+        ward.occupied += 1
+        row[UNIT], row[START] = ward.index, now
+        if patient.row is not None:
+            self._vacate(patient, intended.index)
+        patient.row, patient.ward, patient.pending = row, ward, None
+        draws, base = self._visit_draws(patient)
+        spec = intended.spec
+        los = spec.law.ppf(draws[base])
+        row[READY] = now + los
+        if spec.needs:
+            self._devices(patient, spec, los, draws, base)
+        Timeout(self.env, los, value=patient).callbacks.append(self._on_ready)
+
+    def _visit_draws(self, patient: Patient) -> tuple[list[float], int]:
+        if patient.visit < MAX_VISITS:
+            patient.base = patient.visit * self.width
+        else:
+            patient.draws, patient.base = self.extra.row(), 0
+        patient.visit += 1
+        return patient.draws, patient.base
+
+    def _ready(self, event) -> None:
+        patient = event._value
+        spec = self.model.units[patient.row[INTENDED]]
+        u = patient.draws[patient.base + 1]
+        target = spec.route_to[min(bisect_left(spec.route_cum, u), len(spec.route_to) - 1)] if spec.route_to else DISCHARGE
+        if target < 0:
+            self._vacate(patient, target)
+            return
+        ward = self.wards[target]
+        source = len(self.model.streams) + patient.ward.index
+        self._request(patient, ward, source, ward.priority_from[patient.ward.index])
+
+    def _vacate(self, patient: Patient, outcome: int) -> None:
+        row, ward = patient.row, patient.ward
+        row[END], row[OUTCOME] = self.env._now, outcome
+        patient.row = patient.ward = None
+        ward.occupied -= 1
+        self._fill(ward)
+
+    def _fill(self, ward: Ward) -> None:
+        queue = ward.queue
+        while queue and ward.occupied < ward.capacity:
+            patient = heappop(queue)[2]
+            self._admit(patient, ward, ward, patient.pending)
+
+    def _divert(self, patient: Patient, ward: Ward, row: list) -> None:
+        row[OUTCOME] = DIVERTED
+        if patient.row is not None:
+            self._vacate(patient, TRANSFER_OUT)
+        if patient.linked:
+            return
+        for delay, hospital in self.model.links[ward.spec.hospital]:
+            target = self.model.counterpart[hospital].get(ward.spec.kind)
+            if target is not None and self.wards[target].occupied < self.wards[target].capacity:
+                patient.linked = True
+                Timeout(self.env, delay, value=(patient, target)).callbacks.append(self._linked_arrival)
+                return
+
+    def _linked_arrival(self, event) -> None:
+        patient, target = event._value
+        ward = self.wards[target]
+        self._request(patient, ward, self.source_link, ward.priority_from[-2])
+
+    # -- equipment --------------------------------------------------------------------------
+    def _devices(self, patient: Patient, spec, los: float, draws: list[float], base: int) -> None:
+        started = [-1.0] * len(spec.needs)
+        for i, need in enumerate(spec.needs):
+            k = base + 2 + 3 * i
+            if (need.parent >= 0 and started[need.parent] < 0) or draws[k] >= need.p:
+                continue
+            offset = started[need.parent] if need.parent >= 0 else 0.0
+            if need.after is not None:
+                offset += need.after.ppf(draws[k + 2])
+            if offset >= los:
+                continue
+            started[i] = offset
+            duration = min(need.duration.ppf(draws[k + 1]), los - offset)
+            episode = (need.pool, patient.pid, spec.index, duration)
+            if offset == 0.0:
+                self._take(episode)
+            else:
+                Timeout(self.env, offset, value=episode).callbacks.append(self._take_later)
+
+    def _take_later(self, event) -> None:
+        self._take(event._value)
+
+    def _take(self, episode: tuple, force: bool = False) -> None:
+        pool_index, pid, unit, duration = episode
+        pool, now = self.pools[pool_index], self.env._now
+        met = force or pool.in_use < pool.capacity
+        self.device_rows.append((pool_index, pid, unit, now, now + duration, met))
+        if met:
+            pool.in_use += 1
+            Timeout(self.env, duration, value=pool).callbacks.append(self._release)
+
+    @staticmethod
+    def _release(event) -> None:
+        event._value.in_use -= 1
+
+    # -- end of run -------------------------------------------------------------------------
+    def _close_open_rows(self) -> None:
+        """Mark what is still open at the horizon; missing times become NaN."""
+        nan = float("nan")
+        for row in self.rows:
+            if row[OUTCOME] is None:
+                row[OUTCOME] = WAITING if row[START] is None else IN_CARE
+            if row[END] is None:
+                row[END] = nan
+                if row[START] is None:
+                    row[START] = row[READY] = nan
+                elif row[READY] is None:
+                    row[READY] = nan

@@ -1,0 +1,90 @@
+"""Draw what is random but independent of patient flow, for one replication.
+
+Arrival times per stream and staff present per shift come from their own named streams, before
+the simulation starts; the result is a set of step functions (physical beds, staffed beds,
+pool capacity) and arrival-time arrays that the event loop then follows. Keeping these draws
+out of the event loop means a scenario with more beds sees exactly the same arrivals and the
+same staff as its baseline.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from hospitaltwin.engine.compile import CompiledModel
+from hospitaltwin.engine.staffing import group_capacity, on_duty, present, share_capacity, step_at
+from hospitaltwin.engine.timeline import poisson_times, scheduled_times
+from hospitaltwin.streams import stream
+
+
+@dataclass(frozen=True)
+class Capacity:
+    """A resource's capacity as step functions: ``times`` (first 0), ``physical``, ``staffed``."""
+
+    times: np.ndarray
+    physical: np.ndarray
+    staffed: np.ndarray
+
+
+@dataclass(frozen=True)
+class Realisation:
+    """One replication's arrival times and capacities."""
+
+    arrivals: tuple[np.ndarray, ...]
+    units: tuple[Capacity, ...]
+    pools: tuple[Capacity, ...]
+
+
+def realise(model: CompiledModel, seed: int, replication: int) -> Realisation:
+    """Draw arrivals and staffing for ``replication`` of a run seeded ``seed``."""
+    duty = [_duty(model, g, seed, replication) for g in model.staff]
+    return Realisation(
+        arrivals=tuple(_arrivals(model, s, seed, replication) for s in model.streams),
+        units=_unit_capacity(model, duty),
+        pools=tuple(_pool_capacity(model, p, duty) for p in model.pools),
+    )
+
+
+def _arrivals(model: CompiledModel, spec, seed: int, replication: int) -> np.ndarray:
+    rng = stream(seed, replication, f"arrivals:{spec.name}")
+    if spec.rates is not None:
+        return poisson_times(spec.rates, model.horizon, rng)
+    return scheduled_times(spec.config, model.demand_changes, model.horizon, model.origin, rng)
+
+
+def _duty(model: CompiledModel, group, seed: int, replication: int):
+    heads = present(group.plan, stream(seed, replication, f"staff:{group.name}"))
+    times, level = on_duty(group.plan, heads, model.horizon)
+    return times, group_capacity(times, level, group.plan.patients_per_staff)
+
+
+def _unit_capacity(model: CompiledModel, duty) -> tuple[Capacity, ...]:
+    out = [Capacity(t, b, b) for t, b in model.beds]
+    for group, (times, capacity) in zip(model.staff, duty):
+        if not group.units:
+            continue
+        grid = np.unique(np.concatenate([times] + [model.beds[u][0] for u in group.units]))
+        physical = np.stack([step_at(*model.beds[u], grid) for u in group.units], axis=1)
+        staffed = share_capacity(step_at(times, capacity, grid), physical)
+        for k, u in enumerate(group.units):
+            out[u] = _compact(grid, physical[:, k], staffed[:, k])
+    return tuple(out)
+
+
+def _pool_capacity(model: CompiledModel, pool, duty) -> Capacity:
+    if pool.team < 0:
+        zero = np.zeros(1)
+        count = np.array([pool.count])
+        return Capacity(zero, count, count)
+    times, capacity = duty[pool.team]
+    count = np.full(len(times), pool.count)
+    return _compact(times, count, np.minimum(count, capacity))
+
+
+def _compact(times: np.ndarray, physical: np.ndarray, staffed: np.ndarray) -> Capacity:
+    """Drop change points where nothing changes."""
+    keep = np.ones(len(times), dtype=bool)
+    keep[1:] = (physical[1:] != physical[:-1]) | (staffed[1:] != staffed[:-1])
+    return Capacity(times[keep], physical[keep], staffed[keep])

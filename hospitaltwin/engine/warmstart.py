@@ -1,0 +1,83 @@
+"""Warm start: place a :class:`~hospitaltwin.state.SystemState` into a simulation at time 0.
+
+Every patient already in a bed keeps it. Their remaining stay is drawn from their unit's
+length-of-stay law conditioned on the time already spent (LOS | LOS > elapsed); devices in
+use continue for a remaining time drawn the same way from the unit's device-duration law (or
+until the stay ends when the unit has none). A patient ``waiting_for`` another unit is ready
+now and boards; patients waiting from outside keep their place by time already waited.
+Warm-started patients draw from their own stream, so new arrivals keep common random numbers.
+"""
+
+from __future__ import annotations
+
+from simpy.events import Timeout
+
+from hospitaltwin.engine.model import ARRIVE, END, READY, Patient, Simulation
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.state import PatientState, SystemState
+
+
+def check_state(sim: Simulation, state: SystemState) -> None:
+    """Raise one clear error listing every unit of the state the layout does not know."""
+    known = {u.id: u for u in sim.model.units}
+    named = [p.unit for p in state.patients] + [w.unit for w in state.waiting]
+    named += [p.waiting_for for p in state.patients if p.waiting_for]
+    unknown = sorted({u for u in named if u not in known})
+    if unknown:
+        raise HospitaltwinError(f"the state names units the layout does not have: {', '.join(unknown)}")
+    no_law = sorted({p.unit for p in state.patients if known[p.unit].law is None})
+    if no_law:
+        raise HospitaltwinError(f"patients are in units with no length of stay in the demand: {', '.join(no_law)}")
+
+
+def place_state(sim: Simulation, state: SystemState) -> None:
+    """Put every patient of ``state`` into ``sim`` before it runs."""
+    check_state(sim, state)
+    index = {u.id: u.index for u in sim.model.units}
+    for patient in state.patients:
+        _place(sim, patient, index[patient.unit], index.get(patient.waiting_for))
+    for waiting in sorted(state.waiting, key=lambda w: -w.waited_h):
+        person = Patient(sim._new_pid(), -1, sim.initial.row())
+        ward = sim.wards[index[waiting.unit]]
+        sim._request(person, ward, sim.source_initial, ward.priority_from[-1])
+        sim.rows[-1][ARRIVE] = -waiting.waited_h  # keep the time already waited
+
+
+def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | None) -> None:
+    ward = sim.wards[unit]
+    patient = Patient(sim._new_pid(), -1, sim.initial.row())
+    start = -state.elapsed_h
+    row = [patient.pid, -1, unit, unit, sim.source_initial, start, start, None, None, None]
+    sim.rows.append(row)
+    ward.occupied += 1
+    patient.row, patient.ward = row, ward
+    draws, base = sim._visit_draws(patient)
+    remaining = 0.0 if boards_to is not None else ward.spec.law.residual(draws[base], state.elapsed_h)
+    row[READY] = remaining
+    for device in state.devices:
+        _continue_device(sim, ward.spec, patient, device, remaining, draws[base + 1])
+    if boards_to is not None:
+        Timeout(sim.env, 0.0, value=(patient, boards_to)).callbacks.append(lambda e: _board(sim, *e._value))
+    else:
+        Timeout(sim.env, remaining, value=patient).callbacks.append(sim._ready)
+    assert row[END] is None
+
+
+def _board(sim: Simulation, patient: Patient, target: int) -> None:
+    ward = sim.wards[target]
+    sim._request(patient, ward, len(sim.model.streams) + patient.ward.index,
+                 ward.priority_from[patient.ward.index])
+
+
+def _continue_device(sim: Simulation, spec, patient: Patient, device, stay_left: float, u: float) -> None:
+    need = next((n for n in spec.needs if n.kind == device.kind), None)
+    pool = need.pool if need else _pool_of_kind(sim, spec, device.kind)
+    left = need.duration.residual(u, device.elapsed_h) if need else stay_left
+    sim._take((pool, patient.pid, spec.index, min(left, max(stay_left, 0.0))), force=True)
+
+
+def _pool_of_kind(sim: Simulation, spec, kind: str) -> int:
+    for pool in sim.model.pools:
+        if pool.kind == kind and pool.hospital in (spec.hospital, -1):
+            return pool.index
+    raise HospitaltwinError(f"a patient in {spec.id} uses a '{kind}' but no pool of that kind serves its hospital")
