@@ -14,8 +14,6 @@ from bisect import bisect_right
 from statistics import NormalDist
 
 import numpy as np
-from scipy import special
-from scipy.optimize import brentq
 
 from hospitaltwin.config.demand import LosSpec
 
@@ -61,6 +59,9 @@ class Exponential(Law):
     def __init__(self, mean: float):
         self.mean, self.var = mean, mean * mean
 
+    def ppf(self, u: float) -> float:
+        return -self.mean * math.log(max(1.0 - u, _TINY))
+
     def isf(self, q: float) -> float:
         return -self.mean * math.log(max(q, _TINY))
 
@@ -77,6 +78,9 @@ class Lognormal(Law):
         self.mu = math.log(mean) - self.sigma**2 / 2
         self.mean, self.var = mean, sd * sd
 
+    def ppf(self, u: float) -> float:
+        return math.exp(self.mu + self.sigma * _NORMAL.inv_cdf(min(max(u, _TINY), 1 - 1e-16)))
+
     def isf(self, q: float) -> float:
         q = min(max(q, _TINY), 1 - 1e-16)
         return math.exp(self.mu - self.sigma * _NORMAL.inv_cdf(q))
@@ -89,14 +93,20 @@ class Lognormal(Law):
 
 class Gamma(Law):
     def __init__(self, mean: float, sd: float):
+        from scipy import special  # imported only when a gamma law is used (slow import)
+
+        self._inv, self._sf = special.gammainccinv, special.gammaincc
         self.shape, self.scale = (mean / sd) ** 2, sd * sd / mean
         self.mean, self.var = mean, sd * sd
 
     def isf(self, q: float) -> float:
-        return float(special.gammainccinv(self.shape, min(max(q, _TINY), 1.0))) * self.scale
+        return float(self._inv(self.shape, min(max(q, _TINY), 1.0))) * self.scale
 
     def sf(self, x: float) -> float:
-        return float(special.gammaincc(self.shape, max(x, 0.0) / self.scale))
+        return float(self._sf(self.shape, max(x, 0.0) / self.scale))
+
+    def __reduce__(self):
+        return Gamma, (self.mean, math.sqrt(self.var))
 
 
 class Weibull(Law):
@@ -118,7 +128,14 @@ def _weibull_shape(cv: float) -> float:
     def gap(k: float) -> float:
         return math.exp(math.lgamma(1 + 2 / k) - 2 * math.lgamma(1 + 1 / k)) - 1 - cv * cv
 
-    return brentq(gap, 0.05, 500.0, xtol=1e-12)
+    lo, hi = 0.05, 500.0  # gap falls as k grows: bisection to full precision
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if gap(mid) > 0:
+            lo = mid
+        else:
+            hi = mid
+    return (lo + hi) / 2
 
 
 class Fixed(Law):

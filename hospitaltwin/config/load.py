@@ -147,6 +147,11 @@ def parse_scenario(text: str, name: str = "<scenario>", base: str | Path = ".") 
     return scenario_from_data(data, src, Path(base))
 
 
+def scenario_from_dict(data: dict, base: str | Path = ".", name: str = "<scenario>") -> Scenario:
+    """Validate a scenario given as Python data (the same structure as the YAML file)."""
+    return scenario_from_data(data, SourceMap(name), Path(base))
+
+
 def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
     """Validate scenario data whose layout/demand may be inline or paths relative to ``base``."""
     if not isinstance(data, dict):

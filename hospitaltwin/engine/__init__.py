@@ -8,14 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import pandas as pd
-
 from hospitaltwin.engine.compile import CompiledModel, compile_scenario
 from hospitaltwin.engine.kpis import replication_kpis
 from hospitaltwin.engine.model import Simulation
 from hospitaltwin.engine.realise import Realisation, realise
 from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
 from hospitaltwin.engine.warmstart import place_state
+from hospitaltwin.frame import Frame
 from hospitaltwin.state import SystemState
 
 
@@ -24,10 +23,10 @@ class Replication:
     """One replication's tables (times in hours from the start) and KPI rows."""
 
     replication: int
-    stays: pd.DataFrame
-    devices: pd.DataFrame
-    census: pd.DataFrame
-    equipment: pd.DataFrame
+    stays: Frame
+    devices: Frame
+    census: Frame
+    equipment: Frame
     kpis: list[tuple[str, str, str, float]]
     realised: Realisation
 
@@ -49,8 +48,8 @@ def simulate(model: CompiledModel, seed: int, replication: int,
     realised = sim.realised
     stays = stays_frame(sim.rows, model, replication)
     devices = devices_frame(sim.device_rows, model, replication)
-    census = census_frame(stays, realised, model, replication) if tables else pd.DataFrame()
-    equipment = equipment_frame(devices, realised, model, replication) if tables else pd.DataFrame()
+    census = census_frame(stays, realised, model, replication) if tables else Frame({})
+    equipment = equipment_frame(devices, realised, model, replication) if tables else Frame({})
     kpis = replication_kpis(stays, devices, realised, model)
     return Replication(replication, stays, devices, census, equipment, kpis, realised)
 

@@ -11,34 +11,31 @@ replications.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 
 from hospitaltwin.engine.compile import CompiledModel
 from hospitaltwin.engine.measures import (excess, fraction_at_capacity, step_profile, time_average,
                                           time_average_step)
 from hospitaltwin.engine.realise import Capacity, Realisation
+from hospitaltwin.engine.tables import open_ended
+from hospitaltwin.frame import Frame
 
 
 def _mean(values: np.ndarray) -> float:
     return float(values.mean()) if len(values) else float("nan")
 
 
-def _open(end: np.ndarray) -> np.ndarray:
-    return np.where(np.isnan(end), np.inf, end)
-
-
 class Window:
     """The post-warmup window and the stays table as arrays (fast masks per unit)."""
 
-    def __init__(self, stays: pd.DataFrame, model: CompiledModel):
+    def __init__(self, stays: Frame, model: CompiledModel):
         self.lo, self.hi = model.warmup, model.horizon
         self.days = (self.hi - self.lo) / 24.0
-        self.unit = stays["unit"].cat.codes.to_numpy()
-        self.intended = stays["intended_unit"].cat.codes.to_numpy()
-        self.outcome = stays["outcome"].astype(str).to_numpy()
-        self.source = stays["source"].astype(str).to_numpy()
-        self.arrive, self.start = stays["arrive"].to_numpy(), stays["start"].to_numpy()
-        self.ready, self.end = stays["ready"].to_numpy(), _open(stays["end"].to_numpy())
+        self.unit, self.intended = stays["unit"], stays["intended_unit"]
+        self.outcome, self.source = stays["outcome"], stays["source"]
+        self.code = {name: stays.code("outcome", name) for name in ("diverted", "transfer_out", "discharge", "death")}
+        self.link = stays.code("source", "(link)")
+        self.arrive, self.start = stays["arrive"], stays["start"]
+        self.ready, self.end = stays["ready"], open_ended(stays["end"])
         self.admitted = ~np.isnan(self.start)
         self.requested_in = (self.arrive >= self.lo) & (self.arrive < self.hi)
         self.ended_in = (self.end >= self.lo) & (self.end < self.hi)
@@ -52,7 +49,7 @@ def unit_kpis(w: Window, index: int, cap: Capacity) -> dict[str, float]:
     staffed = np.minimum(cap.physical, cap.staffed)
     points, counts, widths = step_profile(w.start[here], w.end[here], cap.times, w.lo, w.hi)
     over_h, over_patient_h = excess(points, counts, widths, cap.times, staffed)
-    queued = (w.intended == index) & (w.outcome != "diverted")
+    queued = (w.intended == index) & (w.outcome != w.code["diverted"])
     mean_census = time_average(w.start[here], w.end[here], w.lo, w.hi)
     mean_staffed = time_average_step(cap.times, staffed, w.lo, w.hi)
     stay_done = here & w.ended_in
@@ -60,7 +57,7 @@ def unit_kpis(w: Window, index: int, cap: Capacity) -> dict[str, float]:
     return {
         "arrivals_per_day": requests.sum() / w.days,
         "admissions_per_day": (here & (w.start >= w.lo) & (w.start < w.hi)).sum() / w.days,
-        "diverted_fraction": _mean(w.outcome[requests] == "diverted"),
+        "diverted_fraction": _mean(w.outcome[requests] == w.code["diverted"]),
         "overflow_fraction": _mean(w.unit[requests & w.admitted] != index),
         "mean_wait_h": _mean((w.start - w.arrive)[admitted]),
         "p_wait": _mean((w.start - w.arrive)[admitted] > 1e-9),
@@ -78,10 +75,10 @@ def unit_kpis(w: Window, index: int, cap: Capacity) -> dict[str, float]:
     }
 
 
-def pool_kpis(devices: pd.DataFrame, name: str, cap: Capacity, lo: float, hi: float) -> dict[str, float]:
-    """KPIs of equipment pool ``name``."""
-    mine = devices[devices["pool"] == name]
-    start, end, met = mine["start"].to_numpy(), mine["end"].to_numpy(), mine["met"].to_numpy()
+def pool_kpis(devices: Frame, index: int, cap: Capacity, lo: float, hi: float) -> dict[str, float]:
+    """KPIs of equipment pool ``index``."""
+    mine = devices["pool"] == index
+    start, end, met = devices["start"][mine], devices["end"][mine], devices["met"][mine]
     began = (start >= lo) & (start < hi)
     days = (hi - lo) / 24.0
     points, counts, widths = step_profile(start[met], end[met], cap.times, lo, hi)
@@ -103,18 +100,18 @@ def hospital_kpis(w: Window, model: CompiledModel, hospital: int) -> dict[str, f
     at_intended = mine[w.intended] & w.requested_in
     left = mine[w.unit] & w.ended_in & w.admitted
     return {
-        "diverted_per_day": (at_intended & (w.outcome == "diverted")).sum() / w.days,
-        "transfers_out_per_day": (left & (w.outcome == "transfer_out")).sum() / w.days,
-        "network_arrivals_per_day": (at_intended & (w.source == "(link)")).sum() / w.days,
-        "discharges_per_day": (left & (w.outcome == "discharge")).sum() / w.days,
-        "deaths_per_day": (left & (w.outcome == "death")).sum() / w.days,
+        "diverted_per_day": (at_intended & (w.outcome == w.code["diverted"])).sum() / w.days,
+        "transfers_out_per_day": (left & (w.outcome == w.code["transfer_out"])).sum() / w.days,
+        "network_arrivals_per_day": (at_intended & (w.source == w.link)).sum() / w.days,
+        "discharges_per_day": (left & (w.outcome == w.code["discharge"])).sum() / w.days,
+        "deaths_per_day": (left & (w.outcome == w.code["death"])).sum() / w.days,
         "mean_census": sum(time_average(w.start[w.admitted & (w.unit == u.index)],
                                         w.end[w.admitted & (w.unit == u.index)], w.lo, w.hi)
                            for u in model.units if u.hospital == hospital),
     }
 
 
-def replication_kpis(stays: pd.DataFrame, devices: pd.DataFrame, realised: Realisation,
+def replication_kpis(stays: Frame, devices: Frame, realised: Realisation,
                      model: CompiledModel) -> list[tuple[str, str, str, float]]:
     """All KPIs of one replication as ``(scope, name, kpi, value)`` rows."""
     w = Window(stays, model)
@@ -123,7 +120,7 @@ def replication_kpis(stays: pd.DataFrame, devices: pd.DataFrame, realised: Reali
         rows += [("unit", unit.id, k, float(v)) for k, v in unit_kpis(w, unit.index, cap).items()]
     for pool, cap in zip(model.pools, realised.pools):
         rows += [("equipment", pool.name, k, float(v))
-                 for k, v in pool_kpis(devices, pool.name, cap, w.lo, w.hi).items()]
+                 for k, v in pool_kpis(devices, pool.index, cap, w.lo, w.hi).items()]
     for h, name in enumerate(model.hospitals):
         rows += [("hospital", name, k, float(v)) for k, v in hospital_kpis(w, model, h).items()]
     return rows

@@ -29,15 +29,30 @@ MAX_VISITS = 8  # visits covered by a patient's own draws; later visits use a sh
 
 
 class Patient:
-    """A patient's own random numbers and where they are."""
+    """A patient's own random numbers and where they are.
 
-    __slots__ = ("pid", "stream", "draws", "base", "visit", "row", "ward", "pending", "linked")
+    ``row`` is the record of the stay they are in (``ward``); ``spec`` the unit whose length of
+    stay and routing apply (the intended unit when they lie in an overflow bed); ``pending`` the
+    record of a bed request they are queued for.
+    """
+
+    __slots__ = ("pid", "stream", "draws", "base", "visit", "row", "ward", "spec", "pending", "linked")
 
     def __init__(self, pid: int, stream_index: int, draws: list[float]):
         self.pid, self.stream, self.draws = pid, stream_index, draws
         self.base = self.visit = 0
-        self.row = self.ward = self.pending = None
+        self.row = self.ward = self.spec = self.pending = None
         self.linked = False
+
+
+class Arrivals:
+    """An arrival stream at run time: its times, the next one, where patients go."""
+
+    __slots__ = ("index", "times", "next", "ward", "priority", "blocks")
+
+    def __init__(self, index: int, times: list[float], ward, priority: int, blocks: UniformBlocks):
+        self.index, self.times, self.next = index, times, 0
+        self.ward, self.priority, self.blocks = ward, priority, blocks
 
 
 class Ward:
@@ -80,8 +95,8 @@ class Simulation:
                        for s in model.streams]
         self.extra = UniformBlocks(stream(seed, replication, "patients:later-visits"), self.width)
         self.initial = UniformBlocks(stream(seed, replication, "patients:initial-state"), width)
-        self._stream_priority = [s.priority for s in model.streams]
-        self._arrivals = [times.tolist() for times in realised.arrivals]
+        self._arrivals = [Arrivals(s.index, times.tolist(), self.wards[s.unit], s.priority, self.blocks[s.index])
+                          for s, times in zip(model.streams, realised.arrivals)]
         self._changes = self._capacity_changes(realised)
         self._on_ready, self._on_arrival = self._ready, self._arrival
 
@@ -103,22 +118,23 @@ class Simulation:
     # -- running ----------------------------------------------------------------------------
     def run(self) -> None:
         """Schedule arrivals and capacity changes, then simulate to the horizon."""
-        for index, times in enumerate(self._arrivals):
-            if times:
-                Timeout(self.env, times[0], value=(index, 0)).callbacks.append(self._on_arrival)
+        for arrivals in self._arrivals:
+            if arrivals.times:
+                Timeout(self.env, arrivals.times[0], value=arrivals).callbacks.append(self._on_arrival)
         if self._changes:
             Timeout(self.env, self._changes[0][0], value=0).callbacks.append(self._capacity_change)
         self.env.run(until=self.model.horizon)
         self._close_open_rows()
 
     def _arrival(self, event) -> None:
-        index, k = event._value
-        times = self._arrivals[index]
+        arrivals = event._value
+        times, k = arrivals.times, arrivals.next
+        arrivals.next = k + 1
         if k + 1 < len(times):
-            Timeout(self.env, times[k + 1] - times[k], value=(index, k + 1)).callbacks.append(self._on_arrival)
-        patient = Patient(self._new_pid(), index, self.blocks[index].row())
-        spec = self.model.streams[index]
-        self._request(patient, self.wards[spec.unit], index, self._stream_priority[index])
+            Timeout(self.env, times[k + 1] - times[k], value=arrivals).callbacks.append(self._on_arrival)
+        self._next_pid += 1
+        patient = Patient(self._next_pid - 1, arrivals.index, arrivals.blocks.row())
+        self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
 
     def _new_pid(self) -> int:
         self._next_pid += 1
@@ -165,9 +181,9 @@ class Simulation:
         row[UNIT], row[START] = ward.index, now
         if patient.row is not None:
             self._vacate(patient, intended.index)
-        patient.row, patient.ward, patient.pending = row, ward, None
-        draws, base = self._visit_draws(patient)
         spec = intended.spec
+        patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
+        draws, base = self._visit_draws(patient)
         los = spec.law.ppf(draws[base])
         row[READY] = now + los
         if spec.needs:
@@ -184,7 +200,7 @@ class Simulation:
 
     def _ready(self, event) -> None:
         patient = event._value
-        spec = self.model.units[patient.row[INTENDED]]
+        spec = patient.spec
         u = patient.draws[patient.base + 1]
         target = spec.route_to[min(bisect_left(spec.route_cum, u), len(spec.route_to) - 1)] if spec.route_to else DISCHARGE
         if target < 0:
@@ -199,7 +215,8 @@ class Simulation:
         row[END], row[OUTCOME] = self.env._now, outcome
         patient.row = patient.ward = None
         ward.occupied -= 1
-        self._fill(ward)
+        if ward.queue:
+            self._fill(ward)
 
     def _fill(self, ward: Ward) -> None:
         queue = ward.queue

@@ -16,11 +16,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 import numpy as np
-from scipy.stats import binom
 
 from hospitaltwin.config.layout import StaffGroup
 from hospitaltwin.config.scenario import StaffChange
 from hospitaltwin.engine.timeline import window_hours
+from hospitaltwin.tstats import binomial_quantile
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def _adjust(heads: int, absence: float, changes: list, start: float) -> tuple[in
 def present(plan: ShiftPlan, rng: np.random.Generator) -> np.ndarray:
     """Staff present on each shift: Binomial(rostered, 1 - absence) by inverse CDF."""
     uniforms = rng.random(len(plan.rostered))
-    drawn = binom.ppf(uniforms, plan.rostered, 1.0 - plan.absence)
+    drawn = binomial_quantile(uniforms, plan.rostered, 1.0 - plan.absence)
     return np.where(plan.absence > 0, drawn, plan.rostered).astype(np.int64)
 
 

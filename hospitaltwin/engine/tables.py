@@ -12,13 +12,13 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import pandas as pd
 
 from hospitaltwin.engine.compile import CompiledModel
 from hospitaltwin.engine.measures import capacity_at, counts_at
 from hospitaltwin.engine.model import (ARRIVE, END, INTENDED, OUTCOME, PID, READY, SOURCE, START,
                                        STREAM, UNIT)
 from hospitaltwin.engine.realise import Realisation
+from hospitaltwin.frame import Frame
 
 OUTCOMES = ("discharge", "death", "transfer_out", "diverted", "in_care", "waiting")
 
@@ -28,47 +28,48 @@ def source_labels(model: CompiledModel) -> list[str]:
     return [s.name for s in model.streams] + [f"from:{u.id}" for u in model.units] + ["(link)", "(initial)"]
 
 
-def _categorical(codes: np.ndarray, labels: list[str]) -> pd.Categorical:
-    return pd.Categorical.from_codes(codes.astype(np.int64), categories=labels)
+def outcome_labels(model: CompiledModel) -> list[str]:
+    """Labels of outcomes: the next unit's id, or one of :data:`OUTCOMES`."""
+    return [u.id for u in model.units] + list(OUTCOMES)
 
 
-def stays_frame(rows: list[list], model: CompiledModel, replication: int) -> pd.DataFrame:
+def stays_frame(rows: list[list], model: CompiledModel, replication: int) -> Frame:
     """The ``stays`` table of one replication."""
     data = np.array(rows, dtype=float).reshape(-1, 10)
     units = [u.id for u in model.units]
     outcome = data[:, OUTCOME].astype(np.int64)
-    outcome = np.where(outcome >= 0, outcome, len(units) - outcome - 1)
     streams = [s.name for s in model.streams] + ["(initial)"]
     stream = data[:, STREAM].astype(np.int64)
-    return pd.DataFrame({
+    return Frame({
         "replication": np.full(len(data), replication, dtype=np.int32),
         "patient": data[:, PID].astype(np.int64),
-        "stream": _categorical(np.where(stream < 0, len(streams) - 1, stream), streams),
-        "unit": _categorical(data[:, UNIT], units),
-        "intended_unit": _categorical(data[:, INTENDED], units),
-        "source": _categorical(data[:, SOURCE], source_labels(model)),
+        "stream": np.where(stream < 0, len(streams) - 1, stream),
+        "unit": data[:, UNIT].astype(np.int64),
+        "intended_unit": data[:, INTENDED].astype(np.int64),
+        "source": data[:, SOURCE].astype(np.int64),
         "arrive": data[:, ARRIVE],
         "start": data[:, START],
         "ready": data[:, READY],
         "end": data[:, END],
         "wait": data[:, START] - data[:, ARRIVE],
         "boarding": np.clip(data[:, END] - data[:, READY], 0.0, None),
-        "outcome": _categorical(outcome, units + list(OUTCOMES)),
-    })
+        "outcome": np.where(outcome >= 0, outcome, len(units) - outcome - 1),
+    }, {"stream": streams, "unit": units, "intended_unit": units, "source": source_labels(model),
+        "outcome": outcome_labels(model)})
 
 
-def devices_frame(rows: list[tuple], model: CompiledModel, replication: int) -> pd.DataFrame:
+def devices_frame(rows: list[tuple], model: CompiledModel, replication: int) -> Frame:
     """One row per equipment episode: pool, patient, unit, start, end, met."""
     data = np.array(rows, dtype=float).reshape(-1, 6)
-    return pd.DataFrame({
+    return Frame({
         "replication": np.full(len(data), replication, dtype=np.int32),
-        "pool": _categorical(data[:, 0], [p.name for p in model.pools]),
+        "pool": data[:, 0].astype(np.int64),
         "patient": data[:, 1].astype(np.int64),
-        "unit": _categorical(data[:, 2], [u.id for u in model.units]),
+        "unit": data[:, 2].astype(np.int64),
         "start": data[:, 3],
         "end": data[:, 4],
         "met": data[:, 5].astype(bool),
-    })
+    }, {"pool": [p.name for p in model.pools], "unit": [u.id for u in model.units]})
 
 
 def hours(model: CompiledModel) -> np.ndarray:
@@ -76,53 +77,45 @@ def hours(model: CompiledModel) -> np.ndarray:
     return np.arange(math.floor(model.horizon) + 1, dtype=float)
 
 
-def _open(end: np.ndarray) -> np.ndarray:
+def open_ended(end: np.ndarray) -> np.ndarray:
+    """Interval ends with NaN (still open) replaced by infinity."""
     return np.where(np.isnan(end), np.inf, end)
 
 
-def census_frame(stays: pd.DataFrame, realised: Realisation, model: CompiledModel,
-                 replication: int) -> pd.DataFrame:
+def census_frame(stays: Frame, realised: Realisation, model: CompiledModel, replication: int) -> Frame:
     """Hourly snapshot per unit: occupied, staffed, physical, waiting, boarding."""
     at, parts = hours(model), []
-    admitted = stays[stays["start"].notna()]
-    queued = stays[stays["outcome"] != "diverted"]
+    start, end, ready = stays["start"], open_ended(stays["end"]), stays["ready"]
+    admitted = ~np.isnan(start)
+    queued = stays["outcome"] != stays.code("outcome", "diverted")
     for unit, cap in zip(model.units, realised.units):
-        mine = admitted[admitted["unit"] == unit.id]
-        end = _open(mine["end"].to_numpy())
-        wait = queued[queued["intended_unit"] == unit.id]
-        start = wait["start"].to_numpy()
-        parts.append(pd.DataFrame({
-            "replication": replication, "unit": unit.id, "time_h": at,
-            "occupied": counts_at(mine["start"].to_numpy(), end, at),
+        here = admitted & (stays["unit"] == unit.index)
+        wait = queued & (stays["intended_unit"] == unit.index)
+        parts.append(Frame({
+            "replication": np.full(len(at), replication, dtype=np.int32),
+            "unit": np.full(len(at), unit.index),
+            "time_h": at,
+            "occupied": counts_at(start[here], end[here], at),
             "staffed": capacity_at(cap.times, np.minimum(cap.physical, cap.staffed), at),
             "physical": capacity_at(cap.times, cap.physical, at),
-            "waiting": counts_at(wait["arrive"].to_numpy(), np.where(np.isnan(start), np.inf, start), at),
-            "boarding": counts_at(np.minimum(mine["ready"].to_numpy(), end), end, at),
-        }))
-    return _concat(parts, ["unit"])
+            "waiting": counts_at(stays["arrive"][wait], open_ended(start[wait]), at),
+            "boarding": counts_at(np.minimum(ready[here], end[here]), end[here], at),
+        }, {"unit": [u.id for u in model.units]}))
+    return Frame.concat(parts)
 
 
-def equipment_frame(devices: pd.DataFrame, realised: Realisation, model: CompiledModel,
-                    replication: int) -> pd.DataFrame:
+def equipment_frame(devices: Frame, realised: Realisation, model: CompiledModel, replication: int) -> Frame:
     """Hourly snapshot per equipment pool: in use, demand (met + unmet), capacity."""
     at, parts = hours(model), []
+    start, end, met = devices["start"], devices["end"], devices["met"]
     for pool, cap in zip(model.pools, realised.pools):
-        mine = devices[devices["pool"] == pool.name]
-        met = mine[mine["met"]]
-        parts.append(pd.DataFrame({
-            "replication": replication, "pool": pool.name, "time_h": at,
-            "in_use": counts_at(met["start"].to_numpy(), met["end"].to_numpy(), at),
-            "demand": counts_at(mine["start"].to_numpy(), mine["end"].to_numpy(), at),
+        mine = devices["pool"] == pool.index
+        parts.append(Frame({
+            "replication": np.full(len(at), replication, dtype=np.int32),
+            "pool": np.full(len(at), pool.index),
+            "time_h": at,
+            "in_use": counts_at(start[mine & met], end[mine & met], at),
+            "demand": counts_at(start[mine], end[mine], at),
             "capacity": capacity_at(cap.times, cap.staffed, at),
-        }))
-    return _concat(parts, ["pool"])
-
-
-def _concat(parts: list[pd.DataFrame], categorical: list[str]) -> pd.DataFrame:
-    if not parts:
-        return pd.DataFrame()
-    frame = pd.concat(parts, ignore_index=True)
-    for column in categorical:
-        frame[column] = frame[column].astype("category")
-    frame["replication"] = frame["replication"].astype(np.int32)
-    return frame
+        }, {"pool": [p.name for p in model.pools]}))
+    return Frame.concat(parts)

@@ -50,7 +50,7 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
     row = [patient.pid, -1, unit, unit, sim.source_initial, start, start, None, None, None]
     sim.rows.append(row)
     ward.occupied += 1
-    patient.row, patient.ward = row, ward
+    patient.row, patient.ward, patient.spec = row, ward, ward.spec
     draws, base = sim._visit_draws(patient)
     remaining = 0.0 if boards_to is not None else ward.spec.law.residual(draws[base], state.elapsed_h)
     row[READY] = remaining

@@ -1,0 +1,70 @@
+"""``hospitaltwin run SCENARIO``: simulate a what-if and print its key KPIs with 95% CIs."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
+from rich.table import Table
+
+from hospitaltwin.cli.app import command, err, out
+from hospitaltwin.config.load import read_scenario
+from hospitaltwin.durations import parse_duration
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.experiment import run_scenario, with_run
+from hospitaltwin.results import checksum
+from hospitaltwin.summary import format_ci
+
+HEADLINE = {
+    "units": ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full",
+              "boarding_h_per_day", "over_ratio_h"),
+    "equipment": ("mean_in_use", "unmet_fraction", "p_full"),
+}
+
+
+def _duration(text: str | None, option: str) -> float | None:
+    if text is None:
+        return None
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise HospitaltwinError(f"{option}: {exc}") from None
+
+
+@command("run")
+def run(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file."),
+    replications: int = typer.Option(None, "--replications", "-r", min=1, help="Replications (default: the scenario's)."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
+    horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
+) -> None:
+    """Simulate a what-if; write tables, summary.json and manifest.json; print key KPIs."""
+    spec = with_run(read_scenario(scenario), replications=replications, seed=seed,
+                    horizon=_duration(horizon, "--horizon") and horizon)
+    target = out_dir or Path("runs") / spec.name
+    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)})
+    out.print(_table(result.summary))
+    out.print(f"results: {result.out}", highlight=False)
+
+
+def _run_with_progress(spec, workers: int, target: Path, inputs: dict):
+    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
+    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
+        task = bar.add_task(f"{spec.name}", total=spec.run.replications)
+        return run_scenario(spec, workers=workers, out=target, inputs=inputs,
+                            progress=lambda _: bar.advance(task))
+
+
+def _table(summary: dict) -> Table:
+    table = Table(title=f"{summary['scenario']}: {summary['replications']} replications, mean [95% CI]")
+    for column in ("", "resource", "kpi", "value"):
+        table.add_column(column)
+    for scope, kpis in HEADLINE.items():
+        for name, values in summary[scope].items():
+            for kpi in kpis:
+                if kpi in values:
+                    table.add_row(scope[:-1] if scope == "units" else scope, name, kpi, format_ci(values[kpi]))
+    return table

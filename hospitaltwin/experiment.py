@@ -1,0 +1,127 @@
+"""Run a scenario's replications, serially or on local worker processes, and aggregate them.
+
+Replication ``r`` depends only on the root seed and ``r`` (named streams), so the results are
+identical whatever the number of workers; they are consumed in replication order and written
+as they arrive, so memory does not grow with the number of replications. Overrides from the
+command line (horizon, seed, replications) are applied to a copy of the scenario and the
+resolved copy is what the manifest records.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from pydantic import ValidationError
+
+from hospitaltwin.config.scenario import RunSpec, Scenario
+from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.frame import Frame
+from hospitaltwin.results import ResultWriter, manifest
+from hospitaltwin.state import SystemState
+from hospitaltwin.summary import kpi_summary
+
+_WORKER: dict = {}
+
+
+@dataclass
+class RunResult:
+    """What a run returns: KPI rows of every replication, their summary, where files went."""
+
+    scenario: Scenario
+    kpis: Frame
+    summary: dict
+    out: Path | None
+
+
+def with_run(scenario: Scenario, **overrides) -> Scenario:
+    """A copy of ``scenario`` with run settings replaced (``None`` values are ignored)."""
+    changes = {k: v for k, v in overrides.items() if v is not None}
+    if not changes:
+        return scenario
+    data = scenario.run.model_dump(mode="json", by_alias=True)
+    data.update(changes)
+    try:
+        run = RunSpec.model_validate(data)
+    except ValidationError as exc:
+        reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
+        raise HospitaltwinError(f"invalid run settings: {reasons}") from None
+    return scenario.model_copy(update={"run": run})
+
+
+def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tables: bool) -> None:
+    _WORKER.update(model=model, seed=seed, state=state, tables=tables)
+
+
+def _one(replication: int) -> Replication:
+    w = _WORKER
+    result = simulate(w["model"], w["seed"], replication, w["state"], w["tables"])
+    result.realised = None  # not needed by the parent; keeps what crosses processes small
+    return result
+
+
+def replicate(model: CompiledModel, seed: int, replications: int, *, workers: int = 1,
+              state: SystemState | None = None, tables: bool = True,
+              first: int = 0) -> Iterator[Replication]:
+    """Yield replications ``first .. first+replications-1`` in order."""
+    numbers = range(first, first + replications)
+    if workers <= 1 or replications == 1:
+        _init_worker(model, seed, state, tables)
+        yield from map(_one, numbers)
+        return
+    method = "fork" if sys.platform.startswith("linux") else "spawn"
+    with mp.get_context(method).Pool(min(workers, replications), _init_worker,
+                                     (model, seed, state, tables)) as pool:
+        yield from pool.imap(_one, numbers, chunksize=1)
+
+
+def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = None,
+                 state: SystemState | None = None, inputs: dict[str, str] | None = None,
+                 progress: Callable[[int], None] | None = None, tables: bool = True) -> RunResult:
+    """Run every replication of ``scenario``; write results to ``out`` when given."""
+    model = compile_scenario(scenario)
+    run = scenario.run
+    writer = ResultWriter(out, scenario.name) if out is not None else None
+    kpi_rows: list[tuple] = []
+    try:
+        for rep in replicate(model, run.seed, run.replications, workers=workers, state=state, tables=tables):
+            kpi_rows += [(scenario.name, rep.replication, *row) for row in rep.kpis]
+            if writer is not None:
+                for name in ("stays", "census", "equipment", "devices"):
+                    writer.append(name, getattr(rep, name))
+            if progress is not None:
+                progress(rep.replication)
+    except BaseException:
+        if writer is not None:
+            writer.abandon()
+        raise
+    kpis = kpi_frame(kpi_rows)
+    summary = {"scenario": scenario.name, "replications": run.replications, "seed": run.seed,
+               "horizon_h": run.horizon, "warmup_h": run.warmup,
+               **kpi_summary(row[2:] for row in kpi_rows)}
+    written = None
+    if writer is not None:
+        resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        info = manifest("run", resolved, run.seed, run.replications, inputs or {},
+                        {"origin": run.origin.isoformat(), "time_unit": "hours from origin"})
+        written = writer.finish(kpis, summary, info)
+    return RunResult(scenario, kpis, summary, written)
+
+
+def kpi_frame(rows: list[tuple]) -> Frame:
+    """Long KPI rows ``(scenario, replication, scope, name, kpi, value)`` as a table."""
+    columns = list(zip(*rows)) if rows else [()] * 6
+    coded, categories = {}, {}
+    for key, values in zip(("scenario", "scope", "name", "kpi"), (columns[0], *columns[2:5])):
+        labels = list(dict.fromkeys(values))
+        lookup = {label: i for i, label in enumerate(labels)}
+        coded[key] = np.array([lookup[v] for v in values], dtype=np.int64)
+        categories[key] = labels
+    return Frame({"scenario": coded["scenario"], "replication": np.array(columns[1], dtype=np.int32),
+                  "scope": coded["scope"], "name": coded["name"], "kpi": coded["kpi"],
+                  "value": np.array(columns[5], dtype=float)}, categories)

@@ -1,0 +1,119 @@
+"""Write a run's results: Parquet tables appended replication by replication, plus JSON.
+
+A result directory holds ``stays``, ``census``, ``equipment``, ``devices`` and ``kpis``
+Parquet files (each with ``scenario`` and ``replication`` columns), ``summary.json`` (mean and
+95% CI of every KPI, the stable interface scripts read) and ``manifest.json`` (the fully
+resolved scenario, seed, package versions and input checksums). Tables are streamed to disk as
+replications finish, so memory stays flat however many replications run. Files are written
+under temporary names and renamed at the end: an interrupted run leaves no half-written result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import shutil
+from datetime import datetime, timezone
+from importlib import metadata
+from pathlib import Path
+
+import pyarrow.parquet as pq
+
+from hospitaltwin.frame import Frame
+
+RESULT_FORMAT = 1
+TABLES = ("stays", "census", "equipment", "devices")
+PACKAGES = ("hospitaltwin", "simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
+
+
+class TableWriter:
+    """Append DataFrames with one schema to a Parquet file, one row group per replication."""
+
+    def __init__(self, path: Path, scenario: str):
+        self.path, self.scenario, self._writer = path, scenario, None
+
+    def append(self, frame: Frame) -> None:
+        if not frame.columns:
+            return
+        table = frame.to_arrow({"scenario": self.scenario})
+        if self._writer is None:
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+        self._writer.write_table(table)
+
+    def close(self) -> bool:
+        """Close the file; return whether anything was written."""
+        if self._writer is None:
+            return False
+        self._writer.close()
+        return True
+
+
+class ResultWriter:
+    """Everything a run writes into one directory, committed atomically at :meth:`finish`."""
+
+    def __init__(self, out: Path, scenario: str, tables: tuple[str, ...] = TABLES):
+        self.out = Path(out)
+        self.tmp = self.out.with_name(self.out.name + ".partial")
+        shutil.rmtree(self.tmp, ignore_errors=True)
+        self.tmp.mkdir(parents=True)
+        self.writers = {name: TableWriter(self.tmp / f"{name}.parquet", scenario) for name in tables}
+
+    def append(self, name: str, frame: Frame) -> None:
+        self.writers[name].append(frame)
+
+    def finish(self, kpis: Frame, summary: dict, manifest: dict) -> Path:
+        for writer in self.writers.values():
+            writer.close()
+        pq.write_table(kpis.to_arrow(), self.tmp / "kpis.parquet", compression="zstd")
+        write_json(self.tmp / "summary.json", summary)
+        write_json(self.tmp / "manifest.json", manifest)
+        if self.out.exists():
+            shutil.rmtree(self.out)
+        self.tmp.rename(self.out)
+        return self.out
+
+    def abandon(self) -> None:
+        for writer in self.writers.values():
+            try:
+                writer.close()
+            except Exception:  # noqa: BLE001 - cleaning up after a failure already reported
+                pass
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+
+def write_json(path: Path, data: dict) -> None:
+    """Write JSON with stable key order and a trailing newline."""
+    path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
+
+
+def checksum(path: str | Path) -> str:
+    """SHA-256 of a file's bytes."""
+    return hashlib.sha256(Path(path).read_bytes()).hexdigest()
+
+
+def versions() -> dict[str, str]:
+    """Versions of Python and the packages that decide a run's numbers."""
+    out = {"python": platform.python_version()}
+    for name in PACKAGES:
+        try:
+            out[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            out[name] = "unknown"
+    return out
+
+
+def manifest(kind: str, resolved: dict, seed: int, replications: int, inputs: dict[str, str],
+             extra: dict | None = None) -> dict:
+    """Provenance of a result: what ran, with what, on which inputs."""
+    return {
+        "result_format": RESULT_FORMAT,
+        "kind": kind,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "seed": seed,
+        "replications": replications,
+        "versions": versions(),
+        "inputs": inputs,
+        "scenario": resolved,
+        **(extra or {}),
+    }
