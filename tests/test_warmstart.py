@@ -1,0 +1,91 @@
+"""Warm starts: patients keep their beds and stay for LOS | LOS > elapsed.
+
+With every patient at the same elapsed time and no arrivals, the departure times are a sample
+of the residual law, compared with its exact CDF through the Dvoretzky-Kiefer-Wolfowitz band
+(a confidence band for a whole distribution function).
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime
+
+import numpy as np
+import pytest
+
+from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.distributions import Lognormal
+from hospitaltwin.engine import compile_scenario, simulate
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.state import DeviceInUse, PatientState, SystemState, WaitingPatient
+
+AS_OF = datetime(2024, 3, 4, 8)
+
+
+def _model(los: dict, beds: int = 5000, **extra):
+    data = {"name": "warm", "layout": {"units": {"ICU": {"beds": beds}, "WARD": {"beds": 100}}, **extra.get("layout", {})},
+            "demand": {"units": {"ICU": {"los": los, "next": {"WARD": 1.0}, **extra.get("icu", {})},
+                                 "WARD": {"los": {"dist": "fixed", "mean": "1d"}}}},
+            "run": {"horizon": "60d", "replications": 1, "seed": 4}}
+    return compile_scenario(scenario_from_dict(data))
+
+
+def _state(n: int, elapsed_h: float, **kw) -> SystemState:
+    return SystemState(AS_OF, tuple(PatientState(f"p{i}", "ICU", elapsed_h, **kw) for i in range(n)))
+
+
+def _icu_exits(result) -> np.ndarray:
+    """When warm-started ICU patients were ready to leave (their remaining stay)."""
+    stays = result.stays
+    icu = stays["unit"] == stays.code("unit", "ICU")
+    return stays["ready"][icu & (stays["source"] == stays.code("source", "(initial)"))]
+
+
+def test_remaining_stay_follows_the_conditional_law():
+    elapsed, n = 72.0, 3000
+    result = simulate(_model({"dist": "lognormal", "mean": "4d", "sd": "3d"}), 1, 0, _state(n, elapsed))
+    remaining = np.sort(_icu_exits(result))
+    law = Lognormal(96.0, 72.0)
+    theory = np.array([1 - law.sf(elapsed + x) / law.sf(elapsed) for x in remaining])
+    empirical = np.arange(1, n + 1) / n
+    band = math.sqrt(math.log(2 / 0.001) / (2 * n))  # DKW, 99.9% confidence
+    assert np.max(np.abs(empirical - theory)) < band
+    assert remaining.mean() > 96.0 - elapsed, "conditioning must lengthen what remains"
+
+
+def test_fixed_and_exponential_residuals_are_exact():
+    fixed = _icu_exits(simulate(_model({"dist": "fixed", "mean": "5d"}), 1, 0, _state(10, 30.0)))
+    np.testing.assert_allclose(fixed, 120.0 - 30.0)
+    exp = _icu_exits(simulate(_model({"dist": "exponential", "mean": "2d"}), 1, 0, _state(4000, 200.0)))
+    assert exp.mean() == pytest.approx(48.0, rel=4 * (1 / math.sqrt(4000)))  # memoryless, 4 standard errors
+
+
+def test_warm_started_patients_keep_their_beds_beyond_capacity():
+    result = simulate(_model({"dist": "fixed", "mean": "3d"}, beds=4), 1, 0, _state(6, 10.0))
+    assert result.census["occupied"][(result.census["unit"] == 0)][0] == 6  # no eviction
+    assert np.all(_icu_exits(result) == pytest.approx(62.0))
+    assert np.all(result.stays["end"][result.stays["source"] == result.stays.code("source", "(initial)")] == pytest.approx(62.0))
+
+
+def test_devices_in_use_continue_and_boarders_move_first():
+    pools = {"layout": {"equipment": {"ventilator": {"count": 2}}},
+             "icu": {"equipment": {"ventilator": {"p": 0.0, "duration": {"dist": "fixed", "mean": "2d"}}}}}
+    state = SystemState(AS_OF, (
+        PatientState("a", "ICU", 12.0, devices=(DeviceInUse("ventilator", 12.0),)),
+        PatientState("b", "ICU", 12.0, devices=(DeviceInUse("ventilator", 47.0),)),
+        PatientState("c", "ICU", 100.0, waiting_for="WARD"),
+    ), waiting=(WaitingPatient("d", "ICU", 5.0),))
+    result = simulate(_model({"dist": "fixed", "mean": "5d"}, **pools), 1, 0, state)
+    devices = result.devices
+    np.testing.assert_allclose(np.sort(devices["end"] - devices["start"]), [1.0, 36.0])
+    assert devices["met"].all()
+    stays = result.stays
+    ward = stays["unit"] == stays.code("unit", "WARD")
+    assert stays["start"][ward].min() == 0.0, "the boarder moves at once"
+    waiting = stays["arrive"] == -5.0
+    assert waiting.sum() == 1 and stays["start"][waiting][0] == 0.0
+
+
+def test_a_state_naming_unknown_units_is_refused_clearly():
+    with pytest.raises(HospitaltwinError, match="MICU"):
+        simulate(_model({"dist": "fixed", "mean": "5d"}), 1, 0, SystemState(AS_OF, (PatientState("x", "MICU", 1.0),)))
