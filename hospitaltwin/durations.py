@@ -17,7 +17,8 @@ HOURS_PER_UNIT = {
     "d": 24.0, "day": 24.0, "days": 24.0,
     "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
 }
-_DURATION = re.compile(r"^\s*([+-]?\d+(?:\.\d*)?|[+-]?\.\d+)\s*([a-z]+)\s*$")
+_PART = r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)"
+_DURATION = re.compile(rf"^\s*([+-]?)\s*((?:{_PART}\s*)+)$")
 
 
 def parse_duration(text: object) -> float:
@@ -33,11 +34,13 @@ def parse_duration(text: object) -> float:
             f"expected a duration with a unit such as '90min', '6h', '4.5d' or '2w', got {text!r}"
         )
     match = _DURATION.match(text.lower())
-    if not match or match.group(2) not in HOURS_PER_UNIT:
+    parts = re.findall(_PART, match.group(2)) if match else []
+    if not parts or any(unit not in HOURS_PER_UNIT for _, unit in parts):
         raise ValueError(
-            f"expected a duration with a unit (min, h, d, w) such as '6h' or '4.5d', got {text!r}"
+            f"expected a duration with a unit (min, h, d, w) such as '6h', '4.5d' or '7h30min', got {text!r}"
         )
-    return float(match.group(1)) * HOURS_PER_UNIT[match.group(2)]
+    total = sum(float(number) * HOURS_PER_UNIT[unit] for number, unit in parts)
+    return -total if match.group(1) == "-" else total
 
 
 def format_hours(hours: float) -> str:

@@ -157,7 +157,7 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
     if not isinstance(data, dict):
         raise ConfigError([src.problem("", "a scenario is a mapping with name, layout, demand and run")])
     problems: list[Problem] = []
-    parts = {}
+    parts, failed = {}, set()
     for key, model in (("layout", Layout), ("demand", Demand)):
         if key not in data:
             continue
@@ -166,18 +166,18 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
             parts[key] = (_validate(model, section, section_src), section_src)
         except ConfigError as exc:
             problems.extend(exc.problems)
+            failed.add(key)
+    if "layout" in parts:
+        problems += check_layout(*parts["layout"])
+        if "demand" in parts:
+            problems += check_demand(parts["demand"][0], parts["layout"][0], parts["demand"][1])
     rest = {k: v for k, v in data.items() if k not in parts}
     rest.update({k: value for k, (value, _) in parts.items()})
     try:
         scenario = _validate(Scenario, rest, src)
     except ConfigError as exc:
-        problems.extend(p for p in exc.problems if not p.path.startswith(("layout.", "demand.")))
+        problems.extend(p for p in exc.problems if p.path.split(".")[0] not in failed)
         raise ConfigError(problems) from None
-    if problems:
-        raise ConfigError(problems)
-    layout_src, demand_src = parts["layout"][1], parts["demand"][1]
-    problems = check_layout(scenario.layout, layout_src)
-    problems += check_demand(scenario.demand, scenario.layout, demand_src)
     problems += check_changes(scenario.changes, scenario.layout, scenario.demand, src)
     if problems:
         raise ConfigError(problems)

@@ -74,7 +74,7 @@ def present(plan: ShiftPlan, rng: np.random.Generator) -> np.ndarray:
 
 def on_duty(plan: ShiftPlan, heads: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
     """Staff on duty as a step function: change times (first 0) and head counts."""
-    starts, ends = np.clip(plan.starts, 0, horizon), np.clip(plan.ends, 0, horizon)
+    starts, ends = np.clip(plan.starts, 0, horizon), plan.ends  # shifts run past the horizon
     times = np.concatenate(([0.0], starts, ends))
     deltas = np.concatenate(([0], heads, -heads))
     order = np.argsort(times, kind="stable")
