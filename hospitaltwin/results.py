@@ -38,7 +38,7 @@ class TableWriter:
             return
         table = frame.to_arrow({"scenario": self.scenario})
         if self._writer is None:
-            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd")
+            self._writer = pq.ParquetWriter(self.path, table.schema, compression="zstd", compression_level=1)
         self._writer.write_table(table)
 
     def close(self) -> bool:

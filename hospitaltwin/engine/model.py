@@ -16,7 +16,7 @@ from bisect import bisect_left
 from heapq import heappop, heappush
 
 import simpy
-from simpy.events import Timeout
+from simpy.events import NORMAL, Timeout
 
 from hospitaltwin.engine.compile import DISCHARGE, DIVERT, OVERFLOW, CompiledModel
 from hospitaltwin.engine.realise import Realisation
@@ -25,7 +25,7 @@ from hospitaltwin.streams import UniformBlocks, stream
 # Row layout of a bed request / unit stay.
 PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)
 TRANSFER_OUT, DIVERTED, IN_CARE, WAITING = -3, -4, -5, -6
-MAX_VISITS = 8  # visits covered by a patient's own draws; later visits use a shared stream
+MAX_VISITS = 6  # visits covered by a patient's own draws; later visits use a shared stream
 
 
 class Patient:
@@ -74,6 +74,18 @@ class Pool:
         self.index, self.in_use, self.capacity = index, 0, capacity
 
 
+def later(env: simpy.Environment, delay: float, value, callback) -> Timeout:
+    """Schedule ``callback(event)`` after ``delay``: a SimPy ``Timeout`` built and queued inline.
+
+    Equivalent to ``Timeout(env, delay, value).callbacks.append(callback)`` without its two
+    extra Python calls; this is the hottest line of the engine (two events per patient stay).
+    """
+    event = Timeout.__new__(Timeout)
+    event.env, event.callbacks, event._value, event._delay, event._ok = env, [callback], value, delay, True
+    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    return event
+
+
 class Simulation:
     """One replication of a compiled model, from empty or from a list of placed patients."""
 
@@ -120,9 +132,9 @@ class Simulation:
         """Schedule arrivals and capacity changes, then simulate to the horizon."""
         for arrivals in self._arrivals:
             if arrivals.times:
-                Timeout(self.env, arrivals.times[0], value=arrivals).callbacks.append(self._on_arrival)
+                later(self.env, arrivals.times[0], arrivals, self._on_arrival)
         if self._changes:
-            Timeout(self.env, self._changes[0][0], value=0).callbacks.append(self._capacity_change)
+            later(self.env, self._changes[0][0], 0, self._capacity_change)
         self.env.run(until=self.model.horizon)
         self._close_open_rows()
 
@@ -131,7 +143,7 @@ class Simulation:
         times, k = arrivals.times, arrivals.next
         arrivals.next = k + 1
         if k + 1 < len(times):
-            Timeout(self.env, times[k + 1] - times[k], value=arrivals).callbacks.append(self._on_arrival)
+            later(self.env, times[k + 1] - times[k], arrivals, self._on_arrival)
         self._next_pid += 1
         patient = Patient(self._next_pid - 1, arrivals.index, arrivals.blocks.row())
         self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
@@ -151,7 +163,7 @@ class Simulation:
             self.pools[index].capacity = capacity
         if k + 1 < len(self._changes):
             delay = self._changes[k + 1][0] - self.env._now
-            Timeout(self.env, delay, value=k + 1).callbacks.append(self._capacity_change)
+            later(self.env, delay, k + 1, self._capacity_change)
 
     # -- beds -------------------------------------------------------------------------------
     def _request(self, patient: Patient, ward: Ward, source: int, priority: int) -> None:
@@ -188,7 +200,7 @@ class Simulation:
         row[READY] = now + los
         if spec.needs:
             self._devices(patient, spec, los, draws, base)
-        Timeout(self.env, los, value=patient).callbacks.append(self._on_ready)
+        later(self.env, los, patient, self._on_ready)
 
     def _visit_draws(self, patient: Patient) -> tuple[list[float], int]:
         if patient.visit < MAX_VISITS:
@@ -234,7 +246,7 @@ class Simulation:
             target = self.model.counterpart[hospital].get(ward.spec.kind)
             if target is not None and self.wards[target].occupied < self.wards[target].capacity:
                 patient.linked = True
-                Timeout(self.env, delay, value=(patient, target)).callbacks.append(self._linked_arrival)
+                later(self.env, delay, (patient, target), self._linked_arrival)
                 return
 
     def _linked_arrival(self, event) -> None:
@@ -260,7 +272,7 @@ class Simulation:
             if offset == 0.0:
                 self._take(episode)
             else:
-                Timeout(self.env, offset, value=episode).callbacks.append(self._take_later)
+                later(self.env, offset, episode, self._take_later)
 
     def _take_later(self, event) -> None:
         self._take(event._value)
@@ -272,7 +284,7 @@ class Simulation:
         self.device_rows.append((pool_index, pid, unit, now, now + duration, met))
         if met:
             pool.in_use += 1
-            Timeout(self.env, duration, value=pool).callbacks.append(self._release)
+            later(self.env, duration, pool, self._release)
 
     @staticmethod
     def _release(event) -> None:

@@ -10,6 +10,7 @@ intervals.
 from __future__ import annotations
 
 import math
+from itertools import chain
 
 import numpy as np
 
@@ -35,7 +36,7 @@ def outcome_labels(model: CompiledModel) -> list[str]:
 
 def stays_frame(rows: list[list], model: CompiledModel, replication: int) -> Frame:
     """The ``stays`` table of one replication."""
-    data = np.array(rows, dtype=float).reshape(-1, 10)
+    data = np.fromiter(chain.from_iterable(rows), float, count=10 * len(rows)).reshape(-1, 10)
     units = [u.id for u in model.units]
     outcome = data[:, OUTCOME].astype(np.int64)
     streams = [s.name for s in model.streams] + ["(initial)"]

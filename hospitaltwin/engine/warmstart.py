@@ -10,9 +10,8 @@ Warm-started patients draw from their own stream, so new arrivals keep common ra
 
 from __future__ import annotations
 
-from simpy.events import Timeout
 
-from hospitaltwin.engine.model import ARRIVE, END, READY, Patient, Simulation
+from hospitaltwin.engine.model import ARRIVE, END, READY, Patient, Simulation, later
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.state import PatientState, SystemState
 
@@ -57,9 +56,9 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
     for device in state.devices:
         _continue_device(sim, ward.spec, patient, device, remaining, draws[base + 1])
     if boards_to is not None:
-        Timeout(sim.env, 0.0, value=(patient, boards_to)).callbacks.append(lambda e: _board(sim, *e._value))
+        later(sim.env, 0.0, (patient, boards_to), lambda e: _board(sim, *e._value))
     else:
-        Timeout(sim.env, remaining, value=patient).callbacks.append(sim._ready)
+        later(sim.env, remaining, patient, sim._ready)
     assert row[END] is None
 
 
