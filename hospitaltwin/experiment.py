@@ -84,8 +84,12 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
                  progress: Callable[[int], None] | None = None, tables: bool = True) -> RunResult:
     """Run every replication of ``scenario``; write results to ``out`` when given."""
-    model = compile_scenario(scenario)
     run = scenario.run
+    if run.start != "empty" and state is None:
+        raise HospitaltwinError(
+            f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
+            "give the state (Python API) or set run.start to 'empty' with a warmup")
+    model = compile_scenario(scenario)
     writer = ResultWriter(out, scenario.name) if out is not None else None
     kpi_rows: list[tuple] = []
     try:
