@@ -82,7 +82,8 @@ def replicate(model: CompiledModel, seed: int, replications: int, *, workers: in
 
 def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = None,
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
-                 progress: Callable[[int], None] | None = None, tables: bool = True) -> RunResult:
+                 progress: Callable[[int], None] | None = None, tables: bool = True,
+                 on_replication: Callable[[Replication, CompiledModel], None] | None = None) -> RunResult:
     """Run every replication of ``scenario``; write results to ``out`` when given."""
     run = scenario.run
     if run.start != "empty" and state is None:
@@ -98,6 +99,8 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
             if writer is not None:
                 for name in ("stays", "census", "equipment", "devices"):
                     writer.append(name, getattr(rep, name))
+            if on_replication is not None:
+                on_replication(rep, model)
             if progress is not None:
                 progress(rep.replication)
     except BaseException:

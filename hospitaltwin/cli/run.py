@@ -40,22 +40,35 @@ def run(
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
+    events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
 ) -> None:
     """Simulate a what-if; write tables, summary.json and manifest.json; print key KPIs."""
     spec = with_run(read_scenario(scenario), replications=replications, seed=seed,
                     horizon=_duration(horizon, "--horizon") and horizon)
     target = out_dir or Path("runs") / spec.name
-    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)})
+    hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
+    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook)
     out.print(_table(result.summary))
     out.print(f"results: {result.out}", highlight=False)
+    if events_out:
+        out.print(f"event log of replication 0: {events_out}", highlight=False)
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict):
+def _event_log_writer(path: Path, timezone: str):
+    def write(rep, model) -> None:
+        if rep.replication == 0:
+            from hospitaltwin.export import replication_events, write_events
+
+            write_events(replication_events(rep, model, timezone), path)
+    return write
+
+
+def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{spec.name}", total=spec.run.replications)
         return run_scenario(spec, workers=workers, out=target, inputs=inputs,
-                            progress=lambda _: bar.advance(task))
+                            progress=lambda _: bar.advance(task), on_replication=hook)
 
 
 def _table(summary: dict) -> Table:

@@ -17,7 +17,7 @@ from pydantic import Field, field_validator, model_validator
 from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours, Probability, When
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
-from hospitaltwin.durations import parse_datetime
+from hospitaltwin.durations import format_hours, parse_datetime
 
 DEFAULT_ORIGIN = datetime(2024, 1, 1)  # a Monday, so hour-of-week 0 is Monday 00:00
 
@@ -120,7 +120,8 @@ class RunSpec(Model):
     @model_validator(mode="after")
     def _warmup_within_horizon(self) -> "RunSpec":
         if self.warmup >= self.horizon:
-            raise ValueError("warmup must be shorter than the horizon")
+            raise ValueError(f"warmup ({format_hours(self.warmup)}) must be shorter than the horizon "
+                             f"({format_hours(self.horizon)})")
         return self
 
 
