@@ -1,0 +1,53 @@
+"""``hospitaltwin compare SCENARIO --policy A.yaml …``: policies on common random numbers."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from hospitaltwin.cli.app import command, out
+from hospitaltwin.cli.run import HEADLINE, _duration
+from hospitaltwin.compare import compare
+from hospitaltwin.config.load import read_scenario
+from hospitaltwin.experiment import with_run
+from hospitaltwin.policy import read_policy
+from hospitaltwin.results import checksum
+from hospitaltwin.summary import _fmt
+
+
+@command("compare")
+def compare_cmd(
+    scenario: Path = typer.Argument(..., help="Scenario YAML file (the baseline: what the hospital does now)."),
+    policy: list[Path] = typer.Option(..., "--policy", "-p", help="Policy YAML file; repeat for several."),
+    replications: int = typer.Option(None, "--replications", "-r", min=2),
+    seed: int = typer.Option(None, "--seed", min=0),
+    horizon: str = typer.Option(None, "--horizon"),
+    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/compare-<scenario name>)."),
+    show_all: bool = typer.Option(False, "--all", help="Print every KPI, not only the headline ones."),
+) -> None:
+    """Run every policy on the same random numbers as the baseline; print paired differences."""
+    base = with_run(read_scenario(scenario), replications=replications, seed=seed,
+                    horizon=_duration(horizon, "--horizon") and horizon)
+    policies = [read_policy(p) for p in policy]
+    inputs = {str(p): checksum(p) for p in [scenario, *policy]}
+    target = out_dir or Path("runs") / f"compare-{base.name}"
+    result = compare(base, policies, workers=workers, out=target, inputs=inputs)
+    out.print(_table(result.rows, show_all))
+    out.print(f"results: {result.out}", highlight=False)
+
+
+def _table(rows: list[dict], show_all: bool) -> Table:
+    headline = {k for kpis in HEADLINE.values() for k in kpis}
+    table = Table(title="policy - baseline, paired over replications: mean [95% CI]")
+    for column in ("policy", "resource", "kpi", "baseline", "policy", "difference", "better"):
+        table.add_column(column)
+    for r in rows:
+        if not show_all and (r["kpi"] not in headline or (r["diff_lo"] == r["diff_hi"] == 0)):
+            continue
+        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
+        mark = {"policy": "[green]policy[/]", "baseline": "[red]baseline[/]"}.get(r["better"], "–")
+        table.add_row(r["policy"], r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    return table

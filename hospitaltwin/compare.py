@@ -1,0 +1,109 @@
+"""Compare policies on common random numbers: paired differences of every KPI with 95% CIs.
+
+Every policy runs with the same seed, replications and start as the baseline (the scenario as
+the hospital runs it now), so replication ``r`` of each sees the same patients. The paired
+difference policy - baseline per replication has a far smaller variance than the difference
+of two independent means. A policy is named better (or worse) on a KPI only where the 95% CI of
+the paired difference excludes zero and the KPI has a direction (fewer diversions are better;
+a census is neither).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.experiment import run_scenario
+from hospitaltwin.policy import Policy, apply_policy
+from hospitaltwin.results import manifest, write_json
+from hospitaltwin.state import SystemState
+from hospitaltwin.summary import mean_ci
+
+LOWER_IS_BETTER = frozenset({
+    "diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "mean_queue", "mean_boarding",
+    "boarding_h_per_day", "p_full", "over_ratio_h", "over_ratio_patient_h", "unmet_fraction",
+    "unmet_h_per_day", "diverted_per_day", "transfers_out_per_day",
+})
+COLUMNS = ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
+           "diff_hi", "better")
+
+
+@dataclass
+class Comparison:
+    """Rows of paired differences (see :data:`COLUMNS`) and where they were written."""
+
+    rows: list[dict]
+    out: Path | None
+
+    def winners(self, kpi: str) -> dict[str, str]:
+        """``{policy: better}`` for one KPI, summed over resources is not done: first match."""
+        return {r["policy"]: r["better"] for r in self.rows if r["kpi"] == kpi}
+
+
+def _by_key(kpis) -> dict[tuple, np.ndarray]:
+    frame = kpis
+    keys = zip(frame.labels("scope"), frame.labels("name"), frame.labels("kpi"))
+    grouped: dict[tuple, list] = {}
+    for key, rep, value in zip(keys, frame["replication"], frame["value"]):
+        grouped.setdefault(key, {})[int(rep)] = value
+    return {k: np.array([v[r] for r in sorted(v)]) for k, v in grouped.items()}
+
+
+def verdict(kpi: str, lo: float, hi: float) -> str:
+    """``policy``/``baseline`` when the CI excludes zero for a KPI with a direction, else ``none``."""
+    if not (np.isfinite(lo) and np.isfinite(hi)) or lo <= 0 <= hi or kpi not in LOWER_IS_BETTER:
+        return "none"
+    return "policy" if hi < 0 else "baseline"
+
+
+def paired_rows(policy: str, baseline: dict, other: dict) -> list[dict]:
+    """Paired differences of every KPI both runs share."""
+    rows = []
+    for key, base in baseline.items():
+        if key not in other:
+            continue
+        diff = other[key] - base
+        mean, lo, hi = mean_ci(diff)
+        rows.append(dict(zip(COLUMNS, (policy, *key, float(np.nanmean(base)), float(np.nanmean(other[key])),
+                                       mean, lo, hi, verdict(key[2], lo, hi)))))
+    return rows
+
+
+def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
+            state: SystemState | None = None, out: Path | None = None,
+            inputs: dict[str, str] | None = None, progress=None) -> Comparison:
+    """Run the baseline and every policy on common random numbers and compare them."""
+    variants = [apply_policy(scenario, p) for p in policies]
+    baseline = _by_key(run_scenario(scenario, workers=workers, state=state, tables=False, progress=progress).kpis)
+    rows = []
+    for policy, variant in zip(policies, variants):
+        result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress)
+        rows += paired_rows(policy.name, baseline, _by_key(result.kpis))
+    written = _write(out, scenario, policies, rows, inputs or {}) if out is not None else None
+    return Comparison(rows, written)
+
+
+def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict) -> Path:
+    import csv
+
+    out.mkdir(parents=True, exist_ok=True)
+    with open(out / "comparison.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+        writer.writeheader()
+        writer.writerows(rows)
+    run = scenario.run
+    better = [r for r in rows if r["better"] != "none"]
+    write_json(out / "summary.json", {
+        "scenario": scenario.name, "policies": [p.name for p in policies], "replications": run.replications,
+        "seed": run.seed, "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
+    resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
+    write_json(out / "manifest.json", manifest("compare", resolved, run.seed, run.replications, inputs, extra))
+    return out
+
+
+def _clean(value):
+    return None if isinstance(value, float) and not np.isfinite(value) else value
