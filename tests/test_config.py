@@ -126,7 +126,7 @@ def test_layout_and_demand_by_path_report_problems_in_their_own_file(tmp_path):
 
 @pytest.mark.parametrize("content, reason", [
     ("units: [1, 2", "not valid YAML"),
-    ("- a\n- b\n", "not a layout, demand or scenario"),
+    ("- a\n- b\n", "not a layout, demand, scenario or policy"),
 ])
 def test_broken_files_give_a_located_reason(tmp_path, content, reason):
     path = tmp_path / "x.yaml"

@@ -188,8 +188,10 @@ def file_kind(data: object) -> str | None:
     """Guess whether a mapping is a ``scenario``, ``layout`` or ``demand``."""
     if not isinstance(data, dict):
         return None
-    if "run" in data or ("layout" in data and "demand" in data):
+    if "run" in data:
         return "scenario"
+    if "name" in data and set(data) <= {"name", "description", "layout", "demand", "changes"}:
+        return "policy"
     if "arrivals" in data:
         return "demand"
     units = data.get("units")
@@ -215,8 +217,12 @@ def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
             _checked_layout(data, src)
         elif kind == "demand":
             _validate(Demand, data, src)
+        elif kind == "policy":
+            from hospitaltwin.policy import Policy
+
+            _validate(Policy, data, src)
         else:
-            return "unknown", [Problem(str(path), "", "not a layout, demand or scenario file (no 'units', 'arrivals' or 'run' key)")]
+            return "unknown", [Problem(str(path), "", "not a layout, demand, scenario or policy file (no 'units', 'arrivals' or 'run' key)")]
     except ConfigError as exc:
         return file_kind(locals().get("data")) or "unknown", exc.problems
     return kind, []
