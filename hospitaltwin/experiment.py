@@ -54,30 +54,37 @@ def with_run(scenario: Scenario, **overrides) -> Scenario:
     return scenario.model_copy(update={"run": run})
 
 
-def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tables: bool) -> None:
-    _WORKER.update(model=model, seed=seed, state=state, tables=tables)
+def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tables: bool,
+                 reduce: Callable | None) -> None:
+    _WORKER.update(model=model, seed=seed, state=state, tables=tables, reduce=reduce)
 
 
-def _one(replication: int) -> Replication:
+def _one(replication: int):
     w = _WORKER
     result = simulate(w["model"], w["seed"], replication, w["state"], w["tables"])
+    if w["reduce"] is not None:
+        return w["reduce"](result, w["model"])
     result.realised = None  # not needed by the parent; keeps what crosses processes small
     return result
 
 
 def replicate(model: CompiledModel, seed: int, replications: int, *, workers: int = 1,
-              state: SystemState | None = None, tables: bool = True,
-              first: int = 0) -> Iterator[Replication]:
-    """Yield replications ``first .. first+replications-1`` in order."""
+              state: SystemState | None = None, tables: bool = True, first: int = 0,
+              reduce: Callable[[Replication, CompiledModel], object] | None = None) -> Iterator:
+    """Yield replications ``first .. first+replications-1`` in order.
+
+    With ``reduce`` (a module-level function), each worker returns ``reduce(replication,
+    model)`` instead of the replication: only what the caller aggregates crosses processes.
+    """
     numbers = range(first, first + replications)
     if workers <= 1 or replications == 1:
-        _init_worker(model, seed, state, tables)
+        _init_worker(model, seed, state, tables, reduce)
         yield from map(_one, numbers)
         return
     method = "fork" if sys.platform.startswith("linux") else "spawn"
     with mp.get_context(method).Pool(min(workers, replications), _init_worker,
-                                     (model, seed, state, tables)) as pool:
-        yield from pool.imap(_one, numbers, chunksize=1)
+                                     (model, seed, state, tables, reduce)) as pool:
+        yield from pool.imap(_one, numbers, chunksize=max(1, replications // (workers * 16)))
 
 
 def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = None,

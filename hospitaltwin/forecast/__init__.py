@@ -1,0 +1,154 @@
+"""Warm-started forecasts: from the hospital's state now, what happens in the next days.
+
+Every replication starts from the same :class:`~hospitaltwin.state.SystemState` (remaining
+stays drawn given time already spent) and runs the scenario's demand forward, optionally
+scaled by a recent trend. Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
+mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
+and the probability of being at capacity; ``daily.csv`` — per resource and local day the
+probability of reaching capacity at any moment that day; ``summary.json`` — headline risks
+(probability of reaching capacity within 24 h, 72 h, 7 and 14 days) and provenance.
+"""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+import numpy as np
+
+from hospitaltwin.config.scenario import DemandChange, Scenario
+from hospitaltwin.durations import format_hours
+from hospitaltwin.engine import compile_scenario
+from hospitaltwin.experiment import replicate, with_run
+from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
+from hospitaltwin.forecast.summarise import day_edges, resources, summarise
+from hospitaltwin.results import manifest, write_json
+from hospitaltwin.state import SystemState
+
+WINDOWS_H = (24, 72, 168, 336)
+FORECAST_COLUMNS = ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full")
+
+
+@dataclass
+class Forecast:
+    """An aggregated forecast, ready to write."""
+
+    scenario: Scenario
+    origin: datetime
+    accumulator: Accumulator
+    day_starts: list[datetime]
+    info: dict = field(default_factory=dict)
+
+    def p_full_within(self, resource: str, kind: str, hours: float) -> float:
+        """Probability that ``resource`` reaches capacity within ``hours``."""
+        for i, res in enumerate(self.accumulator.resources):
+            if (res.name, res.kind) == (resource, kind):
+                return float(self.accumulator.p_full_within(hours)[i])
+        raise KeyError((resource, kind))
+
+
+def local_origin(as_of: datetime, timezone: str) -> datetime:
+    """``as_of`` as a naive date-time in the layout's zone (naive input is taken as local)."""
+    if as_of.tzinfo is None:
+        return as_of
+    return as_of.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
+
+
+def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, seed: int | None,
+                      demand_multiplier: float = 1.0) -> Scenario:
+    """The scenario as a forecast runs it: no warmup, the forecast horizon, a demand level."""
+    spec = with_run(scenario, horizon=format_hours(horizon_h), warmup="0h", replications=replications, seed=seed)
+    if demand_multiplier != 1.0:
+        trend = DemandChange(multiplier=demand_multiplier)
+        spec = spec.model_copy(update={"changes": spec.changes.model_copy(
+            update={"demand": (*spec.changes.demand, trend)})})
+    return spec
+
+
+def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 336.0,
+                 replications: int = 500, seed: int | None = None, workers: int = 1,
+                 demand_multiplier: float = 1.0, progress=None) -> Forecast:
+    """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications."""
+    spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)
+    origin = local_origin(state.as_of, scenario.layout.timezone)
+    model = compile_scenario(spec, origin=origin)
+    edges = day_edges(model)
+    acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
+    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, reduce=summarise):
+        acc.add(summary)
+        if progress is not None:
+            progress(summary.replication)
+    starts = [origin + timedelta(hours=float(e)) for e in edges[:-1]]
+    info = {"as_of": state.as_of.isoformat(), "demand_multiplier": demand_multiplier,
+            "horizon_h": model.horizon, "replications": replications, "seed": spec.run.seed, **state.notes}
+    return Forecast(spec, origin, acc, starts, info)
+
+
+def _stamp(origin: datetime, hours: float, zone: ZoneInfo) -> str:
+    return (origin + timedelta(hours=hours)).replace(tzinfo=zone).isoformat(timespec="minutes")
+
+
+def forecast_rows(fc: Forecast) -> list[tuple]:
+    """Rows of ``forecast.csv``."""
+    acc, zone = fc.accumulator, ZoneInfo(fc.scenario.layout.timezone)
+    q, mean, cap = acc.quantiles(QUANTILES), acc.level_sum / acc.n, acc.capacity_sum / acc.n
+    p_full = acc.full_hours / acc.n
+    times = [_stamp(fc.origin, h, zone) for h in range(q.shape[1])]
+    rows = []
+    for i, res in enumerate(acc.resources):
+        for h, when in enumerate(times):
+            rows.append((res.name, res.kind, when, round(mean[i, h], 4), *q[i, h].tolist(),
+                         round(cap[i, h], 4), round(p_full[i, h], 4)))
+    return rows
+
+
+def daily_rows(fc: Forecast) -> list[tuple]:
+    """Rows of ``daily.csv``: probability of reaching capacity at any moment of each day."""
+    acc = fc.accumulator
+    return [(res.name, res.kind, day.date().isoformat(), round(acc.full_days[i, d] / acc.n, 4))
+            for i, res in enumerate(acc.resources) for d, day in enumerate(fc.day_starts)]
+
+
+def risks(fc: Forecast) -> list[dict]:
+    """Probability of reaching capacity within each window, per resource."""
+    out = []
+    for hours in (w for w in WINDOWS_H if w <= fc.info["horizon_h"]):
+        within = fc.accumulator.p_full_within(hours)
+        for i, res in enumerate(fc.accumulator.resources):
+            out.append({"resource": res.name, "kind": res.kind, "within_h": hours, "probability": round(float(within[i]), 4)})
+    return out
+
+
+def headline(fc: Forecast, top: int = 8) -> list[dict]:
+    """The largest risks within 72 h (or the horizon) of staffed beds and equipment, as sentences."""
+    window = min(72, max(w for w in WINDOWS_H if w <= fc.info["horizon_h"]) if fc.info["horizon_h"] >= 24 else 24)
+    chosen = [r for r in risks(fc) if r["within_h"] == window and r["kind"] in ("staffed_beds", "equipment")]
+    chosen.sort(key=lambda r: -r["probability"])
+    for r in chosen:
+        what = (f"{r['resource']} reaches its staffed capacity" if r["kind"] == "staffed_beds"
+                else f"every {r['resource']} is in use")
+        r["text"] = f"{what} within {r['within_h']} h: {r['probability']:.0%}"
+    return chosen[:top]
+
+
+def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
+    """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
+    out.mkdir(parents=True, exist_ok=True)
+    _csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
+    _csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
+    summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
+    write_json(out / "summary.json", summary)
+    resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+    write_json(out / "manifest.json", manifest("forecast", resolved, fc.info["seed"], fc.info["replications"],
+                                                inputs or {}, {"origin": fc.origin.isoformat()}))
+    return out
+
+
+def _csv(path: Path, header: tuple, rows: list[tuple]) -> None:
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
