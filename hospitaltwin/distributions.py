@@ -50,6 +50,26 @@ class Law:
         """Remaining time when ``elapsed`` is past anything the law allows: none."""
         return 0.0
 
+    def equilibrium(self, u: float) -> float:
+        """Remaining stay of a patient found in a bed at a random moment of steady state.
+
+        Its density is S(x) / mean (the equilibrium or stationary-excess law), used when only
+        a census count is known, not how long each patient has stayed. Inverted numerically
+        on a grid of the integrated survival function, built once per law.
+        """
+        grid, cumulative = self._equilibrium_table()
+        return float(np.interp(u * cumulative[-1], cumulative, grid))
+
+    def _equilibrium_table(self) -> tuple[np.ndarray, np.ndarray]:
+        table = getattr(self, "_eq_table", None)
+        if table is None:
+            top = self.ppf(1 - 1e-7) if self.var > 0 else self.mean
+            grid = np.linspace(0.0, max(top, 1e-9), 4001)
+            survival = np.array([self.sf(x) for x in grid])
+            steps = (survival[1:] + survival[:-1]) / 2 * np.diff(grid)
+            table = self._eq_table = (grid, np.concatenate(([0.0], np.cumsum(steps))))
+        return table
+
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` independent draws (for tests and analysis, not the engine's hot path)."""
         return np.array([self.ppf(u) for u in rng.random(size)])
@@ -69,6 +89,9 @@ class Exponential(Law):
         return math.exp(-x / self.mean)
 
     def residual(self, u: float, elapsed: float) -> float:
+        return self.ppf(u)  # memoryless
+
+    def equilibrium(self, u: float) -> float:
         return self.ppf(u)  # memoryless
 
 

@@ -16,19 +16,21 @@ class DeviceInUse:
     """A device of ``kind`` (``ventilator``, ``ecls``) in use for ``elapsed_h`` hours."""
 
     kind: str
-    elapsed_h: float = 0.0
+    elapsed_h: float | None = 0.0
 
 
 @dataclass(frozen=True)
 class PatientState:
     """A patient in a bed of ``unit`` for ``elapsed_h`` hours.
 
+    ``elapsed_h=None`` means the time already spent is unknown (only a census count was
+    reported): the remaining stay is then drawn from the equilibrium law of the unit's stays.
     ``waiting_for`` names the unit the patient is waiting to move to (boarding), if any.
     """
 
     patient_id: str
     unit: str
-    elapsed_h: float = 0.0
+    elapsed_h: float | None = 0.0
     devices: tuple[DeviceInUse, ...] = ()
     waiting_for: str | None = None
 

@@ -89,3 +89,16 @@ def test_devices_in_use_continue_and_boarders_move_first():
 def test_a_state_naming_unknown_units_is_refused_clearly():
     with pytest.raises(HospitaltwinError, match="MICU"):
         simulate(_model({"dist": "fixed", "mean": "5d"}), 1, 0, SystemState(AS_OF, (PatientState("x", "MICU", 1.0),)))
+
+
+def test_unknown_elapsed_times_draw_remaining_stays_from_the_equilibrium_law():
+    """With only a census count, remaining stays follow S(x)/mean: for fixed 5d, Uniform(0, 5d)."""
+    n = 3000
+    state = SystemState(AS_OF, tuple(PatientState(f"p{i}", "ICU", None) for i in range(n)))
+    remaining = np.sort(_icu_exits(simulate(_model({"dist": "fixed", "mean": "5d"}), 1, 0, state)))
+    band = math.sqrt(math.log(2 / 0.001) / (2 * n))
+    assert np.max(np.abs(np.arange(1, n + 1) / n - remaining / 120.0)) < band
+    law = Lognormal(96.0, 72.0)
+    lognormal = _icu_exits(simulate(_model({"dist": "lognormal", "mean": "4d", "sd": "3d"}), 1, 0, state))
+    expected = (law.var + law.mean ** 2) / (2 * law.mean)  # mean residual life in steady state
+    assert lognormal.mean() == pytest.approx(expected, rel=4 * lognormal.std() / math.sqrt(n) / expected)

@@ -5,7 +5,9 @@ length-of-stay law conditioned on the time already spent (LOS | LOS > elapsed); 
 use continue for a remaining time drawn the same way from the unit's device-duration law (or
 until the stay ends when the unit has none). A patient ``waiting_for`` another unit is ready
 now and boards; patients waiting from outside keep their place by time already waited.
-Warm-started patients draw from their own stream, so new arrivals keep common random numbers.
+A patient whose elapsed time is unknown (a census count only) gets a remaining stay from the
+equilibrium law S(x)/mean. Warm-started patients draw from their own stream, so new arrivals
+keep common random numbers.
 """
 
 from __future__ import annotations
@@ -45,13 +47,20 @@ def place_state(sim: Simulation, state: SystemState) -> None:
 def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | None) -> None:
     ward = sim.wards[unit]
     patient = Patient(sim._new_pid(), -1, sim.initial.row())
-    start = -state.elapsed_h
+    law = ward.spec.law
+    known = state.elapsed_h is not None
+    start = -state.elapsed_h if known else 0.0  # unknown: counted from the run's start
     row = [patient.pid, -1, unit, unit, sim.source_initial, start, start, None, None, None]
     sim.rows.append(row)
     ward.occupied += 1
     patient.row, patient.ward, patient.spec = row, ward, ward.spec
     draws, base = sim._visit_draws(patient)
-    remaining = 0.0 if boards_to is not None else ward.spec.law.residual(draws[base], state.elapsed_h)
+    if boards_to is not None:
+        remaining = 0.0
+    elif known:
+        remaining = law.residual(draws[base], state.elapsed_h)
+    else:
+        remaining = law.equilibrium(draws[base])
     row[READY] = remaining
     for device in state.devices:
         _continue_device(sim, ward.spec, patient, device, remaining, draws[base + 1])
@@ -71,7 +80,12 @@ def _board(sim: Simulation, patient: Patient, target: int) -> None:
 def _continue_device(sim: Simulation, spec, patient: Patient, device, stay_left: float, u: float) -> None:
     need = next((n for n in spec.needs if n.kind == device.kind), None)
     pool = need.pool if need else _pool_of_kind(sim, spec, device.kind)
-    left = need.duration.residual(u, device.elapsed_h) if need else stay_left
+    if need is None:
+        left = stay_left
+    elif device.elapsed_h is None:
+        left = need.duration.equilibrium(u)
+    else:
+        left = need.duration.residual(u, device.elapsed_h)
     sim._take((pool, patient.pid, spec.index, min(left, max(stay_left, 0.0))), force=True)
 
 
