@@ -40,7 +40,8 @@ def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
     z, p = z_value(level), k / n
     centre = (p + z * z / (2 * n)) / (1 + z * z / n)
     half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    return (max(0.0, float(centre - half)), min(1.0, float(centre + half)))
+    low = 0.0 if k == 0 else max(0.0, float(centre - half))
+    return (low, 1.0 if k == n else min(1.0, float(centre + half)))
 
 
 def garwood(count: int, exposure: float, level: float = 0.95) -> tuple[float, float]:
@@ -71,9 +72,6 @@ def garwood(count: int, exposure: float, level: float = 0.95) -> tuple[float, fl
 def round_to_sum(probs: Mapping[str, float], decimals: int = 4) -> dict[str, float]:
     """Round probabilities so the rounded values add up to exactly one.
 
-    Largest-remainder rounding in integer units of ``10**-decimals``: each value is floored,
-    and the units still missing go to the values with the largest remainders (ties by order).
-
     Parameters
     ----------
     probs : mapping of str to float
@@ -88,12 +86,22 @@ def round_to_sum(probs: Mapping[str, float], decimals: int = 4) -> dict[str, flo
         ``10**decimals``.
     """
     keys = list(probs)
-    raw = np.array([probs[k] for k in keys], dtype=float)
-    if raw.size == 0 or raw.sum() <= 0 or (raw < 0).any():
-        raise ValueError("probabilities must be non-negative with a positive sum")
-    total = 10**decimals
-    scaled = raw / raw.sum() * total
-    units = np.floor(scaled).astype(int)
+    values = round_vector([probs[k] for k in keys], decimals, total=1)
+    return dict(zip(keys, values.tolist()))
+
+
+def round_vector(values, decimals: int, total: int = 1) -> np.ndarray:
+    """Scale non-negative ``values`` to sum to ``total`` and round them, keeping that sum.
+
+    Largest-remainder rounding in integer units of ``10**-decimals``: each value is floored,
+    and the units still missing go to the values with the largest remainders (ties by order).
+    """
+    raw = np.asarray(values, dtype=float)
+    if raw.size == 0 or raw.sum() <= 0 or (raw < 0).any() or not np.isfinite(raw).all():
+        raise ValueError("values must be finite and non-negative with a positive sum")
+    grid = 10**decimals
+    scaled = raw / raw.sum() * total * grid
+    units = np.floor(scaled).astype(np.int64)
     order = np.argsort(-(scaled - units), kind="stable")
-    units[order[: total - units.sum()]] += 1
-    return {k: int(u) / total for k, u in zip(keys, units)}
+    units[order[: total * grid - units.sum()]] += 1
+    return units / grid

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 from scipy import optimize, special
 
 
@@ -40,3 +41,30 @@ def censored_sample(family, mean, cv, n, fraction, seed):
     truth = draw(family, mean, cv, n, rng)
     limit = rng.uniform(0, censor_limit(family, mean, cv, fraction), n)
     return np.minimum(truth, limit), truth <= limit, truth
+
+
+def hour_of_week_local(times, timezone):
+    local = pd.DatetimeIndex(times).tz_convert(timezone)
+    return np.asarray(local.day_of_week * 24 + local.hour)
+
+
+def poisson_arrivals(since, until, rate_per_day, profile, timezone, rng) -> pd.DatetimeIndex:
+    """Arrival times of a Poisson process whose rate per hour is ``rate/24 * profile[local how]``.
+
+    Piecewise constant by UTC hour (the local hour-of-week of each UTC hour's midpoint), so the
+    counts per hour are exactly Poisson and times are uniform within the hour.
+    """
+    edges = pd.date_range(since, until, freq="h")
+    how = hour_of_week_local(edges[:-1] + pd.Timedelta(minutes=30), timezone)
+    counts = rng.poisson(rate_per_day / 24 * np.asarray(profile)[how])
+    starts = np.repeat(edges[:-1].as_unit("ns").asi8, counts)
+    offsets = rng.uniform(0, 3600e9, counts.sum()).astype(np.int64)
+    return pd.DatetimeIndex(np.sort(starts + offsets), tz="UTC")
+
+
+def entry_stays(times, unit="ED", source=None) -> pd.DataFrame:
+    """Entry stays (only the columns arrivals need) starting at ``times``."""
+    return pd.DataFrame({
+        "unit": unit, "start": times, "entry": True,
+        "source": pd.Series([source] * len(times), dtype="string"),
+    })
