@@ -129,7 +129,7 @@ def fit_los(
     Returns
     -------
     spec : LosSpec
-        The law for the demand file, durations rounded to 0.01 h.
+        The law for the demand file, durations rounded (see :func:`duration_text`).
     report : LosReport
         Every candidate fit with its mean, sd, their 95% intervals, AIC, BIC and KS distance.
     """
@@ -175,8 +175,11 @@ def _spec(report: LosReport, km: KaplanMeier, t, obs, points: int) -> LosSpec:
 
 
 def duration_text(hours: float) -> str:
-    """Hours as a duration string, rounded to 0.01 h (36 s) and at least that."""
-    return format_hours(max(round(float(hours), 2), 0.01))
+    """Hours as a duration string: days to 0.001 d from two days up, else hours to 0.01 h."""
+    hours = float(hours)
+    if hours >= 48:
+        return format_hours(round(hours / 24, 3) * 24)
+    return format_hours(max(round(hours, 2), 0.01))
 
 
 def parametric_spec(fit: ParametricFit) -> LosSpec:
