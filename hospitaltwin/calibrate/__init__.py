@@ -15,7 +15,18 @@ from hospitaltwin.calibrate.report import CalibrationReport, print_report, repor
 from hospitaltwin.calibrate.routing import RoutingReport, fit_routing
 
 __all__ = [
-    "ArrivalReport", "CalibrationReport", "EquipmentReport", "LosReport", "RoutingReport",
-    "calibrate", "fit_arrivals", "fit_equipment", "fit_los", "fit_routing", "print_report",
-    "report_tables", "summary_path", "write_demand",
+    "ArrivalReport",
+    "CalibrationReport",
+    "EquipmentReport",
+    "LosReport",
+    "RoutingReport",
+    "calibrate",
+    "fit_arrivals",
+    "fit_equipment",
+    "fit_los",
+    "fit_routing",
+    "print_report",
+    "report_tables",
+    "summary_path",
+    "write_demand",
 ]

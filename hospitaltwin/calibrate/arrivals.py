@@ -18,7 +18,12 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.calibrate.intervals import garwood, round_vector
-from hospitaltwin.calibrate.profile import HourOfWeekProfile, exposure_by_hour, fit_profile, hour_of_week
+from hospitaltwin.calibrate.profile import (
+    HourOfWeekProfile,
+    exposure_by_hour,
+    fit_profile,
+    hour_of_week,
+)
 from hospitaltwin.config.demand import ArrivalStream
 
 MIN_ARRIVALS = 30
@@ -60,13 +65,24 @@ class ArrivalReport:
         """A JSON-ready summary (per-bin profile values with their intervals)."""
         p = self.profile
         return {
-            "stream": self.stream, "unit": self.unit, "source": self.source, "n": self.n,
-            "exposure_days": self.exposure_days, "rate_per_day": self.rate, "ci95": list(self.ci95),
+            "stream": self.stream,
+            "unit": self.unit,
+            "source": self.source,
+            "n": self.n,
+            "exposure_days": self.exposure_days,
+            "rate_per_day": self.rate,
+            "ci95": list(self.ci95),
             "profile": {
-                "model": p.model, "alpha": p.alpha, "mean_count_per_bin": float(p.counts.mean()),
-                "weight_min": float(p.weight.min()), "weight_median": float(np.median(p.weight)),
-                "weight_max": float(p.weight.max()), "values": p.profile.tolist(),
-                "low95": p.low.tolist(), "high95": p.high.tolist(), "counts": p.counts.astype(int).tolist(),
+                "model": p.model,
+                "alpha": p.alpha,
+                "mean_count_per_bin": float(p.counts.mean()),
+                "weight_min": float(p.weight.min()),
+                "weight_median": float(np.median(p.weight)),
+                "weight_max": float(p.weight.max()),
+                "values": p.profile.tolist(),
+                "low95": p.low.tolist(),
+                "high95": p.high.tolist(),
+                "counts": p.counts.astype(int).tolist(),
             },
             "warnings": list(self.warnings),
         }
@@ -130,8 +146,14 @@ def _report(unit, source, bins, exposure, days, min_arrivals) -> ArrivalReport:
     profile = fit_profile(bins, exposure)
     name = f"{unit}:{source}" if source else unit
     return ArrivalReport(
-        stream=name, unit=unit, source=source, n=n, exposure_days=float(days),
-        rate=n / days, ci95=garwood(n, days), profile=profile,
+        stream=name,
+        unit=unit,
+        source=source,
+        n=n,
+        exposure_days=float(days),
+        rate=n / days,
+        ci95=garwood(n, days),
+        profile=profile,
         warnings=tuple(_warnings(n, days, profile, min_arrivals)),
     )
 
@@ -139,7 +161,9 @@ def _report(unit, source, bins, exposure, days, min_arrivals) -> ArrivalReport:
 def _stream(report: ArrivalReport) -> ArrivalStream:
     profile = round_vector(report.profile.profile, 4, total=168)
     return ArrivalStream(
-        unit=report.unit, source=report.source, rate=float(f"{report.rate:.6g}"),
+        unit=report.unit,
+        source=report.source,
+        rate=float(f"{report.rate:.6g}"),
         profile=tuple(float(v) for v in profile),
     )
 
@@ -149,7 +173,9 @@ def _warnings(n, days, profile: HourOfWeekProfile, min_arrivals) -> list[str]:
     if n < min_arrivals:
         out.append(f"only {n} arrivals (fewer than {min_arrivals}): the rate is uncertain")
     if days < 28:
-        out.append(f"window of {days:.1f} days (under 4 weeks): the weekly pattern rests on few weeks")
+        out.append(
+            f"window of {days:.1f} days (under 4 weeks): the weekly pattern rests on few weeks"
+        )
     if (profile.exposure_h == 0).any():
         out.append("some hours of the week were never observed: they take the smooth fit")
     elif profile.counts.mean() < 1:

@@ -25,7 +25,10 @@ from hospitaltwin.calibrate.los import fit_los
 from hospitaltwin.calibrate.report import CalibrationReport, UnitReport
 from hospitaltwin.calibrate.routing import MIN_BRANCH, fit_routing
 from hospitaltwin.calibrate.window import (
-    EPISODE_COLUMNS, resolve_window, utc_column, window_episodes, window_stays,
+    EPISODE_COLUMNS,
+    resolve_window,
+    window_episodes,
+    window_stays,
 )
 from hospitaltwin.config.demand import Demand, UnitDemand
 from hospitaltwin.errors import HospitaltwinError
@@ -89,25 +92,45 @@ def calibrate(
     ws, we = window_stays(stays, lo, hi), window_episodes(episodes, lo, hi)
     if ws.empty:
         raise HospitaltwinError(f"no stay starts inside the window {lo} to {hi}")
-    units = sorted(ws["unit"].astype(str).unique())
-    needs, eq_reports = fit_equipment(ws, we, hi, escalations=escalations, los_choice=los_choice,
-                                      min_stays=min_stays)
-    unit_demand, unit_reports = {}, {}
-    for uid in units:
-        rows = ws[ws["unit"] == uid]
-        los, los_report = fit_los(rows["duration_h"], rows["observed"], choice=los_choice,
-                                  empirical_points=empirical_points, min_stays=min_stays)
-        nxt, routing = fit_routing(uid, rows["next"], units, min_stays=min_stays, min_branch=min_branch)
-        unit_demand[uid] = UnitDemand(los=los, next=nxt, equipment=needs.get(uid, {}))
-        unit_reports[uid] = UnitReport(los_report, routing, tuple(e for e in eq_reports if e.unit == uid))
-    streams, arrivals = fit_arrivals(ws, lo, hi, timezone=timezone, by_source=by_source,
-                                     min_arrivals=max(min_stays, MIN_ARRIVALS))
-    window = {"since": lo.isoformat(), "until": hi.isoformat(), "days": (hi - lo) / pd.Timedelta(days=1),
-              "timezone": timezone}
+    units, unit_reports, eq_reports = _fit_units(
+        ws, we, hi, escalations, los_choice, empirical_points, min_stays, min_branch
+    )
+    streams, arrivals = fit_arrivals(
+        ws, lo, hi, timezone=timezone, by_source=by_source,
+        min_arrivals=max(min_stays, MIN_ARRIVALS),
+    )  # fmt: skip
+    window = {
+        "since": lo.isoformat(),
+        "until": hi.isoformat(),
+        "days": (hi - lo) / pd.Timedelta(days=1),
+        "timezone": timezone,
+    }
     data = _data_counts(stays, episodes, ws, we, eq_reports)
-    demand = Demand(description=_description(window, data), arrivals=streams, units=unit_demand)
-    report = CalibrationReport(window, data, los_choice, arrivals, unit_reports, tuple(_notes(data, streams)))
+    demand = Demand(description=_description(window, data), arrivals=streams, units=units)
+    notes = tuple(_notes(data, streams))
+    report = CalibrationReport(window, data, los_choice, arrivals, unit_reports, notes)
     return canonical(demand), report
+
+
+def _fit_units(ws, we, until, escalations, los_choice, points, min_stays, min_branch):
+    """Per unit: ``UnitDemand`` and ``UnitReport``; plus every equipment report."""
+    names = sorted(ws["unit"].astype(str).unique())
+    needs, eq_reports = fit_equipment(
+        ws, we, until, escalations=escalations, los_choice=los_choice, min_stays=min_stays
+    )
+    units, reports = {}, {}
+    for uid in names:
+        rows = ws[ws["unit"] == uid]
+        los, los_report = fit_los(
+            rows["duration_h"], rows["observed"], choice=los_choice,
+            empirical_points=points, min_stays=min_stays,
+        )  # fmt: skip
+        nxt, routing = fit_routing(uid, rows["next"], names, min_stays=min_stays,
+                                   min_branch=min_branch)  # fmt: skip
+        units[uid] = UnitDemand(los=los, next=nxt, equipment=needs.get(uid, {}))
+        own = tuple(e for e in eq_reports if e.unit == uid)
+        reports[uid] = UnitReport(los_report, routing, own)
+    return units, reports, eq_reports
 
 
 def _episodes(episodes: pd.DataFrame | None) -> pd.DataFrame:
@@ -122,30 +145,39 @@ def _episodes(episodes: pd.DataFrame | None) -> pd.DataFrame:
 def _data_counts(stays, episodes, ws, we, eq_reports) -> dict:
     matched = sum(e.k for e in eq_reports)
     return {
-        "stays": len(stays), "stays_used": len(ws), "stays_censored": int((~ws["observed"]).sum()),
+        "stays": len(stays),
+        "stays_used": len(ws),
+        "stays_censored": int((~ws["observed"]).sum()),
         "stays_outside_window": len(stays) - len(ws) - ws.attrs.get("dropped_negative", 0),
         "stays_ending_before_start": ws.attrs.get("dropped_negative", 0),
-        "entries": int(ws["entry"].sum()), "episodes": len(episodes), "episodes_in_window": len(we),
+        "entries": int(ws["entry"].sum()),
+        "episodes": len(episodes),
+        "episodes_in_window": len(we),
         "episodes_censored": int((~we["observed"]).sum()) if len(we) else 0,
-        "stays_with_equipment": matched,
+        "stay_device_pairs": matched,
     }
 
 
 def _description(window: dict, data: dict) -> str:
-    since, until = (pd.Timestamp(window[k]).isoformat(timespec="seconds") for k in ("since", "until"))
-    return f"Calibrated by hospitaltwin {__version__} from {data['stays_used']} unit stays, {since} to {until}"
+    since, until = (
+        pd.Timestamp(window[k]).isoformat(timespec="seconds") for k in ("since", "until")
+    )
+    stays = data["stays_used"]
+    return f"Calibrated by hospitaltwin {__version__} from {stays} unit stays, {since} to {until}"
 
 
 def _notes(data: dict, streams) -> list[tuple[str, str]]:
     out = []
     if data["stays_ending_before_start"]:
-        out.append(("data", f"{data['stays_ending_before_start']} stays end before they start; left out"))
+        out.append(
+            ("data", f"{data['stays_ending_before_start']} stays end before they start; left out")
+        )
     if not streams:
         out.append(("arrivals", "no stay is marked as an entry from outside: no arrival streams"))
-    if data["episodes_in_window"] > data["stays_with_equipment"]:
-        extra = data["episodes_in_window"] - data["stays_with_equipment"]
-        out.append(("equipment", f"{extra} episodes in the window are repeats or match no stay in "
-                                 "their unit; not used for probabilities"))
+    if data["episodes_in_window"] > data["stay_device_pairs"]:
+        extra = data["episodes_in_window"] - data["stay_device_pairs"]
+        why = "repeats in a stay, escalations without their base device, or no stay to match"
+        out.append(("equipment", f"{extra} episodes in the window are not used ({why})"))
     return out
 
 
@@ -186,7 +218,9 @@ def summary_path(path: str | Path) -> Path:
 
 
 def write_demand(
-    demand: Demand, path: str | Path, report: CalibrationReport | None = None,
+    demand: Demand,
+    path: str | Path,
+    report: CalibrationReport | None = None,
 ) -> tuple[Path, Path | None]:
     """Write a demand file (YAML, durations with units) and, with a report, its JSON summary.
 
@@ -205,12 +239,16 @@ def write_demand(
         The YAML file and the summary (None without a report).
     """
     path = Path(path)
-    body = yaml.dump(demand_data(demand), Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True)
+    body = yaml.dump(
+        demand_data(demand), Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True
+    )
     path.write_text(_header(report, path) + body, encoding="utf-8")
     if report is None:
         return path, None
     summary = summary_path(path)
-    summary.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
+    summary.write_text(
+        json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
+    )
     return path, summary
 
 
@@ -219,10 +257,12 @@ def _header(report: CalibrationReport | None, path: Path) -> str:
     if report is not None:
         w, d = report.window, report.data
         lines += [
-            f"Window {w['since']} to {w['until']} ({w['days']:.1f} days), profiles in {w['timezone']}.",
+            f"Window {w['since']} to {w['until']} ({w['days']:.1f} days), "
+            f"profiles in {w['timezone']}.",
             f"Data: {d['stays_used']} unit stays ({d['stays_censored']} still open, censored), "
             f"{d['entries']} arrivals, {d['episodes_in_window']} equipment episodes.",
-            f"Length-of-stay laws chosen by {report.los_choice}; warnings: {len(report.warnings())}.",
+            f"Length-of-stay laws chosen by {report.los_choice}; "
+            f"warnings: {len(report.warnings())}.",
             f"Sample sizes and 95% intervals of every parameter: {summary_path(path).name}",
         ]
     return "".join(f"# {line}\n" for line in lines)

@@ -70,14 +70,22 @@ class EquipmentReport:
     def to_dict(self) -> dict:
         """A JSON-ready summary."""
         return {
-            "given": self.given, "n": self.n, "k": self.k, "p": self.p, "ci95": list(self.ci95),
-            "n_repeat": self.n_repeat, "n_without_given": self.n_without_given,
+            "given": self.given,
+            "n": self.n,
+            "k": self.k,
+            "p": self.p,
+            "ci95": list(self.ci95),
+            "n_repeat": self.n_repeat,
+            "n_without_given": self.n_without_given,
             "duration": self.duration.to_dict(),
-            "after": self.after.to_dict() if self.after else None, "warnings": list(self.warnings),
+            "after": self.after.to_dict() if self.after else None,
+            "warnings": list(self.warnings),
         }
 
 
-def first_episodes(stays: pd.DataFrame, episodes: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:
+def first_episodes(
+    stays: pd.DataFrame, episodes: pd.DataFrame, until: pd.Timestamp
+) -> pd.DataFrame:
     """Each stay's first episode of each kind, with ``n_episodes`` per stay and kind.
 
     Parameters
@@ -94,7 +102,9 @@ def first_episodes(stays: pd.DataFrame, episodes: pd.DataFrame, until: pd.Timest
     DataFrame
         Columns ``stay, unit, equipment, ep_start, duration_h, observed, n_episodes``.
     """
-    left = stays[["patient_id", "unit", "start", "end", "observed"]].rename_axis("stay").reset_index()
+    left = (
+        stays[["patient_id", "unit", "start", "end", "observed"]].rename_axis("stay").reset_index()
+    )
     left["stop"] = left["end"].where(left["observed"], until + pd.Timedelta(seconds=1))
     eps = episodes.rename(columns={"start": "ep_start"})[
         ["patient_id", "unit", "equipment", "ep_start", "duration_h", "observed"]
@@ -104,8 +114,11 @@ def first_episodes(stays: pd.DataFrame, episodes: pd.DataFrame, until: pd.Timest
     pairs = pairs.sort_values(["stay", "equipment", "ep_start"], kind="stable")
     counts = pairs.groupby(["stay", "equipment"]).size().rename("n_episodes")
     first = pairs.drop_duplicates(["stay", "equipment"]).join(counts, on=["stay", "equipment"])
-    return first[["stay", "unit", "equipment", "ep_start", "duration_h", "ep_observed", "n_episodes"]] \
-        .rename(columns={"ep_observed": "observed"}).reset_index(drop=True)
+    return (
+        first[["stay", "unit", "equipment", "ep_start", "duration_h", "ep_observed", "n_episodes"]]
+        .rename(columns={"ep_observed": "observed"})
+        .reset_index(drop=True)
+    )
 
 
 def fit_equipment(
@@ -170,9 +183,21 @@ def _escalation(unit, kind, rows, n_stays, los_choice, min_stays, min_episodes, 
         return _plain(unit, kind, rows, n_stays, los_choice, min_stays, min_episodes)
     spec, fit = fit_los(later["duration_h"], later["observed"], choice=los_choice, what="episodes")
     delay = ((later["ep_start"] - later["given_start"]) / _HOUR).to_numpy(float)
-    after_spec, after = fit_los(delay, np.ones(delay.size, bool), choice=los_choice, what="escalations")
-    report = _report(unit, kind, given, base.size, later, len(mine) - len(later), fit, after,
-                     min_stays, min_episodes)
+    after_spec, after = fit_los(
+        delay, np.ones(delay.size, bool), choice=los_choice, what="escalations"
+    )
+    report = _report(
+        unit,
+        kind,
+        given,
+        base.size,
+        later,
+        len(mine) - len(later),
+        fit,
+        after,
+        min_stays,
+        min_episodes,
+    )
     return EquipmentNeed(p=_p(report.p), duration=spec, given=given, after=after_spec), report
 
 
@@ -189,8 +214,11 @@ def _report(unit, kind, given, n, mine, n_without, fit, after, min_stays, min_ep
         warnings.append(f"only {k} stays needed {kind} (fewer than {min_episodes})")
     repeat = int((mine["n_episodes"] > 1).sum())
     if repeat > 0.1 * k:
-        warnings.append(f"{repeat} of {k} stays had repeat {kind} episodes; only the first is modelled")
+        warnings.append(
+            f"{repeat} of {k} stays had repeat {kind} episodes; only the first is modelled"
+        )
     if n_without:
         warnings.append(f"{n_without} stays started {kind} without {given} before it; not modelled")
-    return EquipmentReport(unit, kind, given, n, k, k / n, wilson(k, n), repeat, n_without, fit,
-                           after, tuple(warnings))
+    return EquipmentReport(
+        unit, kind, given, n, k, k / n, wilson(k, n), repeat, n_without, fit, after, tuple(warnings)
+    )

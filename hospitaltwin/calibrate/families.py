@@ -55,10 +55,12 @@ def _moments(x: np.ndarray) -> tuple[float, float]:
 
 def _weibull_shape(cv: float) -> float:
     """Weibull shape whose coefficient of variation is ``cv``."""
+
     def gap(log_k: float) -> float:
         k = np.exp(log_k)
         g1, g2 = special.gamma(1 + 1 / k), special.gamma(1 + 2 / k)
         return np.sqrt(g2 / g1**2 - 1) - cv
+
     return float(np.exp(optimize.brentq(gap, np.log(0.1), np.log(50.0))))
 
 
@@ -187,7 +189,10 @@ def negloglik(theta: np.ndarray, family: Family, x: np.ndarray, observed: np.nda
 def _minimise(family: Family, x: np.ndarray, observed: np.ndarray) -> np.ndarray | None:
     start = family.start(x[observed])
     result = optimize.minimize(
-        negloglik, start, args=(family, x, observed), method="Nelder-Mead",
+        negloglik,
+        start,
+        args=(family, x, observed),
+        method="Nelder-Mead",
         options={"xatol": 1e-9, "fatol": 1e-11, "maxiter": 4000, "maxfev": 8000},
     )
     if not np.isfinite(result.fun) or result.fun >= _BIG:
@@ -202,9 +207,9 @@ def hessian(f: Callable[[np.ndarray], float], x: np.ndarray, step: float = 1e-3)
     for i in range(n):
         for j in range(i, n):
             a, b = eye[i], eye[j]
-            out[i, j] = out[j, i] = (
-                f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)
-            ) / (4 * step * step)
+            out[i, j] = out[j, i] = (f(x + a + b) - f(x + a - b) - f(x - a + b) + f(x - a - b)) / (
+                4 * step * step
+            )
     return out
 
 
@@ -224,7 +229,10 @@ def _delta_se(family: Family, theta: np.ndarray, cov: np.ndarray, step: float = 
 
 
 def fit_family(
-    durations_h: np.ndarray, observed: np.ndarray, family: str, level: float = 0.95,
+    durations_h: np.ndarray,
+    observed: np.ndarray,
+    family: str,
+    level: float = 0.95,
 ) -> ParametricFit | None:
     """Fit one family to right-censored durations by maximum likelihood.
 
@@ -272,10 +280,20 @@ def _summarise(fam, theta, x, obs, scale, level) -> ParametricFit:
     sd_ci = _log_ci(sd, se[1] if se is not None else np.nan, z)
     k, n = fam.n_params, x.size
     return ParametricFit(
-        family=fam.name, params=fam.natural(theta, scale), mean=float(mean), sd=float(sd),
-        mean_ci=mean_ci, sd_ci=sd_ci, loglik=float(loglik), aic=float(2 * k - 2 * loglik),
-        bic=float(k * np.log(n) - 2 * loglik), n=int(n), n_events=int(obs.sum()), level=level,
-        theta=tuple(float(v) for v in theta), scale=scale,
+        family=fam.name,
+        params=fam.natural(theta, scale),
+        mean=float(mean),
+        sd=float(sd),
+        mean_ci=mean_ci,
+        sd_ci=sd_ci,
+        loglik=float(loglik),
+        aic=float(2 * k - 2 * loglik),
+        bic=float(k * np.log(n) - 2 * loglik),
+        n=int(n),
+        n_events=int(obs.sum()),
+        level=level,
+        theta=tuple(float(v) for v in theta),
+        scale=scale,
     )
 
 

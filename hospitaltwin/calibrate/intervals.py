@@ -87,7 +87,7 @@ def round_to_sum(probs: Mapping[str, float], decimals: int = 4) -> dict[str, flo
     """
     keys = list(probs)
     values = round_vector([probs[k] for k in keys], decimals, total=1)
-    return dict(zip(keys, values.tolist()))
+    return dict(zip(keys, values.tolist(), strict=True))
 
 
 def round_vector(values, decimals: int, total: int = 1) -> np.ndarray:

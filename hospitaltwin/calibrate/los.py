@@ -76,20 +76,35 @@ class LosReport:
         """A JSON-ready summary."""
         best_aic = min((c.aic for c in self.candidates), default=float("nan"))
         return {
-            "n": self.n, "n_events": self.n_events, "n_censored": self.n_censored,
-            "n_floored": self.n_floored, "chosen": self.chosen, "criterion": self.criterion,
-            "naive_mean_h": self.naive_mean_h, "km_median_h": self.km_median_h,
+            "n": self.n,
+            "n_events": self.n_events,
+            "n_censored": self.n_censored,
+            "n_floored": self.n_floored,
+            "chosen": self.chosen,
+            "criterion": self.criterion,
+            "naive_mean_h": self.naive_mean_h,
+            "km_median_h": self.km_median_h,
             "km_restricted_mean_h": self.km_restricted_mean_h,
-            "candidates": [_fit_dict(c, self.ks_km.get(c.family), best_aic) for c in self.candidates],
+            "candidates": [
+                _fit_dict(c, self.ks_km.get(c.family), best_aic) for c in self.candidates
+            ],
             "warnings": list(self.warnings),
         }
 
 
 def _fit_dict(fit: ParametricFit, ks: float | None, best_aic: float) -> dict:
     return {
-        "family": fit.family, "params": fit.params, "mean_h": fit.mean, "mean_ci95_h": list(fit.mean_ci),
-        "sd_h": fit.sd, "sd_ci95_h": list(fit.sd_ci), "loglik": fit.loglik, "aic": fit.aic,
-        "delta_aic": fit.aic - best_aic, "bic": fit.bic, "ks_km": ks,
+        "family": fit.family,
+        "params": fit.params,
+        "mean_h": fit.mean,
+        "mean_ci95_h": list(fit.mean_ci),
+        "sd_h": fit.sd,
+        "sd_ci95_h": list(fit.sd_ci),
+        "loglik": fit.loglik,
+        "aic": fit.aic,
+        "delta_aic": fit.aic - best_aic,
+        "bic": fit.bic,
+        "ks_km": ks,
     }
 
 
@@ -146,11 +161,17 @@ def fit_los(
     fits.sort(key=lambda f: getattr(f, key))
     chosen = _chosen(choice, fits)
     report = LosReport(
-        n=int(t.size), n_events=int(obs.sum()), n_censored=int((~obs).sum()), n_floored=floored,
+        n=int(t.size),
+        n_events=int(obs.sum()),
+        n_censored=int((~obs).sum()),
+        n_floored=floored,
         naive_mean_h=float(t[obs].mean()) if obs.any() else float("nan"),
-        km_median_h=km.median(), km_restricted_mean_h=km.restricted_mean(),
-        candidates=tuple(fits), ks_km={f.family: ks_to_km(km, f.dist()) for f in fits},
-        chosen=chosen, criterion=choice,
+        km_median_h=km.median(),
+        km_restricted_mean_h=km.restricted_mean(),
+        candidates=tuple(fits),
+        ks_km={f.family: ks_to_km(km, f.dist()) for f in fits},
+        chosen=chosen,
+        criterion=choice,
         warnings=tuple(_warnings(t, obs, fits, floored, min_stays, what)),
     )
     return _spec(report, km, t, obs, empirical_points), report
@@ -198,7 +219,7 @@ def exposure_spec(t: np.ndarray, obs: np.ndarray) -> LosSpec:
 
 
 def empirical_spec(km: KaplanMeier, points: int, tail=None) -> LosSpec:
-    """Empirical law of ``points`` Kaplan--Meier quantiles at probabilities ``(i - 1/2) / points``."""
+    """Empirical law of ``points`` Kaplan--Meier quantiles at ``(i - 1/2) / points``."""
     probs = (np.arange(points) + 0.5) / points
     samples = np.round(km_quantiles(km, probs, tail), 2)
     return LosSpec(dist="empirical", samples_h=tuple(float(v) for v in samples))
@@ -211,12 +232,16 @@ def _warnings(t, obs, fits, floored, min_stays, what) -> list[str]:
     if obs.sum() == 0:
         out.append(f"no complete {what}: the exponential mean is a lower bound (time at risk)")
     elif obs.sum() < 3:
-        out.append(f"only {int(obs.sum())} complete {what}: only an exponential law could be fitted")
+        out.append(
+            f"only {int(obs.sum())} complete {what}: only an exponential law could be fitted"
+        )
     if t.size and (~obs).mean() > 0.5:
         out.append(f"{(~obs).mean():.0%} of {what} are censored: the tail rests on the fitted law")
     if floored and floored >= 0.01 * obs.sum():
-        out.append(f"{floored} complete {what} ({floored / obs.sum():.0%}) were shorter than "
-                   "a minute and raised to one minute")
+        out.append(
+            f"{floored} complete {what} ({floored / obs.sum():.0%}) were shorter than "
+            "a minute and raised to one minute"
+        )
     if fits and not np.isfinite(fits[0].mean_ci[0]):
         out.append("the information matrix is singular at the optimum: no interval for the mean")
     return out

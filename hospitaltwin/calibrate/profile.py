@@ -7,20 +7,21 @@ is its count over its exposure; with a few arrivals a day most bins hold a handf
 and their raw rates are mostly noise.
 
 The method is empirical Bayes. First a smooth log-linear Poisson model of the rate (exposure
-as offset) is fitted by Newton's method: an intercept, optionally a day-of-week effect, and 0 to
-4 Fourier harmonics of the hour of day; the model with the lowest BIC (``n`` = bins observed)
-is the smooth fit ``m`` (flat when the data show no pattern worth its parameters; BIC rather
-than AIC because ten nested candidates would otherwise often dress flat data in a spurious
-wave, while a real daily cycle gains far more likelihood than either penalty). Then each bin's rate is taken as
-``m_h * u_h`` with ``u_h ~ Gamma(alpha, alpha)`` (mean 1, variance ``1/alpha``): ``alpha`` is
-estimated by maximising the negative-binomial marginal likelihood of the counts, and each bin
-gets its posterior mean ``m_h (c_h + alpha) / (E_h m_h + alpha)``. The weight of a bin's own
-data is ``w_h = E_h m_h / (E_h m_h + alpha)``: bins expecting many arrivals keep their raw
-rate, sparse bins are pulled to the smooth fit, and when the counts show no departure from the
-smooth fit beyond Poisson noise every bin follows it: extra variation is kept only when the
-negative-binomial likelihood beats the Poisson one by a boundary likelihood-ratio test at 5%
-(critical value 2.71, the 50:50 mixture of chi-square 0 and 1), otherwise ``alpha`` is set to
-1e6 (no extra variation), so noise in flat data is not written into the profile. Intervals
+as offset) is fitted by Newton's method: an intercept, optionally a day-of-week effect, and 0
+to 4 Fourier harmonics of the hour of day. The model with the lowest BIC (``n`` = bins
+observed) is the smooth fit ``m``: flat when the data show no pattern worth its parameters.
+BIC rather than AIC, because with ten nested candidates AIC often dresses flat data in a
+spurious wave, while a real daily cycle gains far more likelihood than either penalty.
+
+Then each bin's rate is taken as ``m_h * u_h`` with ``u_h ~ Gamma(alpha, alpha)`` (mean 1,
+variance ``1/alpha``): ``alpha`` is estimated by maximising the negative-binomial marginal
+likelihood of the counts, and each bin gets its posterior mean
+``m_h (c_h + alpha) / (E_h m_h + alpha)``. The weight of a bin's own data is
+``w_h = E_h m_h / (E_h m_h + alpha)``: bins expecting many arrivals keep their raw rate, sparse
+bins are pulled to the smooth fit. Extra variation is kept only when the negative-binomial
+likelihood beats the Poisson one by a boundary likelihood-ratio test at 5% (critical value
+2.71, the 50:50 mixture of chi-square 0 and 1); otherwise ``alpha`` is set to 1e6 and every bin
+follows the smooth fit, so noise in flat data is not written into the profile. Intervals
 combine the gamma posterior with the smooth fit's own uncertainty (delta method on the log
 link).
 """
@@ -109,15 +110,21 @@ def poisson_fit(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray, label: 
     rate = np.exp(X @ beta)
     info = X.T @ (X * (exposure * rate)[:, None]) + 1e-9 * np.eye(X.shape[1])
     n_bins = int((exposure > 0).sum())
-    return SmoothFit(label, rate, np.linalg.inv(info), X, new, X.shape[1] * np.log(n_bins) - 2 * new)
+    return SmoothFit(
+        label, rate, np.linalg.inv(info), X, new, X.shape[1] * np.log(n_bins) - 2 * new
+    )
 
 
-def smooth_fit(counts: np.ndarray, exposure: np.ndarray, max_harmonics: int = MAX_HARMONICS) -> SmoothFit:
+def smooth_fit(
+    counts: np.ndarray, exposure: np.ndarray, max_harmonics: int = MAX_HARMONICS
+) -> SmoothFit:
     """The BIC-best of the flat, day-of-week and hour-of-day harmonic models."""
     fits = []
     for weekday in (False, True):
         for k in range(max_harmonics + 1):
-            label = ("day-of-week + " if weekday else "") + (f"{k} hour-of-day harmonics" if k else "flat by hour")
+            label = ("day-of-week + " if weekday else "") + (
+                f"{k} hour-of-day harmonics" if k else "flat by hour"
+            )
             fits.append(poisson_fit(counts, exposure, design(k, weekday), label))
     return min(fits, key=lambda f: f.bic)
 
@@ -126,17 +133,24 @@ def nb_loglik(alpha: float, counts: np.ndarray, mu: np.ndarray) -> float:
     """Negative-binomial (gamma--Poisson) log-likelihood of counts with means ``mu``."""
     keep = mu > 0
     c, m = counts[keep], mu[keep]
-    return float(np.sum(
-        special.gammaln(c + alpha) - special.gammaln(alpha) - special.gammaln(c + 1)
-        + alpha * np.log(alpha / (alpha + m)) + c * np.log(m / (alpha + m))
-    ))
+    return float(
+        np.sum(
+            special.gammaln(c + alpha)
+            - special.gammaln(alpha)
+            - special.gammaln(c + 1)
+            + alpha * np.log(alpha / (alpha + m))
+            + c * np.log(m / (alpha + m))
+        )
+    )
 
 
 def dispersion(counts: np.ndarray, mu: np.ndarray) -> float:
     """Marginal-likelihood estimate of ``alpha``; 1e6 (no extra variation) unless significant."""
     result = optimize.minimize_scalar(
         lambda la: -nb_loglik(np.exp(la), counts, mu),
-        bounds=np.log(_ALPHA_BOUNDS), method="bounded", options={"xatol": 1e-4},
+        bounds=np.log(_ALPHA_BOUNDS),
+        method="bounded",
+        options={"xatol": 1e-4},
     )
     keep = mu > 0
     gain = 2 * (-result.fun - _poisson_loglik(counts[keep], mu[keep]))
@@ -176,7 +190,9 @@ class HourOfWeekProfile:
     model: str
 
 
-def fit_profile(counts: np.ndarray, exposure_h: np.ndarray, level: float = 0.95) -> HourOfWeekProfile:
+def fit_profile(
+    counts: np.ndarray, exposure_h: np.ndarray, level: float = 0.95
+) -> HourOfWeekProfile:
     """Smooth and shrink hour-of-week counts into a profile normalised to mean 1.
 
     Parameters
@@ -203,7 +219,17 @@ def fit_profile(counts: np.ndarray, exposure_h: np.ndarray, level: float = 0.95)
     with np.errstate(divide="ignore", invalid="ignore"):
         raw = np.where(e > 0, c / e, np.nan)
     return HourOfWeekProfile(
-        shrunk / scale, low / scale, high / scale, c, e, raw, m, shrunk, weight, alpha, smooth.label,
+        shrunk / scale,
+        low / scale,
+        high / scale,
+        c,
+        e,
+        raw,
+        m,
+        shrunk,
+        weight,
+        alpha,
+        smooth.label,
     )
 
 
@@ -216,4 +242,3 @@ def _intervals(smooth: SmoothFit, c, e, alpha, shrunk, weight, level):
     with np.errstate(divide="ignore", invalid="ignore"):
         spread = np.where(shrunk > 0, np.exp(z_value(level) * sd / shrunk), 1.0)
     return shrunk / spread, shrunk * spread
-

@@ -34,7 +34,8 @@ class UnitReport:
     def to_dict(self) -> dict:
         """A JSON-ready summary."""
         return {
-            "los": self.los.to_dict(), "routing": self.routing.to_dict(),
+            "los": self.los.to_dict(),
+            "routing": self.routing.to_dict(),
             "equipment": {e.kind: e.to_dict() for e in self.equipment},
         }
 
@@ -69,7 +70,11 @@ class CalibrationReport:
     def warnings(self) -> list[dict[str, str]]:
         """Every warning with the key path it concerns."""
         out = [{"where": w, "message": m} for w, m in self.notes]
-        out += [{"where": f"arrivals.{a.stream}", "message": m} for a in self.arrivals for m in a.warnings]
+        out += [
+            {"where": f"arrivals.{a.stream}", "message": m}
+            for a in self.arrivals
+            for m in a.warnings
+        ]
         for uid, unit in self.units.items():
             out += [{"where": f"units.{uid}.los", "message": m} for m in unit.los.warnings]
             out += [{"where": f"units.{uid}.next", "message": m} for m in unit.routing.warnings]
@@ -83,12 +88,16 @@ class CalibrationReport:
 
     def to_dict(self) -> dict:
         """The report as plain JSON-ready data (NaN and infinities become ``None``)."""
-        return _plain({
-            "window": self.window, "data": self.data, "los_choice": self.los_choice,
-            "arrivals": [a.to_dict() for a in self.arrivals],
-            "units": {uid: u.to_dict() for uid, u in self.units.items()},
-            "warnings": self.warnings(),
-        })
+        return _plain(
+            {
+                "window": self.window,
+                "data": self.data,
+                "los_choice": self.los_choice,
+                "arrivals": [a.to_dict() for a in self.arrivals],
+                "units": {uid: u.to_dict() for uid, u in self.units.items()},
+                "warnings": self.warnings(),
+            }
+        )
 
 
 def _plain(value):
@@ -123,10 +132,17 @@ def arrivals_table(report: CalibrationReport) -> Table:
     """Arrival streams: count, rate per day with its interval, profile model."""
     table = Table(title="Arrivals (per day)")
     for col in ("stream", "n", "rate [95% CI]", "profile (smooth model)", "own-data weight"):
-        table.add_column(col, justify="left" if col in ("stream", "profile (smooth model)") else "right")
+        table.add_column(
+            col, justify="left" if col in ("stream", "profile (smooth model)") else "right"
+        )
     for a in report.arrivals:
-        table.add_row(a.stream, str(a.n), f"{a.rate:.3f} {_ci(a.ci95, lambda v: f'{v:.3f}')}",
-                      a.profile.model, f"{np.median(a.profile.weight):.2f}")
+        table.add_row(
+            a.stream,
+            str(a.n),
+            f"{a.rate:.3f} {_ci(a.ci95, lambda v: f'{v:.3f}')}",
+            a.profile.model,
+            f"{np.median(a.profile.weight):.2f}",
+        )
     return table
 
 
@@ -148,8 +164,12 @@ def los_table(report: CalibrationReport) -> Table:
         los, fit = unit.los, unit.los.best()
         aics = [c.aic for c in los.candidates]
         table.add_row(
-            uid, str(los.n), str(los.n_censored), los.chosen,
-            _with_ci(fit.mean, fit.mean_ci) if fit else "-", _with_ci(fit.sd, fit.sd_ci) if fit else "-",
+            uid,
+            str(los.n),
+            str(los.n_censored),
+            los.chosen,
+            _with_ci(fit.mean, fit.mean_ci) if fit else "-",
+            _with_ci(fit.sd, fit.sd_ci) if fit else "-",
             f"{aics[1] - aics[0]:.1f}" if len(aics) > 1 else "-",
             f"{los.ks_km[fit.family]:.3f}" if fit else "-",
         )
@@ -176,9 +196,15 @@ def equipment_table(report: CalibrationReport) -> Table:
     for uid, unit in report.units.items():
         for e in unit.equipment:
             dur, after = e.duration.best(), e.after.best() if e.after else None
-            table.add_row(uid, e.kind, e.given or "", f"{e.k} / {e.n}", f"{_pct(e.p)} {_ci(e.ci95, _pct)}",
-                          f"{e.duration.chosen} {_h(dur.mean)}" if dur else "-",
-                          f"{e.after.chosen} {_h(after.mean)}" if after else "")
+            table.add_row(
+                uid,
+                e.kind,
+                e.given or "",
+                f"{e.k} / {e.n}",
+                f"{_pct(e.p)} {_ci(e.ci95, _pct)}",
+                f"{e.duration.chosen} {_h(dur.mean)}" if dur else "-",
+                f"{e.after.chosen} {_h(after.mean)}" if after else "",
+            )
     return table
 
 
@@ -189,15 +215,22 @@ def report_tables(report: CalibrationReport) -> list[Table]:
     warnings.add_column("message")
     for w in report.warnings():
         warnings.add_row(w["where"], w["message"])
-    return [arrivals_table(report), los_table(report), routing_table(report),
-            equipment_table(report), warnings]
+    return [
+        arrivals_table(report),
+        los_table(report),
+        routing_table(report),
+        equipment_table(report),
+        warnings,
+    ]
 
 
 def print_report(report: CalibrationReport, console: Console | None = None) -> None:
     """Print the report's tables to ``console`` (a new one on stdout by default)."""
     console = console or Console()
     w = report.window
-    console.print(f"Calibration window {w['since']} to {w['until']} ({w['days']:.1f} days), "
-                  f"timezone {w['timezone']}; length of stay chosen by {report.los_choice}")
+    console.print(
+        f"Calibration window {w['since']} to {w['until']} ({w['days']:.1f} days), "
+        f"timezone {w['timezone']}; length of stay chosen by {report.los_choice}"
+    )
     for table in report_tables(report):
         console.print(table)

@@ -62,7 +62,9 @@ class RoutingReport:
     def to_dict(self) -> dict:
         """A JSON-ready summary."""
         return {
-            "n": self.n, "n_censored": self.n_censored, "n_unroutable": self.n_unroutable,
+            "n": self.n,
+            "n_censored": self.n_censored,
+            "n_unroutable": self.n_unroutable,
             "branches": {
                 b.target: {"count": b.count, "p": b.p, "written": b.written, "ci95": list(b.ci95)}
                 for b in self.branches
@@ -101,15 +103,20 @@ def fit_routing(
     """
     known = next_values.dropna().astype(str)
     routable = known[known.isin(OUTCOMES) | known.isin(list(units))]
-    counts = routable.value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")
+    counts = (
+        routable.value_counts(sort=False).sort_index().sort_values(ascending=False, kind="stable")
+    )
     n = int(counts.sum())
     written = round_to_sum(counts.to_dict()) if n else {"discharge": 1.0}
     branches = tuple(
         Branch(str(t), int(c), c / n, written[t], wilson(int(c), n)) for t, c in counts.items()
     )
     report = RoutingReport(
-        unit=unit, n=n, n_censored=int(next_values.isna().sum()),
-        n_unroutable=int(known.size - routable.size), branches=branches,
+        unit=unit,
+        n=n,
+        n_censored=int(next_values.isna().sum()),
+        n_unroutable=int(known.size - routable.size),
+        branches=branches,
         warnings=tuple(_warnings(n, branches, known.size - routable.size, min_stays, min_branch)),
     )
     return written, report
@@ -125,5 +132,7 @@ def _warnings(n, branches, unroutable, min_stays, min_branch) -> list[str]:
     if thin:
         out.append(f"branches with fewer than {min_branch} stays: {', '.join(thin)}")
     if unroutable:
-        out.append(f"{unroutable} stays went to destinations outside the calibrated units; set aside")
+        out.append(
+            f"{unroutable} stays went to destinations outside the calibrated units; set aside"
+        )
     return out

@@ -94,7 +94,9 @@ def ks_to_km(km: KaplanMeier, law: stats.distributions.rv_frozen) -> float:
 
 
 def km_quantiles(
-    km: KaplanMeier, probs: np.ndarray, tail: stats.distributions.rv_frozen | None = None,
+    km: KaplanMeier,
+    probs: np.ndarray,
+    tail: stats.distributions.rv_frozen | None = None,
 ) -> np.ndarray:
     """Quantiles of the Kaplan--Meier law, with a parametric tail past its last drop.
 

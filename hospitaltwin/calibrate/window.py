@@ -22,7 +22,9 @@ EPISODE_COLUMNS = ("patient_id", "unit", "equipment", "start", "end")
 _HOUR = pd.Timedelta(hours=1)
 
 
-def as_utc(value: str | date | datetime | pd.Timestamp | None, timezone: str) -> pd.Timestamp | None:
+def as_utc(
+    value: str | date | datetime | pd.Timestamp | None, timezone: str
+) -> pd.Timestamp | None:
     """A point in time as a UTC timestamp; naive values are read in ``timezone``."""
     if value is None:
         return None
@@ -48,7 +50,11 @@ def require(frame: pd.DataFrame, columns: tuple[str, ...], what: str) -> None:
 
 
 def resolve_window(
-    stays: pd.DataFrame, episodes: pd.DataFrame | None, since, until, timezone: str,
+    stays: pd.DataFrame,
+    episodes: pd.DataFrame | None,
+    since,
+    until,
+    timezone: str,
 ) -> tuple[pd.Timestamp, pd.Timestamp]:
     """The window ``(since, until)`` in UTC, defaults filled from the data.
 
@@ -64,7 +70,9 @@ def resolve_window(
     lo = as_utc(since, timezone) or starts.min()
     hi = as_utc(until, timezone) or _log_end(frames)
     if hi <= lo:
-        raise HospitaltwinError(f"the calibration window is empty: since {lo} is not before until {hi}")
+        raise HospitaltwinError(
+            f"the calibration window is empty: since {lo} is not before until {hi}"
+        )
     return lo, hi
 
 
@@ -93,8 +101,10 @@ def window_stays(stays: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) 
     return out
 
 
-def window_episodes(episodes: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp) -> pd.DataFrame:
-    """Equipment episodes starting in the window, censored at ``until`` (as :func:`window_stays`)."""
+def window_episodes(
+    episodes: pd.DataFrame, since: pd.Timestamp, until: pd.Timestamp
+) -> pd.DataFrame:
+    """Equipment episodes starting in the window, censored at ``until`` (as for stays)."""
     require(episodes, EPISODE_COLUMNS, "equipment episodes")
     return _censored(episodes, since, until)
 

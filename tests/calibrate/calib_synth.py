@@ -31,7 +31,9 @@ def draw(family: str, mean: float, cv: float, n: int, rng: np.random.Generator) 
 def censor_limit(family: str, mean: float, cv: float, fraction: float) -> float:
     """``K`` such that censoring at ``Uniform(0, K)`` hits about ``fraction`` of durations."""
     pilot = draw(family, mean, cv, 200_000, np.random.default_rng(12345))
-    share = lambda k: np.mean(pilot > np.random.default_rng(6789).uniform(0, k, pilot.size)) - fraction
+    share = lambda k: (
+        np.mean(pilot > np.random.default_rng(6789).uniform(0, k, pilot.size)) - fraction
+    )
     return optimize.brentq(share, mean * 0.05, mean * 200)
 
 
@@ -64,16 +66,24 @@ def poisson_arrivals(since, until, rate_per_day, profile, timezone, rng) -> pd.D
 
 def entry_stays(times, unit="ED", source=None) -> pd.DataFrame:
     """Entry stays (only the columns arrivals need) starting at ``times``."""
-    return pd.DataFrame({
-        "unit": unit, "start": times, "entry": True,
-        "source": pd.Series([source] * len(times), dtype="string"),
-    })
+    return pd.DataFrame(
+        {
+            "unit": unit,
+            "start": times,
+            "entry": True,
+            "source": pd.Series([source] * len(times), dtype="string"),
+        }
+    )
 
 
 # A small hospital with known parameters: ED -> ward / ICU, infinite capacity.
 HOSPITAL = {
     "arrivals": {("ED", "ambulance"): 8.0, ("ED", "walk-in"): 22.0, ("ICU", None): 1.0},
-    "los": {"ED": ("lognormal", 6.0, 0.7), "ICU": ("gamma", 96.0, 0.9), "ward": ("weibull", 120.0, 0.7)},
+    "los": {
+        "ED": ("lognormal", 6.0, 0.7),
+        "ICU": ("gamma", 96.0, 0.9),
+        "ward": ("weibull", 120.0, 0.7),
+    },
     "next": {
         "ED": {"ward": 0.35, "ICU": 0.08, "discharge": 0.565, "death": 0.005},
         "ICU": {"ward": 0.75, "death": 0.15, "discharge": 0.10},
@@ -103,8 +113,20 @@ def hospital_log(since, weeks, seed, spec=HOSPITAL, timezone="UTC"):
         for t0 in poisson_arrivals(since, log_end, rate, profile, timezone, rng):
             pid += 1
             _patient(f"p{pid}", unit, source, t0, log_end, rng, spec, stays, episodes)
-    stays = pd.DataFrame(stays, columns=["patient_id", "encounter_id", "unit", "start", "end", "next",
-                                         "source", "entry", "from_unit"])
+    stays = pd.DataFrame(
+        stays,
+        columns=[
+            "patient_id",
+            "encounter_id",
+            "unit",
+            "start",
+            "end",
+            "next",
+            "source",
+            "entry",
+            "from_unit",
+        ],
+    )
     for col in ("start", "end"):
         stays[col] = pd.to_datetime(stays[col], utc=True)
     for col in ("next", "source", "from_unit"):
@@ -126,8 +148,19 @@ def _patient(pid, unit, source, t, log_end, rng, spec, stays, episodes):
             v_end = t + pd.Timedelta(hours=_one(vent["law"], rng))
             episodes.append((pid, unit, "ventilator", t, v_end if v_end <= log_end else pd.NaT))
         closed = end <= log_end
-        stays.append((pid, f"e{pid}", unit, t, end if closed else pd.NaT, nxt if closed else pd.NA,
-                      source if previous is None else pd.NA, previous is None, previous))
+        stays.append(
+            (
+                pid,
+                f"e{pid}",
+                unit,
+                t,
+                end if closed else pd.NaT,
+                nxt if closed else pd.NA,
+                source if previous is None else pd.NA,
+                previous is None,
+                previous,
+            )
+        )
         if not closed or nxt in ("discharge", "death"):
             return
         previous, unit, t = unit, nxt, end
@@ -160,8 +193,20 @@ def icu_with_devices(n, weeks, seed, p_vent=0.4, p_ecls=0.1):
                 last = max(last, e1)
             end = last + hour(rng.exponential(24.0))
         stays.append((pid, f"e{i}", "ICU", t, end, "discharge", pd.NA, True, pd.NA))
-    stays = pd.DataFrame(stays, columns=["patient_id", "encounter_id", "unit", "start", "end", "next",
-                                         "source", "entry", "from_unit"])
+    stays = pd.DataFrame(
+        stays,
+        columns=[
+            "patient_id",
+            "encounter_id",
+            "unit",
+            "start",
+            "end",
+            "next",
+            "source",
+            "entry",
+            "from_unit",
+        ],
+    )
     episodes = pd.DataFrame(episodes, columns=["patient_id", "unit", "equipment", "start", "end"])
     episodes = episodes[episodes["start"] <= log_end].reset_index(drop=True)
     for frame in (stays, episodes):

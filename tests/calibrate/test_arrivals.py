@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
+from calib_synth import entry_stays, poisson_arrivals
 from scipy import stats
 
-from calib_synth import entry_stays, poisson_arrivals
 from hospitaltwin.calibrate.arrivals import fit_arrivals
 from hospitaltwin.calibrate.profile import exposure_by_hour, fit_profile, hour_of_week
 
@@ -35,7 +35,10 @@ def test_rate_and_hour_of_day_shape_recovered_within_intervals():
     low, high = stats.poisson.ppf(0.025, true_mean), stats.poisson.ppf(0.975, true_mean)
     assert np.all((low <= fitted) & (fitted <= high))
     by_hour = lambda x: x.reshape(7, 24).sum(axis=0)
-    low, high = stats.poisson.ppf(0.025, by_hour(true_mean)), stats.poisson.ppf(0.975, by_hour(true_mean))
+    low, high = (
+        stats.poisson.ppf(0.025, by_hour(true_mean)),
+        stats.poisson.ppf(0.975, by_hour(true_mean)),
+    )
     assert np.all((low <= by_hour(fitted)) & (by_hour(fitted) <= high))
     raw = p.raw / p.raw.mean()
     assert np.sqrt(np.mean((p.profile - truth) ** 2)) < 0.5 * np.sqrt(np.mean((raw - truth) ** 2))
@@ -102,10 +105,15 @@ def test_streams_per_source_and_merged():
     ems = poisson_arrivals(SINCE, UNTIL, 6.0, np.ones(168), TZ, rng)
     walk = poisson_arrivals(SINCE, UNTIL, 14.0, sinusoid(), TZ, rng)
     none = poisson_arrivals(SINCE, UNTIL, 1.0, np.ones(168), TZ, rng)
-    stays = pd.concat([
-        entry_stays(ems, source="ambulance"), entry_stays(walk, source="walk-in"), entry_stays(none),
-        entry_stays(walk[:50], unit="ICU").assign(entry=False),
-    ], ignore_index=True)
+    stays = pd.concat(
+        [
+            entry_stays(ems, source="ambulance"),
+            entry_stays(walk, source="walk-in"),
+            entry_stays(none),
+            entry_stays(walk[:50], unit="ICU").assign(entry=False),
+        ],
+        ignore_index=True,
+    )
     streams, reports = fit_arrivals(stays, SINCE, UNTIL, timezone=TZ)
     assert [s.stream_name for s in streams] == ["ED", "ED:ambulance", "ED:walk-in"]
     by = {r.stream: r for r in reports}

@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 import pytest
 import yaml
+from calib_synth import HOSPITAL, hospital_log, icu_with_devices
 from rich.console import Console
 
-from calib_synth import HOSPITAL, hospital_log, icu_with_devices
 from hospitaltwin.calibrate import calibrate, print_report, summary_path, write_demand
 from hospitaltwin.calibrate.assemble import canonical
 from hospitaltwin.config.demand import Demand
@@ -56,7 +56,9 @@ def test_demand_is_valid_and_reads_back_equal(log, calibrated, tmp_path):
     for unit in demand.units.values():
         assert sum(round(p * 10**4) for p in unit.next.values()) == 10**4
     for stream in demand.arrivals:
-        assert len(stream.profile) == 168 and np.mean(stream.profile) == pytest.approx(1.0, abs=1e-12)
+        assert len(stream.profile) == 168 and np.mean(stream.profile) == pytest.approx(
+            1.0, abs=1e-12
+        )
 
 
 def test_assembled_parameters_recover_the_hospital(calibrated):
@@ -122,8 +124,15 @@ def test_thin_data_warns_everywhere(log):
     stays, episodes = log
     demand, report = calibrate(stays, episodes, until=SINCE + pd.Timedelta(days=2))
     where = {w["where"] for w in report.warnings()}
-    assert {"units.ICU.los", "units.ICU.next", "units.ward.los", "units.ICU.equipment.ventilator"} <= where
-    messages = " | ".join(w["message"] for w in report.warnings() if w["where"].startswith("arrivals."))
+    assert {
+        "units.ICU.los",
+        "units.ICU.next",
+        "units.ward.los",
+        "units.ICU.equipment.ventilator",
+    } <= where
+    messages = " | ".join(
+        w["message"] for w in report.warnings() if w["where"].startswith("arrivals.")
+    )
     assert "under 4 weeks" in messages and "fewer than 30" in messages
     assert json.dumps(report.to_dict(), allow_nan=False)
     _, full = calibrate(stays, episodes)
@@ -148,3 +157,21 @@ def test_bad_input_is_explained(log):
         calibrate(stays, episodes, since="2024-03-01", until="2024-02-01")
     no_eq, _ = calibrate(stays)
     assert all(not u.equipment for u in no_eq.units.values())
+
+
+def test_data_problems_are_counted_not_hidden(log):
+    stays, episodes = log
+    bad = stays.copy()
+    bad.loc[:2, "end"] = bad.loc[:2, "start"] - pd.Timedelta(hours=1)
+    bad["entry"] = bad["entry"].astype(object).where(bad.index % 7 != 0, None)
+    _, report = calibrate(bad, episodes, since="2024-01-15")
+    d = report.data
+    assert d["stays_ending_before_start"] == 0  # the broken rows start before the window
+    _, report = calibrate(bad, episodes)
+    d = report.data
+    assert d["stays_ending_before_start"] == 3
+    assert d["stays"] == d["stays_used"] + d["stays_outside_window"] + d["stays_ending_before_start"]
+    assert ("data", "3 stays end before they start; left out") in report.notes
+    assert d["entries"] < stays["entry"].sum()  # a missing entry flag is not an arrival
+    _, report = calibrate(stays.assign(entry=False), episodes)
+    assert report.arrivals == () and report.notes[0][0] == "arrivals"

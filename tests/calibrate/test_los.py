@@ -2,9 +2,9 @@
 
 import numpy as np
 import pytest
+from calib_synth import censored_sample, weibull_shape
 from scipy import special
 
-from calib_synth import censored_sample, weibull_shape
 from hospitaltwin.calibrate.families import FAMILY_NAMES, fit_family
 from hospitaltwin.calibrate.los import fit_los
 

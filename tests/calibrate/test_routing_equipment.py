@@ -3,9 +3,9 @@
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import special, stats
-
 from calib_synth import HOSPITAL, hospital_log, icu_with_devices
+from scipy import stats
+
 from hospitaltwin.calibrate.equipment import fit_equipment
 from hospitaltwin.calibrate.intervals import wilson
 from hospitaltwin.calibrate.routing import fit_routing
@@ -35,12 +35,18 @@ def test_routing_recovered_within_intervals(hospital):
         for b in report.branches:
             total += 1
             inside += b.ci95[0] <= truth[b.target] <= b.ci95[1]
-            assert wilson(b.count, report.n, 0.999)[0] <= truth[b.target] <= wilson(b.count, report.n, 0.999)[1]
+            assert (
+                wilson(b.count, report.n, 0.999)[0]
+                <= truth[b.target]
+                <= wilson(b.count, report.n, 0.999)[1]
+            )
     assert inside / total >= 0.8
 
 
 def test_routing_thin_branches_and_unroutable_destinations_warn():
-    values = pd.Series(["discharge"] * 20 + ["ICU"] * 3 + ["elsewhere"] * 2 + [pd.NA] * 4, dtype="string")
+    values = pd.Series(
+        ["discharge"] * 20 + ["ICU"] * 3 + ["elsewhere"] * 2 + [pd.NA] * 4, dtype="string"
+    )
     written, report = fit_routing("ward", values, ["ward", "ICU"])
     assert written == {"discharge": 0.8696, "ICU": 0.1304}
     assert (report.n, report.n_censored, report.n_unroutable) == (23, 4, 2)
@@ -92,10 +98,16 @@ def test_escalation_without_its_base_device_is_reported(icu):
     stays, episodes, until = icu
     has_vent = set(episodes.loc[episodes["equipment"] == "ventilator", "patient_id"])
     plain = stays[~stays["patient_id"].isin(has_vent)].iloc[:2]
-    extra = pd.DataFrame({
-        "patient_id": plain["patient_id"].to_numpy(), "unit": "ICU", "equipment": "ecls",
-        "start": plain["start"].to_numpy(), "observed": True, "duration_h": 30.0,
-    })
+    extra = pd.DataFrame(
+        {
+            "patient_id": plain["patient_id"].to_numpy(),
+            "unit": "ICU",
+            "equipment": "ecls",
+            "start": plain["start"].to_numpy(),
+            "observed": True,
+            "duration_h": 30.0,
+        }
+    )
     extra["end"] = extra["start"] + pd.Timedelta(hours=30)
     _, reports = fit_equipment(stays, pd.concat([episodes, extra], ignore_index=True), until)
     ecls = next(r for r in reports if r.kind == "ecls")
