@@ -21,7 +21,7 @@ import yaml
 from hospitaltwin import __version__
 from hospitaltwin.calibrate.arrivals import MIN_ARRIVALS, fit_arrivals
 from hospitaltwin.calibrate.equipment import ESCALATIONS, fit_equipment
-from hospitaltwin.calibrate.los import fit_los
+from hospitaltwin.calibrate.los import CHOICES, fit_los
 from hospitaltwin.calibrate.report import CalibrationReport, UnitReport
 from hospitaltwin.calibrate.routing import MIN_BRANCH, fit_routing
 from hospitaltwin.calibrate.window import (
@@ -87,6 +87,8 @@ def calibrate(
     HospitaltwinError
         When columns are missing or no stay starts inside the window.
     """
+    if los_choice not in CHOICES:
+        raise HospitaltwinError(f"los_choice is one of {', '.join(CHOICES)}; got {los_choice!r}")
     episodes = _episodes(episodes)
     lo, hi = resolve_window(stays, episodes, since, until, timezone)
     ws, we = window_stays(stays, lo, hi), window_episodes(episodes, lo, hi)

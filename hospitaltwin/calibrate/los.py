@@ -129,7 +129,8 @@ def fit_los(
         True for a complete duration, False for a censored one.
     choice : str
         ``"aic"`` or ``"bic"`` (pick the family minimising it), ``"empirical"`` (Kaplan--Meier
-        quantiles), or a family name to force it.
+        quantiles), or a family name to force it (where it cannot be fitted, too few complete
+        durations, the best law that can is written, with a warning).
     families : sequence of str
         Candidate families.
     empirical_points : int
@@ -172,17 +173,16 @@ def fit_los(
         ks_km={f.family: ks_to_km(km, f.dist()) for f in fits},
         chosen=chosen,
         criterion=choice,
-        warnings=tuple(_warnings(t, obs, fits, floored, min_stays, what)),
+        warnings=tuple(_warnings(t, obs, fits, floored, min_stays, what, choice, chosen)),
     )
     return _spec(report, km, t, obs, empirical_points), report
 
 
 def _chosen(choice: str, fits: list[ParametricFit]) -> str:
-    if choice in ("aic", "bic"):
-        return fits[0].family if fits else "exponential"
-    if choice != "empirical" and not any(f.family == choice for f in fits):
-        raise ValueError(f"the {choice} law could not be fitted to these durations")
-    return choice
+    """The law to write: a forced family falls back to the best fit when it cannot be fitted."""
+    if choice == "empirical" or any(f.family == choice for f in fits):
+        return choice
+    return fits[0].family if fits else "exponential"
 
 
 def _spec(report: LosReport, km: KaplanMeier, t, obs, points: int) -> LosSpec:
@@ -225,8 +225,10 @@ def empirical_spec(km: KaplanMeier, points: int, tail=None) -> LosSpec:
     return LosSpec(dist="empirical", samples_h=tuple(float(v) for v in samples))
 
 
-def _warnings(t, obs, fits, floored, min_stays, what) -> list[str]:
+def _warnings(t, obs, fits, floored, min_stays, what, choice, chosen) -> list[str]:
     out = []
+    if choice not in ("aic", "bic", chosen):
+        out.append(f"the {choice} law could not be fitted; {chosen} is written instead")
     if t.size < min_stays:
         out.append(f"only {t.size} {what} (fewer than {min_stays}): the law is a rough guide")
     if obs.sum() == 0:

@@ -155,6 +155,8 @@ def test_bad_input_is_explained(log):
         calibrate(stays.drop(columns=["next"]), episodes)
     with pytest.raises(HospitaltwinError, match="window is empty"):
         calibrate(stays, episodes, since="2024-03-01", until="2024-02-01")
+    with pytest.raises(HospitaltwinError, match="los_choice"):
+        calibrate(stays, los_choice="normal")
     no_eq, _ = calibrate(stays)
     assert all(not u.equipment for u in no_eq.units.values())
 
@@ -170,7 +172,9 @@ def test_data_problems_are_counted_not_hidden(log):
     _, report = calibrate(bad, episodes)
     d = report.data
     assert d["stays_ending_before_start"] == 3
-    assert d["stays"] == d["stays_used"] + d["stays_outside_window"] + d["stays_ending_before_start"]
+    assert (
+        d["stays"] == d["stays_used"] + d["stays_outside_window"] + d["stays_ending_before_start"]
+    )
     assert ("data", "3 stays end before they start; left out") in report.notes
     assert d["entries"] < stays["entry"].sum()  # a missing entry flag is not an arrival
     _, report = calibrate(stays.assign(entry=False), episodes)

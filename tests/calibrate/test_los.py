@@ -86,6 +86,8 @@ def test_thin_and_degenerate_data_warn():
     assert report.n_floored == 1 and any("shorter than a minute" in w for w in report.warnings)
     with pytest.raises(ValueError, match="los choice"):
         fit_los([1.0], [True], choice="normal")
+    spec, report = fit_los([5.0, 6.0, 7.0], [True, True, False], choice="gamma")
+    assert spec.dist == "exponential" and "gamma law could not be fitted" in report.warnings[0]
 
 
 def test_enough_data_gives_no_warning():
