@@ -117,6 +117,8 @@ def parse_timestamps(text: pd.Series, tz: str = "UTC") -> pd.Series:
     pandas.Series
         ``datetime64[ns, UTC]``, NaT where the text is missing or not a timestamp.
     """
+    if text.dtype.kind == "M":
+        return _from_datetimes(text, tz)
     text = text.astype(STRING_DTYPE)
     out = pd.Series(pd.NaT, index=text.index, dtype=TIMESTAMP_DTYPE)
     present = text.notna()
@@ -134,6 +136,13 @@ def parse_timestamps(text: pd.Series, tz: str = "UTC") -> pd.Series:
         else:
             out[naive] = local.dt.tz_localize("UTC")
     return out
+
+
+def _from_datetimes(values: pd.Series, tz: str) -> pd.Series:
+    """Datetime values (from Parquet) to UTC; naive ones are read in ``tz``."""
+    if values.dt.tz is None:
+        values = values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
+    return values.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
 
 
 def _to_datetime(text: pd.Series, utc: bool) -> pd.Series:
