@@ -73,6 +73,8 @@ def raw_frame(data: dict[str, object], source_file: str, lines: object) -> pd.Da
     frame = pd.DataFrame(index=pd.RangeIndex(n))
     for column in COLUMNS:
         values = data.get(column)
+        if isinstance(values, pd.Series):
+            values = values.array  # by position: never align on the caller's index
         if values is None:
             frame[column] = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
         else:

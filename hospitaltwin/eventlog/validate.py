@@ -11,8 +11,9 @@ events spread over several files are judged together:
    kind, missing unit / equipment where the kind needs one, a cancel that names nothing
    cancellable, a unit or from-unit that the unit map does not cover.
 3. **Order.** Rows are sorted by patient, then time, ties keeping input order. A row that
-   comes later in the input than a later-timestamped row of the same patient counts as *out
-   of order*; it is kept (sorting fixes it) and counted in the quality report.
+   comes later in its input file than a later-timestamped row of the same patient counts as
+   *out of order*; it is kept (sorting fixes it) and counted in the quality report. (Readers
+   of tables that are not event streams, such as MIMIC-IV, emit their events in time order.)
 4. **Cancels** (:mod:`hospitaltwin.eventlog.cancel`), then the **sequence rules**
    (:mod:`hospitaltwin.eventlog.sequence`) for flow and equipment events.
 
@@ -148,11 +149,12 @@ def _unmapped(frame: pd.DataFrame, units: UnitMap) -> dict[str, int]:
 
 
 def _sort(good: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Sort by patient, time, input order; count rows that were out of order in the input."""
+    """Sort by patient, time, input order; count rows out of order within their input file."""
     good["_order"] = np.arange(len(good))
-    by_input = good.sort_values(["patient_id", "_order"], kind="stable")
-    running = by_input.groupby("patient_id", sort=False)["timestamp"].cummax()
-    prior = running.groupby(by_input["patient_id"], sort=False).shift()
+    keys = ["source_file", "patient_id"]
+    by_input = good.sort_values([*keys, "_order"], kind="stable")
+    group = by_input.groupby(keys, sort=False)["timestamp"]
+    prior = group.cummax().groupby([by_input[k] for k in keys], sort=False).shift()
     out_of_order = int((by_input["timestamp"] < prior).sum())
     good = good.sort_values(["patient_id", "timestamp", "_order"], kind="stable")
     return good.drop(columns="_order"), out_of_order
