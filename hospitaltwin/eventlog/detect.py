@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import gzip
+import re
 import zlib
 from pathlib import Path
 
@@ -70,10 +71,14 @@ def detect_format(path: Path) -> str:
     return found
 
 
+#: A segment-shaped first line and an MSH segment further on (e.g. a stray segment first).
+_HL7_LATER = re.compile(rb"[A-Z][A-Z0-9]{2}\|.*?[\r\n]MSH\|", re.DOTALL)
+
+
 def _by_magic(data: bytes) -> str | None:
     if data.startswith(b"PAR1"):
         return "canonical"
-    if data[:1] == b"\x0b" or data[:3] in (b"MSH", b"FHS", b"BHS"):
+    if data[:1] == b"\x0b" or data[:3] in (b"MSH", b"FHS", b"BHS") or _HL7_LATER.match(data):
         return "hl7"
     if data[:1] == b"<":
         return "xes" if b"<log" in data else None
