@@ -68,3 +68,17 @@ def test_mimic_ventilation(key):
     hours = sorted(((episodes["end"] - episodes["start"]).dt.total_seconds() // 60).astype(int))
     assert hours == sorted(((raw["endtime"] - raw["starttime"]).dt.total_seconds() // 60).astype(int))
     assert episodes["unit"].notna().mean() > 0.9
+
+
+def test_sepsis_log(key):
+    path = need(data_dir() / "sepsis-cases" / "sepsis-cases.xes.gz")
+    result = ingest([path], key)
+    _adds_up(result.summary)
+    summary = result.summary
+    assert summary["totals"]["read"] + summary["totals"]["skipped"] == 15214
+    assert summary["patients"] == 1050
+    stays = unit_stays(result.events)
+    assert set(stays["unit"]) == {"ED", "NC", "IC"}
+    # every release closes a stay; nobody is released twice without coming back
+    releases = (result.events["event"] == "discharge").sum()
+    assert (stays["next"] == "discharge").sum() == releases
