@@ -109,9 +109,9 @@ def _parse(path: Path, data: bytes, names: list[str], threads: bool):
             convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                                  include_columns=[c for c in names if c in COLUMNS]),
         )
-    except (pa.ArrowInvalid, pa.ArrowTypeError) as exc:
-        reason = str(exc).split("\n")[0][:200]
-        raise HospitaltwinError(f"{path}: cannot be parsed as CSV ({reason})") from None
+    except (pa.ArrowInvalid, pa.ArrowTypeError):
+        # pyarrow's message may quote row content (identifiers): do not pass it on
+        raise HospitaltwinError(f"{path}: cannot be parsed as CSV") from None
     return table, bad
 
 
@@ -148,8 +148,8 @@ def _read_parquet(path: Path, data: bytes) -> ReadResult:
     notes: list[str] = []
     try:
         table = pq.read_table(io.BytesIO(data))
-    except (pa.ArrowInvalid, OSError) as exc:
-        raise HospitaltwinError(f"{path}: damaged Parquet file ({str(exc)[:200]})") from None
+    except (pa.ArrowInvalid, OSError):
+        raise HospitaltwinError(f"{path}: damaged Parquet file") from None
     _check_columns(path, table.column_names, notes)
     frame = table.select([c for c in table.column_names if c in COLUMNS]).to_pandas()
     data_cols = {}

@@ -25,7 +25,9 @@ from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.eventlog.canonical import PSEUDONYM_META
 from hospitaltwin.eventlog.detect import FORMATS, detect_format
 from hospitaltwin.eventlog.mapping import UnitMap, load_unit_map
-from hospitaltwin.eventlog.pseudonym import fingerprint, pseudonymise
+from hospitaltwin.eventlog.pseudonym import (
+    REDACTED, fingerprint, pseudonymise, raw_identifiers, redact,
+)
 from hospitaltwin.eventlog.quality import summarise
 from hospitaltwin.eventlog.records import ReadResult, empty_quarantine
 from hospitaltwin.eventlog.schema import check_timezone
@@ -89,12 +91,16 @@ def ingest(inputs: Sequence[str | Path], key: bytes, fmt: str = "auto",
     tz = check_timezone(tz)
     units = unit_map if isinstance(unit_map, UnitMap) else load_unit_map(unit_map)
     results = [r for path in inputs for r in read_input(Path(path), fmt, units)]
+    ids = set().union(*(raw_identifiers(r.events) | raw_identifiers(r.quarantine)
+                        for r in results if r.pseudonymised is None))
     raw = pd.concat([_pseudonymised(r.events, r, key) for r in results], ignore_index=True)
     early = [_pseudonymised(r.quarantine, r, key) for r in results if len(r.quarantine)]
     validated = validate(raw, units, tz)
     parts = [q for q in early + [validated.quarantine] if len(q)] or [empty_quarantine()]
-    validated.quarantine = pd.concat(parts, ignore_index=True).sort_values(
+    validated.quarantine = redact(pd.concat(parts, ignore_index=True), ids).sort_values(
         ["source_file", "source_line"], kind="stable", ignore_index=True)
+    validated.unmapped = {(REDACTED if name in ids else name): n
+                          for name, n in validated.unmapped.items()}
     summary = summarise(results, validated)
     totals = summary["totals"]
     if totals["read"] != totals["accepted"] + totals["quarantined"] + totals["duplicates"]:

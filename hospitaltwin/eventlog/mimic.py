@@ -66,8 +66,8 @@ def _table(path: Path, needed: set[str], notes: list[str]) -> pd.DataFrame:
     text = decode(read_bytes(path), path, notes)
     try:
         table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError) as exc:
-        raise HospitaltwinError(f"{path}: cannot be parsed as CSV ({str(exc)[:200]})") from None
+    except (pd.errors.ParserError, pd.errors.EmptyDataError):
+        raise HospitaltwinError(f"{path}: cannot be parsed as CSV") from None
     missing = needed - set(table.columns)
     if missing:
         raise HospitaltwinError(f"{path}: missing MIMIC-IV column(s) {', '.join(sorted(missing))}")

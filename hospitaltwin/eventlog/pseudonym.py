@@ -6,8 +6,11 @@ The key comes from the environment variable ``HOSPITALTWIN_PSEUDONYM_KEY`` or a 
 same key always gives the same pseudonym (so logs ingested on different days link up), a
 different key gives unrelated pseudonyms. Patients and encounters are hashed in separate
 domains, so equal raw values do not give equal pseudonyms across the two. A pseudonym is the
-first 32 hex digits (128 bits) of the digest. Any other text cell that equals a raw identifier
-exactly (a shifted column, say) is replaced by ``[redacted]``. Parquet written by ingest
+first 32 hex digits (128 bits) of the digest. In quarantined rows, where a mangled or shifted
+row may carry an identifier in any column, every text cell equal to a raw identifier (and any
+quoted one in the reason) is replaced by ``[redacted]`` (:func:`redact`); so are unmapped
+unit names that equal one. Accepted rows are left alone: their units are layout units when a
+unit map is given (without one, names are kept as they are). Parquet written by ingest
 records the key's :func:`fingerprint`; reading it back with the same key keeps its pseudonyms.
 """
 
@@ -16,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 import os
+import re
 from pathlib import Path
 
 import pandas as pd
@@ -80,7 +84,7 @@ def hash_column(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
 
 
 def pseudonymise(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
-    """Replace identifiers by pseudonyms and redact raw identifiers found in other columns.
+    """Replace the patient and encounter identifiers of a frame by their pseudonyms.
 
     Parameters
     ----------
@@ -92,21 +96,51 @@ def pseudonymise(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
     Returns
     -------
     pandas.DataFrame
-        A copy in which no cell holds a raw patient or encounter identifier.
+        A copy with ``patient_id`` and ``encounter_id`` pseudonymised.
     """
     out = frame.copy()
-    raw_ids = set()
     for column, domain in ID_COLUMNS.items():
         if column in out:
-            raw_ids.update(out[column].dropna().astype(str).unique())
             out[column] = hash_column(out[column], key, domain)
-    if raw_ids:
-        for column in out.columns:
-            if column in ID_COLUMNS or column in ("source_line", "source_file"):
-                continue
-            if out[column].dtype.kind in "mMifb" or isinstance(out[column].dtype, pd.CategoricalDtype):
-                continue
-            hit = out[column].astype(STRING_DTYPE).isin(raw_ids).fillna(False).to_numpy(bool)
-            if hit.any():
-                out[column] = out[column].astype(STRING_DTYPE).mask(hit, REDACTED)
     return out
+
+
+def raw_identifiers(frame: pd.DataFrame) -> set[str]:
+    """The raw patient and encounter identifiers in a frame (kept in memory only)."""
+    ids: set[str] = set()
+    for column in ID_COLUMNS:
+        if column in frame:
+            ids.update(frame[column].dropna().astype(str).unique())
+    return ids
+
+
+_QUOTED = re.compile(r"'([^']*)'")
+
+
+def redact(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
+    """Replace every text cell equal to a raw identifier, and quoted ids inside reasons.
+
+    Used on quarantined rows, where a mangled or shifted row may carry an identifier in
+    any column.
+    """
+    out = frame.copy()
+    if not ids or out.empty:
+        return out
+    for column in out.columns:
+        if column in ID_COLUMNS or column in ("source_line", "source_file", "problem"):
+            continue
+        values = out[column].astype(STRING_DTYPE)
+        if column == "reason":
+            out[column] = values.map(lambda text: redact_text(text, ids)).astype(STRING_DTYPE)
+            continue
+        hit = values.isin(ids).fillna(False).to_numpy(bool)
+        if hit.any():
+            out[column] = values.mask(hit, REDACTED)
+    return out
+
+
+def redact_text(text: object, ids: set[str]) -> object:
+    """A message with any quoted raw identifier (``'…'``) replaced by ``[redacted]``."""
+    if not isinstance(text, str):
+        return text
+    return _QUOTED.sub(lambda m: f"'{REDACTED}'" if m.group(1) in ids else m.group(0), text)
