@@ -88,9 +88,9 @@ def read_transfers(path: Path) -> ReadResult:
     """Read ``hosp/transfers`` (and ``hosp/admissions`` beside it, if present)."""
     notes: list[str] = []
     t = _table(path, MIMIC_TRANSFERS | {"transfer_id"}, notes)
-    t["timestamp"] = pd.to_datetime(t["intime"], errors="coerce")
+    t["timestamp"] = pd.to_datetime(t["intime"], format="ISO8601", errors="coerce")
     t["_text"] = t["intime"]
-    ends = pd.to_datetime(t["outtime"], errors="coerce")
+    ends = pd.to_datetime(t["outtime"], format="ISO8601", errors="coerce")
     backwards = (ends < t["timestamp"]).to_numpy()
     quarantine = _backwards(path, t[backwards])
     t, ends = t[~backwards], ends[~backwards]
@@ -168,8 +168,8 @@ def read_procedures(path: Path) -> ReadResult:
     vent = p["itemid"] == VENTILATION_ITEM
     skipped = Counter({"procedureevents: other items": int((~vent).sum())})
     p = p[vent]
-    start = pd.to_datetime(p["starttime"], errors="coerce")
-    end = pd.to_datetime(p["endtime"], errors="coerce")
+    start = pd.to_datetime(p["starttime"], format="ISO8601", errors="coerce")
+    end = pd.to_datetime(p["endtime"], format="ISO8601", errors="coerce")
     backwards = (end < start).to_numpy()
     quarantine = quarantine_frame(
         raw_frame({"timestamp": p["starttime"][backwards], "patient_id": p["subject_id"][backwards],
@@ -190,6 +190,6 @@ def read_procedures(path: Path) -> ReadResult:
 def _equipment(p: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     out = p[["subject_id", "hadm_id", "_line"]].copy()
     out["_text"] = p[column].str.replace(" ", "T", n=1).astype(STRING_DTYPE)
-    out["_time"] = pd.to_datetime(p[column], errors="coerce")
+    out["_time"] = pd.to_datetime(p[column], format="ISO8601", errors="coerce")
     out["event"] = kind
     return out
