@@ -27,7 +27,7 @@ import pandas as pd
 
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
 from hospitaltwin.errors import ConfigError, Problem
-from hospitaltwin.eventlog.schema import EVENT_KINDS, STRING_DTYPE
+from hospitaltwin.eventlog.schema import EVENT_KINDS, STRING_DTYPE, map_distinct
 
 TOP_KEYS = ("units", "activities")
 ACTIVITY_KEYS = ("event", "unit", "equipment")
@@ -58,9 +58,7 @@ class UnitMap:
         names = names.astype(STRING_DTYPE)
         if self.identity:
             return names
-        distinct = names.dropna().unique()
-        table = {name: self.lookup(name) for name in distinct}
-        return names.map(table).astype(STRING_DTYPE)
+        return map_distinct(names, self.lookup)
 
 
 def load_unit_map(path: str | Path | None) -> UnitMap:

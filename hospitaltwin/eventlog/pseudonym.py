@@ -22,10 +22,11 @@ import os
 import re
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.eventlog.schema import STRING_DTYPE
+from hospitaltwin.eventlog.schema import STRING_DTYPE, map_distinct
 
 ENV_VAR = "HOSPITALTWIN_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16
@@ -77,10 +78,14 @@ def pseudonym(key: bytes, domain: bytes, value: str) -> str:
 
 def hash_column(values: pd.Series, key: bytes, domain: bytes) -> pd.Series:
     """Pseudonymise a column, computing each distinct value once; NA stays NA."""
-    values = values.astype(STRING_DTYPE)
-    distinct = values.dropna().unique()
-    table = {v: pseudonym(key, domain, v) for v in distinct}
-    return values.map(table).astype(STRING_DTYPE)
+    keyed = hmac.new(key, domain + b"\x00", hashlib.sha256)
+
+    def one(value: str) -> str:
+        digest = keyed.copy()
+        digest.update(value.encode("utf-8"))
+        return digest.hexdigest()[:DIGITS]
+
+    return map_distinct(values, one)
 
 
 def pseudonymise(frame: pd.DataFrame, key: bytes) -> pd.DataFrame:
@@ -133,7 +138,8 @@ def redact(frame: pd.DataFrame, ids: set[str]) -> pd.DataFrame:
         if column == "reason":
             out[column] = values.map(lambda text: redact_text(text, ids)).astype(STRING_DTYPE)
             continue
-        hit = values.isin(ids).fillna(False).to_numpy(bool)
+        hit = np.fromiter((isinstance(v, str) and v in ids for v in values.astype(object)),
+                          dtype=bool, count=len(values))
         if hit.any():
             out[column] = values.mask(hit, REDACTED)
     return out

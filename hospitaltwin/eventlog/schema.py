@@ -184,3 +184,11 @@ def same_as_previous(values: pd.Series) -> np.ndarray:
 def as_bool(mask: pd.Series) -> np.ndarray:
     """A nullable boolean mask as a numpy array, NA read as False."""
     return mask.fillna(False).to_numpy(dtype=bool)
+
+
+def map_distinct(values: pd.Series, func) -> pd.Series:
+    """Apply ``func`` to each distinct non-missing value once; NA stays NA (vectorised take)."""
+    codes, uniques = pd.factorize(values.astype(STRING_DTYPE), use_na_sentinel=True)
+    mapped = np.array([func(v) for v in np.asarray(uniques, dtype=object)] + [None], dtype=object)
+    out = pd.Series(mapped[codes], index=values.index, dtype=object)
+    return out.astype(STRING_DTYPE)
