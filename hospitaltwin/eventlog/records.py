@@ -11,7 +11,6 @@ accepted, quarantined or a duplicate; skipped records are reported beside them.
 from __future__ import annotations
 
 import gzip
-import io
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -20,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, STRING_DTYPE, raw_frame
+from hospitaltwin.eventlog.schema import COLUMNS, STRING_DTYPE, raw_frame
 
 GZIP_MAGIC = b"\x1f\x8b"
 QUARANTINE_COLUMNS = ("source_file", "source_line", "problem", "reason", *COLUMNS)
@@ -103,11 +102,6 @@ def read_bytes(path: Path) -> bytes:
     return data
 
 
-def open_text(path: Path) -> io.TextIOBase:
-    """A text stream over a possibly gzipped file (undecodable bytes replaced)."""
-    return io.TextIOWrapper(io.BytesIO(read_bytes(path)), encoding="utf-8", errors="replace")
-
-
 def decode(data: bytes, path: Path, notes: list[str]) -> str:
     """UTF-8 text of ``data``; undecodable bytes are replaced and counted in ``notes``."""
     try:
@@ -122,8 +116,3 @@ def line_starts(data: bytes) -> np.ndarray:
     """Byte offset at which each physical line starts (line 1 at index 0)."""
     newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
     return np.concatenate(([0], newlines + 1))
-
-
-def provenance_only(frame: pd.DataFrame) -> pd.DataFrame:
-    """Just the provenance columns of a frame."""
-    return frame[list(PROVENANCE)]
