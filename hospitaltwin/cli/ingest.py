@@ -7,10 +7,6 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.app import command, out
-from hospitaltwin.eventlog.detect import FORMATS
-from hospitaltwin.eventlog.ingest import ingest, write_outputs
-from hospitaltwin.eventlog.pseudonym import load_key
-from hospitaltwin.eventlog.quality import files_table, quality_table, unmapped_table
 
 EXAMPLES = 5
 
@@ -19,7 +15,7 @@ EXAMPLES = 5
 def ingest_command(
     inputs: list[Path] = typer.Argument(..., help="Event-log files, or a MIMIC-IV directory."),
     out_path: Path = typer.Option(..., "--out", help="Canonical events (.parquet or .csv)."),
-    fmt: str = typer.Option("auto", "--format", help=f"One of: {', '.join(FORMATS)}."),
+    fmt: str = typer.Option("auto", "--format", help="auto (from content), canonical, mimic, hl7, fhir or xes."),
     unit_map: Path = typer.Option(None, "--map", help="Unit-mapping YAML (units: and activities:)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
     key_file: Path = typer.Option(None, "--key-file",
@@ -29,6 +25,10 @@ def ingest_command(
     report: Path = typer.Option(None, "--report", help="Write the data-quality summary as JSON."),
 ) -> None:
     """Read event logs, map units, quarantine what cannot be used, pseudonymise identifiers."""
+    from hospitaltwin.eventlog.ingest import ingest, write_outputs  # pandas: imported only for this verb
+    from hospitaltwin.eventlog.pseudonym import load_key
+    from hospitaltwin.eventlog.quality import files_table, quality_table, unmapped_table
+
     key = load_key(key_file)
     result = ingest(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
     written = write_outputs(result, out_path, quarantine, report)

@@ -6,7 +6,14 @@ and reports data quality; ``episodes`` turns canonical events into unit stays an
 episodes for calibration and the state store.
 """
 
-from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
-from hospitaltwin.eventlog.schema import COLUMNS, EVENT_KINDS
-
 __all__ = ["COLUMNS", "EVENT_KINDS", "equipment_episodes", "unit_stays"]
+_HOMES = {"COLUMNS": "schema", "EVENT_KINDS": "schema", "equipment_episodes": "episodes", "unit_stays": "episodes"}
+
+
+def __getattr__(name: str):
+    """Import on first use: the package pulls in pandas, which a simulation run does not need."""
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"hospitaltwin.eventlog.{_HOMES[name]}"), name)
+    raise AttributeError(name)
