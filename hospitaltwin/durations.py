@@ -50,8 +50,13 @@ def format_hours(hours: float) -> str:
     for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0)):
         value = hours / size
         if abs(value) >= 1 and abs(value - round(value, 3)) < 1e-9:
-            return f"{round(value, 3):g}{unit}"
-    return f"{round(hours * 60, 3):g}min"
+            return f"{_plain(value)}{unit}"
+    return f"{_plain(hours * 60)}min"
+
+
+def _plain(value: float) -> str:
+    """A number to three decimals without an exponent (``1e+05`` would not parse back)."""
+    return f"{round(value, 3):.3f}".rstrip("0").rstrip(".")
 
 
 def parse_datetime(text: object) -> datetime:

@@ -157,7 +157,8 @@ def fit_los(
     floored = int(np.sum((t < floor_h) & obs))
     t = np.maximum(t, floor_h)
     km = kaplan_meier(t, obs)
-    fits = [f for f in (fit_family(t, obs, name) for name in families) if f is not None]
+    tried = [f for f in (fit_family(t, obs, name) for name in families) if f is not None]
+    fits = [f for f in tried if _plausible(f, t)]
     key = "bic" if choice == "bic" else "aic"
     fits.sort(key=lambda f: getattr(f, key))
     chosen = _chosen(choice, fits)
@@ -173,9 +174,21 @@ def fit_los(
         ks_km={f.family: ks_to_km(km, f.dist()) for f in fits},
         chosen=chosen,
         criterion=choice,
-        warnings=tuple(_warnings(t, obs, fits, floored, min_stays, what, choice, chosen)),
+        warnings=tuple(_warnings(t, obs, fits, floored, min_stays, what, choice, chosen)
+                       + [f"the {f.family} fit is degenerate (mean {f.mean:.3g} h from at most "
+                          f"{t.max():.3g} h observed) and was set aside" for f in tried if f not in fits]),
     )
     return _spec(report, km, t, obs, empirical_points), report
+
+
+def _plausible(fit: ParametricFit, t: np.ndarray) -> bool:
+    """A fit whose mean and sd are finite and within 20 times the longest observed duration.
+
+    With a handful of stays a family can reach its optimum at a degenerate edge (a Weibull
+    shape near zero) whose mean is astronomically large; such a law is not written.
+    """
+    limit = 20 * float(t.max())
+    return bool(np.isfinite(fit.mean) and np.isfinite(fit.sd) and fit.mean <= limit and fit.sd <= limit)
 
 
 def _chosen(choice: str, fits: list[ParametricFit]) -> str:

@@ -118,14 +118,26 @@ def poisson_fit(counts: np.ndarray, exposure: np.ndarray, X: np.ndarray, label: 
 def smooth_fit(
     counts: np.ndarray, exposure: np.ndarray, max_harmonics: int = MAX_HARMONICS
 ) -> SmoothFit:
-    """The BIC-best of the flat, day-of-week and hour-of-day harmonic models."""
+    """The BIC-best of the flat, day-of-week and hour-of-day harmonic models.
+
+    A model is tried only with at least five arrivals per parameter (with fewer, the richer
+    models' likelihood runs off to a degenerate edge); the flat model is always there.
+    """
     fits = []
     for weekday in (False, True):
         for k in range(max_harmonics + 1):
             label = ("day-of-week + " if weekday else "") + (
                 f"{k} hour-of-day harmonics" if k else "flat by hour"
             )
-            fits.append(poisson_fit(counts, exposure, design(k, weekday), label))
+            X = design(k, weekday)
+            if X.shape[1] > 1 and counts.sum() < 5 * X.shape[1]:
+                continue
+            try:
+                fit = poisson_fit(counts, exposure, X, label)
+            except np.linalg.LinAlgError:
+                continue
+            if np.isfinite(fit.bic):
+                fits.append(fit)
     return min(fits, key=lambda f: f.bic)
 
 

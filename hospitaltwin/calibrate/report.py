@@ -215,13 +215,9 @@ def report_tables(report: CalibrationReport) -> list[Table]:
     warnings.add_column("message")
     for w in report.warnings():
         warnings.add_row(w["where"], w["message"])
-    return [
-        arrivals_table(report),
-        los_table(report),
-        routing_table(report),
-        equipment_table(report),
-        warnings,
-    ]
+    tables = [arrivals_table(report), los_table(report), routing_table(report),
+              equipment_table(report), warnings]
+    return [t for t in tables if t.row_count]  # an empty table says nothing
 
 
 def print_report(report: CalibrationReport, console: Console | None = None) -> None:
