@@ -60,6 +60,11 @@ def format_ci(entry: dict) -> str:
     return f"{_fmt(mean)} [{_fmt(lo)}, {_fmt(hi)}]"
 
 
+def fmt(x: float) -> str:
+    """A number with significant digits that suit its size."""
+    return _fmt(x)
+
+
 def _fmt(x: float) -> str:
     if x == 0:
         return "0"

@@ -14,7 +14,7 @@ from hospitaltwin.config.load import read_scenario
 from hospitaltwin.experiment import with_run
 from hospitaltwin.policy import read_policy
 from hospitaltwin.results import checksum
-from hospitaltwin.summary import _fmt
+from hospitaltwin.summary import fmt as _fmt
 
 
 @command("compare")

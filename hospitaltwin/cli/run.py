@@ -14,7 +14,7 @@ from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.experiment import run_scenario, with_run
 from hospitaltwin.results import checksum
-from hospitaltwin.summary import format_ci
+from hospitaltwin.summary import fmt as _fmt
 
 HEADLINE = {
     "units": ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full",
@@ -72,12 +72,26 @@ def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None
 
 
 def _table(summary: dict) -> Table:
-    table = Table(title=f"{summary['scenario']}: {summary['replications']} replications, mean [95% CI]")
-    for column in ("", "resource", "kpi", "value"):
-        table.add_column(column)
-    for scope, kpis in HEADLINE.items():
-        for name, values in summary[scope].items():
-            for kpi in kpis:
-                if kpi in values:
-                    table.add_row(scope[:-1] if scope == "units" else scope, name, kpi, format_ci(values[kpi]))
+    """One row per unit and per pool; each cell is mean ± half-width of its 95% CI."""
+    table = Table(title=f"{summary['scenario']}: {summary['replications']} replications, mean ± 95% CI half-width")
+    table.add_column("resource")
+    kpis = HEADLINE["units"]
+    for kpi in kpis:
+        table.add_column(kpi, justify="right")
+    for name, values in summary["units"].items():
+        table.add_row(name, *(_cell(values.get(k)) for k in kpis))
+    for name, values in summary["equipment"].items():
+        cells = {"mean_census": values.get("mean_in_use"), "diverted_fraction": values.get("unmet_fraction"),
+                 "p_full": values.get("p_full")}
+        table.add_row(f"{name} (device)", *(_cell(cells.get(k)) for k in kpis))
+    table.caption = "devices: mean_census = devices in use, diverted_fraction = unmet fraction"
     return table
+
+
+def _cell(entry: dict | None) -> str:
+    if not entry or entry["mean"] is None:
+        return "–"
+    mean, (lo, hi) = entry["mean"], entry["ci95"]
+    if lo is None:
+        return _fmt(mean)
+    return f"{_fmt(mean)} ±{_fmt((hi - lo) / 2)}"
