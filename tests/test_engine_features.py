@@ -189,3 +189,40 @@ def test_a_diverted_patient_goes_to_a_linked_hospital_after_the_transfer_delay()
     divert_time = dict(zip(stays["patient"][diverted], stays["arrive"][diverted]))
     assert all(t == pytest.approx(divert_time[p] + 2) for p, t in zip(stays["patient"][linked], stays["arrive"][linked]))
     assert kpi_dict(result)[("south", "network_arrivals_per_day")] > 0
+
+
+def test_an_episode_that_extends_the_stay_keeps_the_patient_until_it_ends():
+    data = one_unit(100, 3.0, {"dist": "fixed", "mean": "2d"}, horizon="120d")
+    data["layout"]["equipment"] = {"ecls": {"count": 100}}
+    data["demand"]["units"]["A"]["equipment"] = {
+        "ecls": {"p": 1.0, "duration": {"dist": "fixed", "mean": "5d"}, "extends_stay": True}}
+    result = _run(data)
+    stays, devices = result.stays, result.devices
+    done = ~np.isnan(stays["end"])
+    np.testing.assert_allclose((stays["end"] - stays["start"])[done], 120.0)
+    np.testing.assert_allclose((devices["end"] - devices["start"]), 120.0)
+
+
+def test_a_day_by_day_roster_sets_the_head_count_of_one_shift():
+    data = _staffed_unit(day=8, night=5)
+    data["changes"] = {"staff": [{"group": "nurses", "shift": "night", "count": 2, "from": "2d", "until": "3d"}]}
+    census = _run(data).census
+    t = census["time_h"]
+    assert np.all(census["staffed"][(t >= 48 + 19) & (t < 72 + 7)] == 4), "the night starting on day 2 has 2 nurses"
+    assert np.all(census["staffed"][(t >= 24 + 19) & (t < 48 + 7)] == 10)
+
+
+def test_a_link_carries_at_most_its_daily_limit():
+    data = {"name": "net", "layout": {
+        "hospitals": {"north": {}, "south": {}},
+        "units": {"N_ICU": {"beds": 1, "on_full": "divert", "hospital": "north", "kind": "icu"},
+                  "S_ICU": {"beds": 50, "on_full": "divert", "hospital": "south", "kind": "icu"}},
+        "links": [{"from": "north", "to": "south", "delay": "1h", "max_per_day": 2}]},
+        "demand": {"arrivals": [{"unit": "N_ICU", "rate": 8}],
+                   "units": {"N_ICU": {"los": {"dist": "fixed", "mean": "3d"}},
+                             "S_ICU": {"los": {"dist": "fixed", "mean": "1d"}}}},
+        "run": {"horizon": "30d", "replications": 1, "seed": 2}}
+    stays = _run(data).stays
+    linked = _code(stays, "source", "(link)")
+    per_day = np.bincount(((stays["arrive"][linked] - 1) // 24).astype(int))
+    assert per_day.max() == 2 and linked.sum() > 30

@@ -134,4 +134,7 @@ def check_changes(changes: Changes, layout: Layout, demand: Demand, src: SourceM
     for i, change in enumerate(changes.staff):
         if change.group not in layout.staff:
             out.append(src.problem(f"changes.staff.{i}.group", _unknown(change.group, layout.staff, "staff group")))
+        elif change.shift is not None and change.shift not in layout.staff[change.group].shifts:
+            shifts = layout.staff[change.group].shifts
+            out.append(src.problem(f"changes.staff.{i}.shift", _unknown(change.shift, shifts, "shift")))
     return out

@@ -117,13 +117,16 @@ class EquipmentNeed(Model):
     """Probability ``p`` of needing a device on entering the unit, and for how long.
 
     ``given: ventilator`` makes the need an escalation: it applies only to patients who had
-    that device here, ``after`` its start (e.g. ECLS after ventilation).
+    that device here, ``after`` its start (e.g. ECLS after ventilation). An episode ends at
+    the latest with the stay, unless ``extends_stay``: then the patient stays at least until
+    the episode ends (nobody leaves intensive care on ECMO).
     """
 
     p: Probability
     duration: LosSpec
     given: str | None = None
     after: LosSpec | None = None
+    extends_stay: bool = False
 
 
 class UnitDemand(Model):

@@ -94,12 +94,17 @@ class Hospital(Model):
 
 
 class Link(Model):
-    """A transfer link between hospitals, used for patients a hospital diverts."""
+    """A transfer link between hospitals, used for patients a hospital diverts.
+
+    ``max_per_day`` caps the transfers along the link per day (each direction), e.g. the
+    transport team's capacity.
+    """
 
     from_: str = Field(alias="from")
     to: str
     delay: NonNegativeHours
     two_way: bool = True
+    max_per_day: int | None = Field(default=None, ge=0)
 
 
 class Layout(Model):

@@ -74,16 +74,24 @@ class BedChange(Window):
 
 
 class StaffChange(Window):
-    """Change a staff group: an ``absence`` rate, or ``scale`` its rostered head counts."""
+    """Change a staff group: an ``absence`` rate, ``scale`` its head counts, or set a shift's ``count``.
+
+    ``shift`` + ``count`` roster an exact head count on the shifts of that name starting in
+    the window (how a day-by-day roster is expressed); ``scale`` multiplies head counts.
+    """
 
     group: str
     absence: Probability | None = None
     scale: float | None = Field(default=None, ge=0)
+    shift: str | None = None
+    count: int | None = Field(default=None, ge=0)
 
     @model_validator(mode="after")
     def _something(self) -> "StaffChange":
-        if self.absence is None and self.scale is None:
-            raise ValueError("a staff change sets 'absence' (0-1) and/or 'scale' (x head counts)")
+        if self.absence is None and self.scale is None and self.count is None:
+            raise ValueError("a staff change sets 'absence' (0-1), 'scale' (x head counts) or 'shift' with 'count'")
+        if (self.shift is None) != (self.count is None):
+            raise ValueError("'shift' and 'count' go together: the head count of the named shift")
         return self
 
 

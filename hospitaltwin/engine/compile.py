@@ -37,6 +37,7 @@ class NeedSpec:
     duration: Law
     parent: int
     after: Law | None
+    extends_stay: bool = False
 
 
 @dataclass(frozen=True)
@@ -183,7 +184,8 @@ def _needs(needs: dict[str, EquipmentNeed], layout, hospital: str, pools) -> tup
         NeedSpec(kind=k, pool=names.index(layout.pool_for(k, hospital)), p=needs[k].p,
                  duration=make_law(needs[k].duration),
                  parent=ordered.index(needs[k].given) if needs[k].given else -1,
-                 after=make_law(needs[k].after) if needs[k].after else None)
+                 after=make_law(needs[k].after) if needs[k].after else None,
+                 extends_stay=needs[k].extends_stay)
         for k in ordered
     )
 
@@ -208,13 +210,14 @@ def _staff(scenario: Scenario, unit_ids, horizon: float, origin: datetime) -> tu
 
 
 def _links(scenario: Scenario, hospitals: tuple[str, ...]) -> tuple:
-    out: list[list[tuple[float, int]]] = [[] for _ in hospitals]
-    for link in scenario.layout.links:
+    """Per hospital, its outgoing links ``(delay, target, link id, max per day)``, nearest first."""
+    out: list[list[tuple]] = [[] for _ in hospitals]
+    for i, link in enumerate(scenario.layout.links):
         a, b = hospitals.index(link.from_), hospitals.index(link.to)
-        out[a].append((link.delay, b))
+        out[a].append((link.delay, b, 2 * i, link.max_per_day))
         if link.two_way:
-            out[b].append((link.delay, a))
-    return tuple(tuple(sorted(x)) for x in out)
+            out[b].append((link.delay, a, 2 * i + 1, link.max_per_day))
+    return tuple(tuple(sorted(x, key=lambda t: (t[0], t[1]))) for x in out)
 
 
 def _counterparts(scenario: Scenario, hospitals, unit_ids) -> tuple[dict[str, int], ...]:

@@ -95,6 +95,7 @@ class Simulation:
         self.device_rows: list[tuple] = []
         self._seq = 0
         self._next_pid = 0
+        self._link_use: dict[tuple[int, int], int] = {}
         n_units, n_streams = len(model.units), len(model.streams)
         self.source_link = n_streams + n_units
         self.source_initial = self.source_link + 1
@@ -197,9 +198,9 @@ class Simulation:
         patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
         draws, base = self._visit_draws(patient)
         los = spec.law.ppf(draws[base])
-        row[READY] = now + los
         if spec.needs:
-            self._devices(patient, spec, los, draws, base)
+            los = self._devices(patient, spec, los, draws, base)
+        row[READY] = now + los
         later(self.env, los, patient, self._on_ready)
 
     def _visit_draws(self, patient: Patient) -> tuple[list[float], int]:
@@ -242,12 +243,17 @@ class Simulation:
             self._vacate(patient, TRANSFER_OUT)
         if patient.linked:
             return
-        for delay, hospital in self.model.links[ward.spec.hospital]:
+        day = int(self.env._now // 24)
+        for delay, hospital, link, limit in self.model.links[ward.spec.hospital]:
             target = self.model.counterpart[hospital].get(ward.spec.kind)
-            if target is not None and self.wards[target].occupied < self.wards[target].capacity:
-                patient.linked = True
-                later(self.env, delay, (patient, target), self._linked_arrival)
-                return
+            if target is None or self.wards[target].occupied >= self.wards[target].capacity:
+                continue
+            if limit is not None and self._link_use.get((link, day), 0) >= limit:
+                continue
+            self._link_use[(link, day)] = self._link_use.get((link, day), 0) + 1
+            patient.linked = True
+            later(self.env, delay, (patient, target), self._linked_arrival)
+            return
 
     def _linked_arrival(self, event) -> None:
         patient, target = event._value
@@ -255,7 +261,8 @@ class Simulation:
         self._request(patient, ward, self.source_link, ward.priority_from[-2])
 
     # -- equipment --------------------------------------------------------------------------
-    def _devices(self, patient: Patient, spec, los: float, draws: list[float], base: int) -> None:
+    def _devices(self, patient: Patient, spec, los: float, draws: list[float], base: int) -> float:
+        """Start (or schedule) the stay's device episodes; return the stay, extended if need be."""
         started = [-1.0] * len(spec.needs)
         for i, need in enumerate(spec.needs):
             k = base + 2 + 3 * i
@@ -267,12 +274,17 @@ class Simulation:
             if offset >= los:
                 continue
             started[i] = offset
-            duration = min(need.duration.ppf(draws[k + 1]), los - offset)
+            duration = need.duration.ppf(draws[k + 1])
+            if need.extends_stay:
+                los = max(los, offset + duration)
+            else:
+                duration = min(duration, los - offset)
             episode = (need.pool, patient.pid, spec.index, duration)
             if offset == 0.0:
                 self._take(episode)
             else:
                 later(self.env, offset, episode, self._take_later)
+        return los
 
     def _take_later(self, event) -> None:
         self._take(event._value)

@@ -42,22 +42,26 @@ def plan_shifts(name: str, group: StaffGroup, changes: tuple[StaffChange, ...],
     rows = []
     for day in range(math.ceil(horizon / 24) + 3):
         date = first + timedelta(days=day)
-        for shift in group.shifts.values():
+        for shift_name, shift in group.shifts.items():
             start = (date - origin) / timedelta(hours=1) + shift.start
             end = start + shift.length
             if end <= 0 or start >= horizon:
                 continue
             weekend = date.weekday() >= 5
             heads = shift.weekend if (weekend and shift.weekend is not None) else shift.weekday
-            rows.append((start, end, *_adjust(heads, group.absence_rate, mine, start)))
+            rows.append((start, end, *_adjust(heads, group.absence_rate, mine, start, shift_name)))
     rows = np.array(rows, dtype=float).reshape(-1, 4)
     return ShiftPlan(rows[:, 0], rows[:, 1], rows[:, 2].astype(np.int64), rows[:, 3],
                      group.patients_per_staff)
 
 
-def _adjust(heads: int, absence: float, changes: list, start: float) -> tuple[int, float]:
+def _adjust(heads: int, absence: float, changes: list, start: float, shift: str) -> tuple[int, float]:
     for change, since, until in changes:
         if since <= start < until:
+            if change.count is not None:
+                if change.shift == shift:
+                    heads = change.count
+                continue
             if change.scale is not None:
                 heads = int(round(heads * change.scale))
             if change.absence is not None:
