@@ -56,13 +56,13 @@ def _closed_form(data, settings):
 @pytest.mark.parametrize("seed", [3, 4, 11])
 def test_devices_only_total_and_fair_match_enumeration(seed):
     data = devices_only(seed=seed)
-    settings = Settings(move_cost=0.05, seed=1)
+    settings = Settings(move_cost=0.05, seed=1, gap=0.0)
     best_total, best_worst, best_tie, plans = _closed_form(data, settings)
     assert plans > 50, "the enumeration covers many feasible plans (of 5^8 candidates)"
     _, report = solve(data, settings)
     assert report["status"] == "optimal"
     assert report["objective"] == pytest.approx(best_total, abs=1e-6)
-    _, fair = solve(data, Settings(move_cost=0.05, seed=1, fair=True))
+    _, fair = solve(data, Settings(move_cost=0.05, seed=1, gap=0.0, fair=True))
     assert fair["stages"][0]["objective"] == pytest.approx(best_worst, abs=1e-6)
     assert fair["objective"] == pytest.approx(best_tie, abs=1e-6)
 
@@ -196,26 +196,32 @@ class _LP:
         return float(result.fun) if result.status == 0 else None
 
 
-def _first_stages(data):
+def _first_stages(data, daily: bool):
+    """Every move plan (up to all the devices on each arc and day) and every slot plan."""
     days = data.shape[3]
     move_keys = [(k, a, d) for k, arcs in data.move_arcs.items() for a in range(len(arcs)) for d in range(data.move_days)]
-    slot_keys = [(q, a, d) for q, arcs in data.transfer_arcs.items() for a in range(len(arcs)) for d in range(days)]
+    slot_keys = [(q, a, d) for q, arcs in data.transfer_arcs.items() for a in range(len(arcs))
+                 for d in (range(days) if daily else [0])]
     top = int(data.devices.sum())
     limits = [data.transfer_arcs[q][a].limit for q, a, _ in slot_keys]
     for mv in itertools.product(range(top + 1), repeat=len(move_keys)):
         for sl in itertools.product(*[range(n + 1) for n in limits]):
-            yield dict(zip(move_keys, mv)), dict(zip(slot_keys, sl))
+            slots = dict(zip(slot_keys, sl))
+            if not daily:
+                slots = {(q, a, d): n for (q, a, _), n in slots.items() for d in range(days)}
+            yield dict(zip(move_keys, mv)), slots
 
 
 def _brute(data, settings, stage: str, worst_cap=None) -> float:
-    values = [_recourse(data, settings, m, s, stage, worst_cap) for m, s in _first_stages(data)]
+    values = [_recourse(data, settings, m, s, stage, worst_cap) for m, s in _first_stages(data, settings.daily_slots)]
     return min(v for v in values if v is not None)
 
 
-@pytest.mark.parametrize("seed", [7, 8])
-def test_transfers_total_and_fair_match_enumeration(seed):
+@pytest.mark.parametrize("seed, daily", [(7, False), (8, False), (7, True), (8, True)])
+def test_transfers_total_and_fair_match_enumeration(seed, daily):
     data = with_transfers(seed=seed, days=2)
-    settings = Settings(move_cost=0.02, transfer_cost=0.15, slot_cost=0.03, bed_weight=0.8, seed=2)
+    settings = Settings(move_cost=0.02, transfer_cost=0.15, slot_cost=0.03, bed_weight=0.8, seed=2, gap=0.0,
+                        daily_slots=daily)
     _, report = solve(data, settings)
     assert report["status"] == "optimal"
     assert report["objective"] == pytest.approx(_brute(data, settings, "total"), abs=1e-6)
@@ -229,7 +235,7 @@ def test_transfers_total_and_fair_match_enumeration(seed):
 def test_transfers_change_the_answer():
     """Transfers are used in the optimum and forbidding them costs something."""
     data = with_transfers(seed=7, days=2)
-    settings = Settings(move_cost=0.02, transfer_cost=0.15, slot_cost=0.03, bed_weight=0.8)
+    settings = Settings(move_cost=0.02, transfer_cost=0.15, slot_cost=0.03, bed_weight=0.8, gap=0.0)
     model, report = solve(data, settings)
     assert sum(model.outcome(report).decisions.slots.values()) > 0
     _, closed = solve(data, settings, fixed=FirstStage(model.outcome(report).decisions.moves, {}))

@@ -10,6 +10,8 @@ from the twin - or, with ``fair``, the worst hospital's. ``data`` builds the ind
 from hospitaltwin.optimize.network.data import Arc, NetworkData, network_data
 from hospitaltwin.optimize.network.explain import InfeasiblePlan, check_minimums
 from hospitaltwin.optimize.network.model import FirstStage, NetworkModel, Outcome, Settings, solve, status_quo
+from hospitaltwin.optimize.network.plan import NetworkPlan, plan_from_data, plan_network, write_plan
 
-__all__ = ["Arc", "FirstStage", "InfeasiblePlan", "NetworkData", "NetworkModel", "Outcome", "Settings",
-           "check_minimums", "network_data", "solve", "status_quo"]
+__all__ = ["Arc", "FirstStage", "InfeasiblePlan", "NetworkData", "NetworkModel", "NetworkPlan", "Outcome",
+           "Settings", "check_minimums", "network_data", "plan_from_data", "plan_network", "solve",
+           "status_quo", "write_plan"]

@@ -33,8 +33,9 @@ DAY_H = 24.0
 class Arc:
     """A directed link ``origin -> target`` (hospital indices) with its delay and daily limit.
 
-    ``limit`` is the link's ``max_per_day`` (``None``: no limit in the layout); ``link`` the
-    index of the layout link it comes from (-1 when written by hand).
+    ``limit`` is the link's ``max_per_day`` (``None``: no limit in the layout; for patients the
+    assumed ``max_transfers`` then, with ``assumed`` set); ``link`` the index of the layout
+    link it comes from (-1 when written by hand).
     """
 
     origin: int
@@ -42,6 +43,7 @@ class Arc:
     delay_h: float
     limit: int | None = None
     link: int = -1
+    assumed: bool = False
 
     @property
     def device_lag(self) -> int:
@@ -285,7 +287,8 @@ def _transfer_arcs(layout, links, bed_kinds, units, beds, max_transfers) -> dict
     """Per bed kind, the links a patient can take: from a diverting unit to one with beds."""
     out = {}
     for q in range(len(bed_kinds)):
-        out[q] = [Arc(a.origin, a.target, a.delay_h, max_transfers if a.limit is None else a.limit, a.link)
+        out[q] = [Arc(a.origin, a.target, a.delay_h, max_transfers if a.limit is None else a.limit, a.link,
+                      assumed=a.limit is None)
                   for a in links
                   if (q, a.origin) in units and layout.units[units[(q, a.origin)]].on_full == "divert"
                   and (q, a.target) in units and beds[q, a.target].max() > 0]

@@ -1,19 +1,22 @@
 """The network allocation model: a two-stage MIP over demand paths (sample-average approximation).
 
 First stage, decided once for every path (integers): devices of each kind dispatched along a
-link on each of the first ``move_days`` days, and transfer slots planned per link and day (at
-most the link's daily limit). Second stage, per path (continuous): patients transferred within
-the slots, only from a full unit that diverts (as in the engine), and the resulting shortages.
-Per path ``s``, day ``d`` and hospital ``h``: device shortage ``w >= demand + devices taken in
-by transferred patients - devices freed by patients sent away - devices held``, bed shortage
-``u >= bed demand + patients in - patients out - beds``. Objective: expected device-days plus
-``bed_weight`` x bed-days short, plus small costs per device moved, per patient transferred
-and per slot planned; with ``fair``, first the worst hospital's expected shortage is minimised,
-then the total with that worst value held. The recourse is an LP and the integers are few, so
-this is a MIP for SCIP through ``pywraplp`` (CP-SAT would need the fractional devices per
-patient scaled to integers and gains nothing on an LP-heavy model). SCIP runs single-threaded
-with a fixed random seed, a node limit (deterministic) and a time limit; the status quo is
-given as a hint, so a solve stopped by a limit still returns its best plan.
+link on each of the first ``move_days`` days, and the daily transfer capacity (slots) of each
+link direction, at most the link's ``max_per_day`` (one capacity for the whole horizon, as the
+engine's ``max_per_day`` is; one per day with ``daily_slots``). Second stage, per path
+(continuous): patients transferred within the slots, only out of a full unit that diverts (as
+in the engine), and the resulting shortages. Per path ``s``, day ``d``, hospital ``h``: device
+shortage ``w >= demand + devices brought by patients transferred in - devices freed by
+patients sent away - devices held``, bed shortage ``u >= bed demand + patients in - patients
+out - beds``; a shortage that cannot be positive whatever the plan (demand plus the most
+transfers could bring stays within the minimum kept) gets no row. Objective: expected
+device-days plus ``bed_weight`` x bed-days short, plus small costs per device moved, patient
+transferred and slot booked; with ``fair``, first the worst hospital's expected shortage is
+minimised, then the total with that worst value held. The recourse is an LP and the integers
+are few, so this is a MIP for SCIP through ``pywraplp`` (CP-SAT would need the fractional
+devices per patient scaled to integers and gains nothing on an LP-heavy model). SCIP runs
+single-threaded with a fixed random seed, an optional node limit (deterministic) and a time
+limit; the status quo is given as a hint, so a solve stopped by a limit returns its best plan.
 """
 
 from __future__ import annotations
@@ -38,18 +41,23 @@ class Settings:
     """Costs, objective and solver limits.
 
     Costs are in the objective's unit, one device-day short (a device missing at a day's peak
-    hour). ``bed_weight`` values a bed-day short against it (0: devices only).
+    hour); ``slot_cost`` is per slot and day - at 0 transport is not scarce and every link keeps
+    its full daily capacity (the slots are fixed at the limits; only transfers are planned).
+    ``bed_weight`` values a bed-day short against a device-day (0: devices only).
+    ``daily_slots`` plans each day's slots separately instead of one daily capacity per link
+    direction for the whole horizon.
     """
 
     move_cost: float = 0.01
     transfer_cost: float = 0.1
-    slot_cost: float = 0.01
+    slot_cost: float = 0.0
+    daily_slots: bool = False
     bed_weight: float = 1.0
     fair: bool = False
     seed: int = 0
     time_limit_s: float = 60.0
     node_limit: int | None = None
-    gap: float = 1e-4
+    gap: float = 1e-3
 
 
 @dataclass
@@ -90,9 +98,18 @@ class NetworkModel:
         self._second_stage()
         self.worst = None
 
+    @property
+    def integers(self) -> int:
+        """Integer variables: device moves and (distinct) transfer slots."""
+        return len(self.x) + len(set(self.y.values()))
+
     # -- variables -------------------------------------------------------------------------
     def _first_stage(self, fixed: FirstStage | None):
-        """``x[(k, a, d)]``: devices dispatched; ``y[(q, a, d)]``: transfer slots planned."""
+        """``x[(k, a, d)]``: devices dispatched; ``y[(q, a, d)]``: transfer slots planned.
+
+        Without ``daily_slots`` a link direction has one capacity for the whole horizon (the
+        same variable on every day), which is what the engine's ``max_per_day`` expresses.
+        """
         data, solver = self.data, self.solver
         days = data.shape[3]
         x, y = {}, {}
@@ -104,8 +121,16 @@ class NetworkModel:
         for q, arcs in data.transfer_arcs.items():
             for a, arc in enumerate(arcs):
                 for d in range(days):
-                    y[(q, a, d)] = self._int(arc.limit, None if fixed is None else fixed.slots.get((q, a, d), 0))
+                    if d == 0 or self.settings.daily_slots:
+                        var = self._int(arc.limit, self._pinned_slots(fixed, arc.limit, (q, a, d)))
+                    y[(q, a, d)] = var
         return x, y
+
+    def _pinned_slots(self, fixed: FirstStage | None, limit: int, key: tuple[int, int, int]) -> int | None:
+        """Slots given (evaluation), the full limit when slots cost nothing, else free (None)."""
+        if fixed is not None:
+            return fixed.slots.get(key, 0)
+        return limit if self.settings.slot_cost == 0 else None
 
     def _int(self, upper: int, pinned: int | None):
         """An integer in ``0..upper``, or fixed at ``pinned``."""
@@ -120,14 +145,24 @@ class NetworkModel:
         held = self._held()
         for s in range(paths):
             out, inn = self._transfers(s, excess)
+            most_in = {key: sum(z.ub() for z in zs) for key, zs in inn.items()}
             for (k, h) in data.pools:
                 for d in range(days):
-                    self.w[(s, k, h, d)] = solver.NumVar(0, INF, "")
-                    self._device_row(s, k, h, d, held, out, inn)
+                    if self._may_lack_devices(s, k, h, d, most_in):
+                        self.w[(s, k, h, d)] = solver.NumVar(0, INF, "")
+                        self._device_row(s, k, h, d, held, out, inn)
             for (q, h) in data.units:
                 for d in range(days):
-                    self.u[(s, q, h, d)] = solver.NumVar(0, INF, "")
-                    self._bed_row(s, q, h, d, out, inn)
+                    if data.bed_demand[s, q, h, d] - data.beds[q, h, d] + most_in.get((q, h, d), 0.0) > 1e-9:
+                        self.u[(s, q, h, d)] = solver.NumVar(0, INF, "")
+                        self._bed_row(s, q, h, d, out, inn)
+
+    def _may_lack_devices(self, s: int, k: int, h: int, d: int, most_in: dict) -> bool:
+        """Whether demand plus the most transfers could bring in can exceed the minimum kept
+        (otherwise the shortage is zero whatever the plan, and its row is left out)."""
+        data = self.data
+        extra = sum(data.per_bed[k, q, h] * most_in.get((q, h, d), 0.0) for q in range(len(data.bed_kinds)))
+        return data.demand[s, k, h, d] + extra > data.floor[k, h] + 1e-9
 
     # -- constraints -----------------------------------------------------------------------
     def _held(self) -> dict[tuple[int, int, int], dict]:
@@ -167,7 +202,7 @@ class NetworkModel:
                     room = excess[s, q, arc.origin, d]
                     if room <= 0:
                         continue
-                    z = self.z[(s, q, a, d)] = solver.NumVar(0, float(room), "")
+                    z = self.z[(s, q, a, d)] = solver.NumVar(0, float(min(room, arc.limit)), "")
                     slot = solver.Constraint(-INF, 0.0)
                     slot.SetCoefficient(z, 1.0)
                     slot.SetCoefficient(self.y[(q, a, d)], -1.0)
@@ -220,7 +255,7 @@ class NetworkModel:
         for var in self.x.values():
             objective.SetCoefficient(var, st.move_cost)
         for var in self.y.values():
-            objective.SetCoefficient(var, st.slot_cost)
+            objective.SetCoefficient(var, objective.GetCoefficient(var) + st.slot_cost)
         objective.SetMinimization()
 
     def _set_worst(self) -> None:
@@ -258,8 +293,9 @@ class NetworkModel:
 
     def _hint_status_quo(self) -> None:
         """Start from no moves and full transfer slots: feasible whenever the floors are."""
-        variables = list(self.x.values()) + list(self.y.values())
-        values = [0.0] * len(self.x) + [float(v.ub()) for v in self.y.values()]
+        slots = list(dict.fromkeys(self.y.values()))
+        variables = list(self.x.values()) + slots
+        values = [0.0] * len(self.x) + [float(v.ub()) for v in slots]
         if variables:
             self.solver.SetHint(variables, values)
 
