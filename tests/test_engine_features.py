@@ -226,3 +226,10 @@ def test_a_link_carries_at_most_its_daily_limit():
     linked = _code(stays, "source", "(link)")
     per_day = np.bincount(((stays["arrive"][linked] - 1) // 24).astype(int))
     assert per_day.max() == 2 and linked.sum() > 30
+
+
+def test_staffed_beds_at_the_horizon_come_from_the_shift_starting_then():
+    data = _staffed_unit(day=8, night=5)
+    data["run"]["horizon"] = "1d7h"  # ends as a day shift starts
+    census = _run(data).census
+    assert census["staffed"][-1] == 16
