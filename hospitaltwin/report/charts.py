@@ -68,9 +68,9 @@ def _same(a, b) -> bool:
 
 
 def draw_heat(fig: Figure, ax, values: np.ndarray, rows: Sequence[str], columns: Sequence[str],
-              label: str) -> None:
-    """Probabilities as colours, rows top to bottom, with a colour bar and cell labels when small."""
-    image = ax.imshow(values, cmap=RISK_MAP, vmin=0, vmax=1, aspect="auto", interpolation="nearest")
+              label: str, vmax: float = 1.0, cmap: str = RISK_MAP, fmt: str = "{:.0%}") -> None:
+    """Values (probabilities by default) as colours, rows top to bottom, a colour bar, cell labels when small."""
+    image = ax.imshow(values, cmap=cmap, vmin=0, vmax=vmax, aspect="auto", interpolation="nearest")
     ax.grid(False)
     ax.set_yticks(range(len(rows)), labels=rows)
     step = max(1, int(np.ceil(len(columns) / 16)))
@@ -79,8 +79,8 @@ def draw_heat(fig: Figure, ax, values: np.ndarray, rows: Sequence[str], columns:
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    if values.shape[0] <= 30 and values.shape[1] <= 21:
-        _cell_labels(ax, values)
+    if values.shape[0] <= 30 and values.shape[1] <= 31:
+        _cell_labels(ax, values, vmax, fmt)
     bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.015)
     bar.set_label(label)
     bar.outline.set_visible(False)
@@ -93,12 +93,12 @@ def heat_axes(fig: Figure, grid: dict, rows: int, label_in: float = 1.1):
     return fig.add_axes((left, grid["top"] - height, grid["right"] - left, height))
 
 
-def _cell_labels(ax, values: np.ndarray) -> None:
-    size = 8 if values.shape[1] <= 15 else 6.5
+def _cell_labels(ax, values: np.ndarray, vmax: float, fmt: str) -> None:
+    size = 8 if values.shape[1] <= 15 else 6
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v):
-            ax.text(j, i, f"{v:.0%}", ha="center", va="center", fontsize=size,
-                    color="white" if v > 0.6 else "black")
+            ax.text(j, i, fmt.format(v), ha="center", va="center", fontsize=size,
+                    color="white" if v > 0.6 * vmax else "black")
 
 
 def panel_pages(items: Sequence, draw: Callable, title: str, subtitle: str, slug: str,

@@ -209,3 +209,134 @@ def _manifest(kind: str, scenario: dict, seed: int, replications: int, extra: di
     return {"result_format": 1, "kind": kind, "created": "2024-10-27T11:00:00+00:00", "seed": seed,
             "replications": replications, "versions": {"python": "3.11.7", "hospitaltwin": "0.1.0"},
             "inputs": {"scenarios/x.yaml": "ab" * 32}, "scenario": scenario, **(extra or {})}
+
+
+# --- comparisons, backtests, calibrations, rosters --------------------------------------------
+
+def write_compare(out: Path, policies=("icu-plus4", "early-discharge"), replications: int = 20, seed: int = 11) -> Path:
+    """``comparison.csv`` of paired differences with verdicts from their 95% intervals."""
+    rng = np.random.default_rng(seed)
+    kpis = {"diverted_fraction": 0.08, "p_full": 0.3, "mean_wait_h": 4.0, "boarding_h_per_day": 12.0,
+            "mean_census": 20.0, "occupancy_fraction": 0.85}
+    lower = {"diverted_fraction", "p_full", "mean_wait_h", "boarding_h_per_day"}
+    rows, significant = [], []
+    for k, policy in enumerate(policies):
+        for unit in UNITS:
+            for kpi, base in kpis.items():
+                effect = base * (-0.4 if k == 0 and unit == "ICU" else rng.normal(0, 0.08))
+                diffs = effect + rng.normal(0, 0.1 * base, replications)
+                mean, half = diffs.mean(), 2.09 * diffs.std(ddof=1) / np.sqrt(replications)
+                lo, hi = mean - half, mean + half
+                better = "none" if lo <= 0 <= hi or kpi not in lower else ("policy" if hi < 0 else "baseline")
+                row = (policy, "unit", unit, kpi, base, base + mean, mean, lo, hi, better)
+                rows.append(row)
+                if better != "none":
+                    significant.append(dict(zip(_COMPARE, row)))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "comparison.csv", _COMPARE, rows)
+    scenario = teaching_scenario()
+    _write_json(out / "summary.json", {"scenario": scenario["name"], "policies": list(policies),
+                                        "replications": replications, "seed": seed, "significant": significant})
+    _write_json(out / "manifest.json", _manifest("compare", scenario, seed, replications,
+                                                 {"policies": [{"name": p} for p in policies]}))
+    return out
+
+
+_COMPARE = ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo", "diff_hi",
+            "better")
+
+
+def write_backtest(out: Path, seed: int = 13) -> Path:
+    """``scores.csv`` per resource, kind, lead and method, and ``reliability.csv`` of p_full."""
+    rng = np.random.default_rng(seed)
+    rows, rel = [], []
+    resources = [("ICU", "staffed_beds"), ("WARD_A", "staffed_beds"), ("ICU", "beds"), ("ventilator", "equipment")]
+    for resource, kind in resources:
+        for lead in (6, 24, 48, 72, 120, 168, 336):
+            growth = np.sqrt(lead / 24)
+            for method, factor in (("model", 1.0), ("persistence", 1.1 + 0.12 * growth), ("last_week", 1.5),
+                                   ("hour_of_week", 1.35)):
+                crps = 0.6 * growth * factor * rng.uniform(0.95, 1.05)
+                cover = [max(0.0, c - 0.01 * growth) if method == "model" else np.nan for c in (0.5, 0.8, 0.95)]
+                rows.append((resource, kind, lead, method, 120, 1.3 * crps, *cover, crps,
+                             0.12 * factor * rng.uniform(0.9, 1.1)))
+    for resource, _ in resources[:3]:
+        for b in range(10):
+            predicted = (b + 0.5) / 10
+            rel.append((resource, b / 10, (b + 1) / 10, predicted,
+                        float(np.clip(predicted + rng.normal(0, 0.05) - 0.03, 0, 1)), int(200 * np.exp(-b / 3)) + 5))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "scores.csv", ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
+                                    "coverage95", "crps", "brier"), rows)
+    _write_csv(out / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"), rel)
+    _write_json(out / "summary.json", {"origins": 120, "scenario": "teaching-baseline", "seed": seed})
+    _write_json(out / "manifest.json", _manifest("backtest", teaching_scenario(), seed, 200))
+    return out
+
+
+def write_calibration(out: Path, diagnostics: bool = True, seed: int = 17) -> Path:
+    """``demand.yaml`` and ``demand.calibration.json`` as ``calibrate`` writes them; with the diagnostic CSVs."""
+    rng = np.random.default_rng(seed)
+    how = np.arange(168)
+    shape = 1 + 0.45 * np.sin((how % 24 - 9) / 24 * 2 * np.pi) - 0.15 * (how >= 120)
+    shape = shape / shape.mean()
+    arrivals, profile_rows = [], []
+    for stream, unit, rate in (("ED:walk-in", "ED", 24.0), ("ED:ambulance", "ED", 9.0), ("WARD_B:elective", "WARD_B", 2.5)):
+        counts = rng.poisson(rate / 24 * 26 * shape)
+        arrivals.append({"stream": stream, "unit": unit, "source": stream.split(":")[1], "n": int(counts.sum()),
+                         "exposure_days": 182.0, "rate_per_day": rate, "ci95": [rate * 0.96, rate * 1.04],
+                         "profile": {"model": "harmonic", "values": shape.tolist(), "counts": counts.tolist()},
+                         "warnings": []})
+        observed = counts / counts.mean()
+        profile_rows += [(stream, h, round(observed[h], 4), round(shape[h], 4)) for h in how]
+    units, survival_rows = {}, []
+    for uid, mean_h in (("ICU", 84.0), ("HDU", 36.0), ("WARD_A", 96.0)):
+        units[uid] = {"los": {"n": 400, "n_censored": 12, "chosen": "lognormal", "candidates": [
+            {"family": "lognormal", "mean_h": mean_h, "mean_ci95_h": [0.93 * mean_h, 1.07 * mean_h],
+             "sd_h": 0.9 * mean_h, "ks_km": 0.031, "delta_aic": 0.0},
+            {"family": "gamma", "mean_h": mean_h, "mean_ci95_h": [0.9 * mean_h, 1.1 * mean_h], "sd_h": mean_h,
+             "ks_km": 0.058, "delta_aic": 7.2}], "warnings": []}, "routing": {"branches": {}}, "equipment": {}}
+        stays = np.sort(rng.lognormal(np.log(mean_h) - 0.35, 0.8, 400))
+        km = 1 - np.arange(1, 401) / 400
+        sigma = 0.8
+        fitted = 0.5 * (1 - _erf((np.log(stays) - (np.log(mean_h) - 0.35)) / (sigma * np.sqrt(2))))
+        survival_rows += [(uid, round(t, 3), round(k, 4), round(f, 4)) for t, k, f in zip(stays[::8], km[::8], fitted[::8])]
+    summary = {"window": {"since": "2024-01-01T00:00:00+00:00", "until": "2024-07-01T00:00:00+00:00", "days": 182.0,
+                          "timezone": "Europe/London"},
+               "data": {"stays": 5200, "stays_used": 5100, "stays_censored": 36}, "los_choice": "aic",
+               "arrivals": arrivals, "units": units,
+               "warnings": [{"where": "units.HDU.next", "message": "only 18 stays route to ICU; share uncertain"}]}
+    out.mkdir(parents=True, exist_ok=True)
+    (out / "demand.yaml").write_text("# Demand written by hospitaltwin 0.1.0.\narrivals: []\nunits: {}\n", encoding="utf-8")
+    _write_json(out / "demand.calibration.json", summary)
+    if diagnostics:
+        _write_csv(out / "profiles.csv", ("stream", "how", "observed", "fitted"), profile_rows)
+        _write_csv(out / "survival.csv", ("unit", "hours", "km", "fitted"), survival_rows)
+    return out
+
+
+def _erf(x: np.ndarray) -> np.ndarray:
+    from scipy.special import erf
+
+    return erf(x)
+
+
+def write_roster(out: Path, days: int = 28, seed: int = 19) -> Path:
+    """``roster.csv``: nurses on day and night shifts over ``days`` days for three units."""
+    rng = np.random.default_rng(seed)
+    start = datetime(2024, 11, 4)
+    rows = []
+    teams = {"ICU": (6, 5, 16), "WARD_A": (9, 7, 24), "HDU": (4, 3, 11)}
+    for unit, (day_heads, night_heads, size) in teams.items():
+        staff = [f"{unit[:3].lower()}-{i:02d}" for i in range(size)]
+        for d in range(days):
+            date = (start + timedelta(days=d)).date().isoformat()
+            order = rng.permutation(staff)
+            weekend = (start + timedelta(days=d)).weekday() >= 5
+            n_day = day_heads - (1 if weekend else 0)
+            rows += [(s, date, "day", unit) for s in order[:n_day]]
+            rows += [(s, date, "night", unit) for s in order[n_day:n_day + night_heads]]
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "roster.csv", ("staff", "day", "shift", "unit"), rows)
+    _write_json(out / "manifest.json", _manifest("roster", teaching_scenario(), seed, 1))
+    return out
