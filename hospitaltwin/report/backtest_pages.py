@@ -92,14 +92,22 @@ def _reliability(rel: pd.DataFrame) -> list[str]:
 
 
 def table_pages(result: Result) -> list[Page]:
-    table = pooled(result.tables["scores"], ["method", "lead_h"])
-    table["order"] = table["method"].map({m: i for i, m in enumerate(METHODS)})
-    rows = tuple((r.method.replace("_", " "), hours_text(r.lead_h), f"{r.n:,.0f}", num(r.mae), num(r.crps),
-                  num(r.brier), pct(r.coverage50), pct(r.coverage80), pct(r.coverage95))
-                 for r in table.sort_values(["order", "lead_h"], kind="stable").itertuples())
+    """One row per lead time: the model's scores and coverage, and every method's CRPS side by side."""
+    table = pooled(result.tables["scores"], ["lead_h", "method"])
+    crps = table.pivot(index="lead_h", columns="method", values="crps")
+    model = table[table["method"] == "model"].set_index("lead_h")
+    methods = [m for m in METHODS if m in crps]
+    rows = []
+    for lead in crps.index:
+        m = model.loc[lead] if lead in model.index else None
+        own = ([f"{m['n']:,.0f}", num(m["mae"]), num(m["brier"]), pct(m["coverage50"]), pct(m["coverage80"]),
+                pct(m["coverage95"])] if m is not None else ["–"] * 6)
+        rows.append((hours_text(lead), *own, *(num(crps.loc[lead, k]) for k in methods)))
+    heads = ("lead", "n", "MAE", "Brier", "cover 50%", "cover 80%", "cover 95%",
+             *(f"CRPS {k.replace('_', ' ')}" for k in methods))
     blocks = [Para(intro(result), muted=True),
-              Table(("method", "lead", "n", "MAE", "CRPS", "Brier", "cover 50%", "cover 80%", "cover 95%"), rows,
-                    "llrrrrrrr")]
+              Table(heads, tuple(rows), "l" + "r" * (len(heads) - 1),
+                    "n, MAE, Brier and coverage are the model's; CRPS is given for the model and each baseline.")]
     return [Page(f, "scores", chart=False) for f in text_pages("Backtest scores by lead time", result.label, blocks)]
 
 

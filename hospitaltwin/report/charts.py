@@ -102,7 +102,7 @@ def _cell_labels(ax, values: np.ndarray, vmax: float, fmt: str) -> None:
 
 
 def panel_pages(items: Sequence, draw: Callable, title: str, subtitle: str, slug: str,
-                caption: str = "", per_page: int = PER_PAGE) -> list[Page]:
+                caption: str = "", per_page: int = PER_PAGE, left_in: float | None = None) -> list[Page]:
     """One panel per item, ``per_page`` to a page; ``draw(ax, item, first)`` fills a panel."""
     pages = []
     chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)]
@@ -110,7 +110,10 @@ def panel_pages(items: Sequence, draw: Callable, title: str, subtitle: str, slug
         suffix = f" ({n + 1} of {len(chunks)})" if len(chunks) > 1 else ""
         fig = new_page(title + suffix, subtitle)
         rows, cols = (len(chunk), 1) if len(chunk) <= 2 else (2, 2)
-        grid = fig.add_gridspec(rows, cols, hspace=0.42, wspace=0.14, **chart_area(fig))
+        area = chart_area(fig)
+        if left_in is not None:
+            area["left"] = left_in / PAGE_IN[0]
+        grid = fig.add_gridspec(rows, cols, hspace=0.42, wspace=0.14, **area)
         for k, item in enumerate(chunk):
             draw(fig.add_subplot(grid[k // cols, k % cols]), item, k == 0)
         figure_legend(fig)

@@ -114,7 +114,8 @@ def forest_pages(result: Result) -> list[Page]:
         return []
     return panel_pages(kpis, draw, "Policy comparison: forest plots", result.label, "forest",
                        "Points: mean paired difference policy − baseline; bars: 95% CI over replications. Blue: "
-                       "the policy is better; vermillion: the baseline is better; grey: no clear difference.")
+                       "the policy is better; vermillion: the baseline is better; grey: no clear difference.",
+                       per_page=2, left_in=2.3)
 
 
 def pages(result: Result) -> list[Page]:

@@ -141,11 +141,13 @@ def write_forecast(out: Path, scenario: dict | None = None, *, hours: int = 336,
     layout, rng = scenario["layout"], np.random.default_rng(seed)
     zone = layout.get("timezone", "UTC")
     start = pd.Timestamp(as_of).tz_convert(zone)
-    stamps = pd.date_range(start, periods=hours, freq="h")
-    hod = stamps.hour.to_numpy()
+    # hours on the hospital's wall clock from the as-of time, stamped with the local offset (as the engine counts)
+    local = [start.tz_localize(None) + pd.Timedelta(hours=h) for h in range(hours)]
+    stamps = [t.tz_localize(zone, ambiguous=True, nonexistent="shift_forward") for t in local]
+    hod = np.array([t.hour for t in local])
     rows, daily, first_full = [], [], {}
-    day_of = np.array([(s.date() - stamps[0].date()).days for s in stamps])
-    dates = sorted({s.date().isoformat() for s in stamps})
+    day_of = np.array([(t.date() - local[0].date()).days for t in local])
+    dates = sorted({t.date().isoformat() for t in local})
     times = [s.isoformat(timespec="minutes") for s in stamps]
     for i, (uid, unit) in enumerate(layout["units"].items()):
         icu = unit.get("kind") == "icu"
