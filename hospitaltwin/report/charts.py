@@ -46,7 +46,7 @@ def draw_fan(ax, fan: Fan, title: str, ylabel: str, legend: bool = True) -> None
     p05, p25, p50, p75, p95 = fan.q
     ax.fill_between(fan.x, p05, p95, color=FAN, alpha=0.18, linewidth=0, label="90% band", step="post")
     ax.fill_between(fan.x, p25, p75, color=FAN, alpha=0.40, linewidth=0, label="50% band", step="post")
-    ax.step(fan.x, p50, where="post", color=FAN, linewidth=1.3, label="median")
+    ax.step(fan.x, p50, where="post", color=FAN, linewidth=1.3, label="median", zorder=4)
     top = [np.nanmax(p95)]
     if fan.physical is not None:
         ax.step(fan.x, fan.physical, where="post", color=PHYSICAL, linewidth=1.2, label=fan.physical_label)
@@ -79,7 +79,7 @@ def draw_heat(fig: Figure, ax, values: np.ndarray, rows: Sequence[str], columns:
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
-    if values.shape[0] <= 30 and values.shape[1] <= 31:
+    if values.shape[0] <= 30 and values.shape[1] <= 21:
         _cell_labels(ax, values, vmax, fmt)
     bar = fig.colorbar(image, ax=ax, fraction=0.025, pad=0.015)
     bar.set_label(label)
@@ -102,7 +102,8 @@ def _cell_labels(ax, values: np.ndarray, vmax: float, fmt: str) -> None:
 
 
 def panel_pages(items: Sequence, draw: Callable, title: str, subtitle: str, slug: str,
-                caption: str = "", per_page: int = PER_PAGE, left_in: float | None = None) -> list[Page]:
+                caption: str = "", per_page: int = PER_PAGE, left_in: float | None = None,
+                right_in: float | None = None) -> list[Page]:
     """One panel per item, ``per_page`` to a page; ``draw(ax, item, first)`` fills a panel."""
     pages = []
     chunks = [items[i:i + per_page] for i in range(0, len(items), per_page)]
@@ -113,7 +114,9 @@ def panel_pages(items: Sequence, draw: Callable, title: str, subtitle: str, slug
         area = chart_area(fig)
         if left_in is not None:
             area["left"] = left_in / PAGE_IN[0]
-        grid = fig.add_gridspec(rows, cols, hspace=0.42, wspace=0.14, **area)
+        if right_in is not None:
+            area["right"] = 1 - right_in / PAGE_IN[0]
+        grid = fig.add_gridspec(rows, cols, hspace=0.42, wspace=0.14 if right_in is None else 0.3, **area)
         for k, item in enumerate(chunk):
             draw(fig.add_subplot(grid[k // cols, k % cols]), item, k == 0)
         figure_legend(fig)

@@ -102,7 +102,7 @@ def forest_pages(result: Result) -> list[Page]:
                                   (part["diff_hi"] - part["diff_mean"]).to_numpy()[m] * scale],
                             fmt="o", color=colour, capsize=3, markersize=5, linewidth=1.4,
                             label={"policy": "policy better", "baseline": "baseline better",
-                                   "none": "no clear difference"}[verdict])
+                                   "none": "no verdict"}[verdict])
         ax.axvline(0, color="black", linewidth=0.8)
         labels = [f"{p} · {n}" if several else n for p, n in zip(part["policy"], part["name"])]
         ax.set_yticks(y, labels=labels)
@@ -114,7 +114,8 @@ def forest_pages(result: Result) -> list[Page]:
         return []
     return panel_pages(kpis, draw, "Policy comparison: forest plots", result.label, "forest",
                        "Points: mean paired difference policy − baseline; bars: 95% CI over replications. Blue: "
-                       "the policy is better; vermillion: the baseline is better; grey: no clear difference.",
+                       "the policy is better; vermillion: the baseline is better; grey: no verdict (the CI includes 0, or the "
+                       "KPI has no better direction, as census and occupancy).",
                        per_page=2, left_in=2.3)
 
 

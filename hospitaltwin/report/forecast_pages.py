@@ -192,7 +192,7 @@ def equipment_pages(result: Result, data: dict, subtitle: str) -> list[Page]:
 
     return panel_pages(pools, draw, "Equipment demand and supply", subtitle, "forecast-equipment",
                        "Devices needed (met or not) per hour across replications against the devices that can run; "
-                       "orange: probability that every device is in use.") if pools else []
+                       "orange: probability that every device is in use.", right_in=0.9) if pools else []
 
 
 def heat_page(result: Result, subtitle: str) -> Page:

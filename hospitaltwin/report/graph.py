@@ -43,13 +43,22 @@ def unit_graph(layout: dict, demand: dict) -> nx.DiGraph:
 
 
 def flow_positions(graph: nx.DiGraph, entries: list[str]) -> dict:
-    """Left-to-right layers by moves from the entry units (unreachable units last)."""
-    depth = nx.multi_source_dijkstra_path_length(graph, [e for e in entries if e in graph], weight=None) \
-        if any(e in graph for e in entries) else {}
+    """Columns by moves from the entry units (unreachable units last); within a column, units
+    top to bottom by hospital, then in the layout's order."""
+    sources = [e for e in entries if e in graph]
+    depth = nx.multi_source_dijkstra_path_length(graph, sources, weight=None) if sources else {}
     last = max(depth.values(), default=-1) + 1
+    hospitals = list(dict.fromkeys(graph.nodes[n]["hospital"] for n in graph))
+    order = {n: (hospitals.index(graph.nodes[n]["hospital"]), i) for i, n in enumerate(graph)}
+    columns: dict[int, list[str]] = {}
     for node in graph:
-        graph.nodes[node]["layer"] = depth.get(node, last)
-    return nx.multipartite_layout(graph, subset_key="layer", align="vertical", scale=1.0)
+        columns.setdefault(depth.get(node, last), []).append(node)
+    pos = {}
+    for x, nodes in sorted(columns.items()):
+        nodes.sort(key=order.__getitem__)
+        for k, node in enumerate(nodes):
+            pos[node] = np.array([float(x), 0.0 if len(nodes) == 1 else 1 - 2 * k / (len(nodes) - 1)])
+    return pos
 
 
 def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entries: list[str],
@@ -69,7 +78,7 @@ def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entri
                                arrows=True, arrowsize=12, node_size=sizes, connectionstyle="arc3,rad=0.12",
                                ax=ax)
     for node, (x, y) in pos.items():
-        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=7.5,
+        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
     _finish(fig, ax, drawn)
 

@@ -176,7 +176,7 @@ def equipment_pages(result: Result, data: RunData, subtitle: str) -> list[Page]:
 
     return panel_pages(list(range(len(eq.names))), draw, "Equipment demand and supply", subtitle, "equipment",
                        "Devices needed (in use + unmet) across replications with the devices that can run "
-                       "(count, limited by the team on shift); red: mean devices needed but not available.")
+                       "(count, limited by the team on shift); vermillion: mean devices needed but not available.")
 
 
 def flow_page(result: Result, data: RunData, subtitle: str) -> Page:
@@ -187,10 +187,11 @@ def flow_page(result: Result, data: RunData, subtitle: str) -> Page:
 
     def draw(fig, grid):
         axes = fig.add_gridspec(3, 1, hspace=0.45, **grid).subplots(sharex=True)
+        colours = {name: CYCLE[i % len(CYCLE)] for i, name in enumerate(data.census.names)}
         for ax, column, label in ((axes[0], "boarding", "patients boarding"), (axes[1], "waiting", "patients waiting")):
             daily = daily_mean(data.census.values[column], starts).mean(axis=2)
-            _lines(ax, x, daily, data.census.names, label)
-        _lines(axes[2], x, diverted, names, "diverted per day")
+            _lines(ax, x, daily, data.census.names, label, colours)
+        _lines(axes[2], x, diverted, names, "diverted per day", colours)
         axes[0].set_title("Boarding: patients in a bed who are ready to move on", loc="left")
         axes[1].set_title("Queue: patients waiting for a bed in the unit", loc="left")
         axes[2].set_title("Diversions: bed requests lost to the hospital", loc="left")
@@ -198,16 +199,17 @@ def flow_page(result: Result, data: RunData, subtitle: str) -> Page:
 
     return single_page("Boarding, queues and diversions over time", subtitle, "flow", draw,
                        "Daily means over replications; only units with any boarding, queue or diversion are "
-                       "drawn (at most six, largest first).")
+                       "drawn (at most six, largest first); a unit keeps its colour on every panel.", right=1 - 1.6 / 12.8)
 
 
-def _lines(ax, x, values: np.ndarray, names: list[str], ylabel: str) -> None:
+def _lines(ax, x, values: np.ndarray, names: list[str], ylabel: str, colours: dict) -> None:
     totals = values.sum(axis=1) if values.size else np.zeros(0)
     chosen = [i for i in np.argsort(-totals, kind="stable")[:6] if totals[i] > 0]
-    for k, i in enumerate(chosen):
-        ax.step(x[: values.shape[1]], values[i], where="post", color=CYCLE[k], linewidth=1.2, label=names[i])
+    for i in chosen:
+        ax.step(x[: values.shape[1]], values[i], where="post", color=colours.get(names[i], CYCLE[-2]), linewidth=1.3,
+                label=names[i])
     if chosen:
-        ax.legend(loc="upper left", ncol=6, fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
     else:
         ax.text(0.5, 0.5, "none in any replication", transform=ax.transAxes, ha="center", va="center", color="#555555")
     ax.set_ylabel(ylabel)

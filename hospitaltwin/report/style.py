@@ -44,6 +44,7 @@ RC = {
     "axes.spines.top": False,
     "axes.spines.right": False,
     "axes.grid": True,
+    "axes.axisbelow": True,
     "grid.color": "#E5E5E5",
     "grid.linewidth": 0.6,
     "axes.prop_cycle": mpl.cycler(color=CYCLE),

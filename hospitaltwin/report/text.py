@@ -19,7 +19,7 @@ from matplotlib.patches import Rectangle
 from hospitaltwin.report.style import MARGIN_IN, MUTED, PAGE_IN, RULE, SHADE, new_page
 
 TOP_IN, BOTTOM_IN = 1.05, 0.75
-BODY_CHARS = 128
+BODY_CHARS = 140
 MONO_PT = 8.8
 MONO_CHAR_IN = 0.6 * MONO_PT / 72
 MONO_CHARS = int((PAGE_IN[0] - 2 * MARGIN_IN) / MONO_CHAR_IN)
@@ -128,20 +128,53 @@ def _table_lines(table: Table) -> list[_Line]:
     return out + [_Line("space", 0.10)]
 
 
-def _paginate(lines: list[_Line]) -> list[list[_Line]]:
+def _groups(blocks: list) -> list[list[_Line]]:
+    """Lines in groups kept on one page: a heading (and its muted note) with what follows, a
+    paragraph, a bullet, a key-value block; tables break between rows."""
+    groups: list[list[_Line]] = []
+    carry: list[_Line] = []
+    for block in blocks:
+        lines = _lines(block)
+        if isinstance(block, Heading) or (isinstance(block, Para) and block.muted and carry):
+            carry += lines
+            continue
+        if isinstance(block, Bullets):
+            parts, current = [], []
+            for line in lines:
+                if line.kind == "bullet" and line.content[0] and current:
+                    parts.append(current)
+                    current = []
+                current.append(line)
+            parts.append(current)
+        elif isinstance(block, Table):
+            parts = [lines[:2]] + [[line] for line in lines[2:]]
+        else:
+            parts = [lines]
+        parts[0] = carry + parts[0]
+        carry = []
+        groups += parts
+    return groups + ([carry] if carry else [])
+
+
+def _paginate(groups: list[list[_Line]]) -> list[list[_Line]]:
     room = PAGE_IN[1] - TOP_IN - BOTTOM_IN
     pages, page, used = [], [], 0.0
-    for line in lines:
-        if used + line.height > room and page:
+    for group in groups:
+        height = sum(line.height for line in group)
+        if used + height > room and page and height <= room:
             pages.append(page)
             page, used = [], 0.0
-            if line.kind == "space":
-                continue
-            if line.repeat is not None:
-                page.append(line.repeat)
-                used += line.repeat.height
-        page.append(line)
-        used += line.height
+            while group and group[0].kind == "space":
+                group = group[1:]
+            if group and group[0].repeat is not None:
+                page.append(group[0].repeat)
+                used += group[0].repeat.height
+        for line in group:
+            if used + line.height > room and page:
+                pages.append(page)
+                page, used = ([line.repeat], line.repeat.height) if line.repeat is not None else ([], 0.0)
+            page.append(line)
+            used += line.height
     return pages + ([page] if page else [])
 
 
@@ -179,10 +212,10 @@ def _draw_line(fig: Figure, line: _Line, x: float, y: float) -> None:
 
 def text_pages(title: str, subtitle: str, blocks: list) -> list[Figure]:
     """Lay ``blocks`` out on as many pages as they need, each with ``title`` and ``subtitle``."""
-    lines = [line for block in blocks for line in _lines(block)]
-    while lines and lines[0].kind == "space":
-        lines.pop(0)
-    pages = _paginate(lines) or [[]]
+    groups = _groups(blocks)
+    while groups and groups[0] and groups[0][0].kind == "space":
+        groups[0] = groups[0][1:]
+    pages = _paginate(groups) or [[]]
     figures = []
     for i, page in enumerate(pages):
         suffix = f" (continued, {i + 1} of {len(pages)})" if len(pages) > 1 and i else ""

@@ -61,7 +61,7 @@ def teaching_scenario(horizon: str = "60d", replications: int = 3) -> dict:
 def network_scenario(horizon: str = "40d", replications: int = 3) -> dict:
     """Two hospitals, each with an ED, an ICU and a ward, joined by a transfer link."""
     units, demand_units = {}, {}
-    for h, beds in (("north", (10, 6, 20)), ("south", (14, 10, 30))):
+    for h, beds in (("north", (10, 6, 28)), ("south", (14, 10, 40))):
         prefix = h[0].upper()
         units[f"{prefix}_ED"] = {"beds": beds[0], "hospital": h, "kind": "ed"}
         units[f"{prefix}_ICU"] = {"beds": beds[1], "hospital": h, "kind": "icu", "on_full": "divert"}
@@ -73,7 +73,7 @@ def network_scenario(horizon: str = "40d", replications: int = 3) -> dict:
         demand_units[f"{prefix}_WARD"] = {"los": {"dist": "lognormal", "mean": "4d", "cv": 1}}
     layout = {"name": "two-hospitals", "timezone": "America/Chicago", "hospitals": {"north": {}, "south": {}},
               "units": units, "links": [{"from": "north", "to": "south", "delay": "90min"}]}
-    demand = {"arrivals": [{"unit": "N_ED", "rate": 26}, {"unit": "S_ED", "rate": 34}], "units": demand_units}
+    demand = {"arrivals": [{"unit": "N_ED", "rate": 8}, {"unit": "S_ED", "rate": 11}], "units": demand_units}
     return {"name": "network-baseline", "layout": layout, "demand": demand,
             "run": {"horizon": horizon, "warmup": "10d", "replications": replications, "seed": 3}}
 
