@@ -19,7 +19,8 @@ def results(tmp_path_factory) -> dict[str, Path]:
     return {
         "run": synthetic.write_run(base / "run", synthetic.teaching_scenario()),
         "network": synthetic.write_run(base / "network", synthetic.network_scenario()),
-        "forecast": synthetic.write_forecast(base / "forecast", synthetic.academic_layout(240), replications=100),
+        "forecast": synthetic.write_forecast(base / "forecast", synthetic.teaching_scenario(), replications=100,
+                                           as_of="2024-10-26T06:00:00+01:00"),
         "compare": synthetic.write_compare(base / "compare"),
         "backtest": synthetic.write_backtest(base / "backtest"),
         "calibration": synthetic.write_calibration(base / "calibration"),
@@ -28,10 +29,21 @@ def results(tmp_path_factory) -> dict[str, Path]:
     }
 
 
+class _Reports(dict):
+    """Reports built on first use, so a test worker renders only the kinds its tests ask for."""
+
+    def __init__(self, results: dict[str, Path], base: Path):
+        super().__init__()
+        self.results, self.base = results, base
+
+    def __missing__(self, kind: str):
+        from hospitaltwin.report import build_report
+
+        self[kind] = build_report([self.results[kind]], self.base / f"{kind}.pdf", self.base / kind)
+        return self[kind]
+
+
 @pytest.fixture(scope="session")
 def reports(results, tmp_path_factory):
-    """The report of each result directory on its own: ``{kind: Written}``."""
-    from hospitaltwin.report import build_report
-
-    base = tmp_path_factory.mktemp("reports")
-    return {kind: build_report([path], base / f"{kind}.pdf", base / kind) for kind, path in results.items()}
+    """The report of each result directory on its own: ``reports[kind]`` is its ``Written``."""
+    return _Reports(results, tmp_path_factory.mktemp("reports"))

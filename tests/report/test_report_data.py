@@ -61,10 +61,10 @@ def test_diversions_per_day_match_the_stays(run):
 def test_forecast_times_are_drawn_in_the_hospitals_local_time(results):
     result = load_result(results["forecast"])
     first = series(result)[("ED", "staffed_beds")]
-    assert first.x[0] == pytest.approx(mdates.date2num(datetime(2024, 10, 27, 6, 0)))
+    assert first.x[0] == pytest.approx(mdates.date2num(datetime(2024, 10, 26, 6, 0)))
     assert len(first.x) == 336
     hours = np.diff(first.x) * 24
-    assert np.allclose(hours, 1.0), "wall-clock hours, the DST change on 3 Nov included"
+    assert np.allclose(hours, 1.0), "wall-clock hours, the change from BST to GMT on 27 Oct included"
 
 
 def test_backtest_scores_are_pooled_weighted_by_n():
