@@ -26,6 +26,9 @@ import synthetic  # noqa: E402
 
 
 def main() -> int:
+
+
+    """Generate the forecast, time the report, return 1 if over the target."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--keep", type=Path, help="Write the forecast and report here instead of a temporary folder.")

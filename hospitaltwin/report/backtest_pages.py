@@ -38,6 +38,9 @@ def pooled(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
 
 
 def intro(result: Result) -> str:
+
+
+    """What the scores are and how they are pooled."""
     s = result.summary
     extra = f" ({s['origins']} forecast origins)" if s.get("origins") else ""
     return ("Past forecasts scored against what happened" + extra + ". Lower MAE, CRPS and Brier scores are better; "

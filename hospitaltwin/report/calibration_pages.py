@@ -44,6 +44,9 @@ def _best(los: dict) -> dict:
 
 
 def intro(result: Result) -> str:
+
+
+    """The calibration window, data used and how laws were chosen."""
     s = result.summary
     w, d = s.get("window") or {}, s.get("data") or {}
     return (f"Demand calibrated from {d.get('stays_used', '?')} unit stays ({d.get('stays_censored', '?')} still open) "
@@ -72,6 +75,9 @@ def sentences(result: Result) -> list[str]:
 
 
 def table_pages(result: Result) -> list[Page]:
+
+
+    """Arrival streams, length-of-stay laws and warnings as tables."""
     s = result.summary
     arrivals = tuple((a.get("stream", ""), a.get("unit", ""), str(a.get("n", "")),
                       f"{num(a.get('rate_per_day'))} [{num((a.get('ci95') or [None])[0])}, "
@@ -109,6 +115,9 @@ def profiles(result: Result) -> tuple[pd.DataFrame | None, str]:
 
 
 def profile_pages(result: Result) -> list[Page]:
+
+
+    """Observed and fitted hour-of-week arrival profiles, one panel per stream."""
     frame, source = profiles(result)
     if frame is None:
         return [_missing("Arrival profiles by hour of week", result, "profiles",
@@ -134,6 +143,9 @@ def profile_pages(result: Result) -> list[Page]:
 
 
 def survival_pages(result: Result) -> list[Page]:
+
+
+    """Kaplan–Meier against the fitted length-of-stay law, one panel per unit."""
     frame = result.tables.get("survival")
     if frame is None or frame.empty:
         return [_missing("Length of stay: fitted law against Kaplan–Meier", result, "survival",

@@ -74,6 +74,9 @@ def headline_rows(result: Result) -> pd.DataFrame:
 
 
 def table_pages(result: Result) -> list[Page]:
+
+
+    """Every headline KPI's paired difference, with its verdict."""
     rows = headline_rows(result)
     cells = tuple((r.policy, r.name, LABELS.get(r.kpi, r.kpi), _value(r.kpi, r.baseline_mean),
                    _value(r.kpi, r.policy_mean), f"{_diff(r.kpi, r.diff_mean)} [{_diff(r.kpi, r.diff_lo)}, "

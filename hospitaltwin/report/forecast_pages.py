@@ -80,6 +80,9 @@ def _names(result: Result) -> list[tuple[str, str]]:
 
 
 def series_keys(result: Result) -> list[tuple[str, str]]:
+
+
+    """(resource, kind) pairs in the order of forecast.csv."""
     frame = result.tables["forecast"]
     return list(dict.fromkeys(zip(frame["resource"], frame["kind"])))
 
@@ -143,6 +146,9 @@ def risk_table(result: Result) -> Table:
 
 
 def table_pages(result: Result) -> list[Page]:
+
+
+    """The risk table, on as many pages as it needs."""
     figures = text_pages("Forecast risks by resource", result.label, [Para(intro(result), muted=True),
                                                                       risk_table(result)])
     return [Page(f, "risks", chart=False) for f in figures]

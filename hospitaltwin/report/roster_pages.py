@@ -41,12 +41,18 @@ def heads(result: Result) -> pd.DataFrame:
 
 
 def intro(result: Result) -> str:
+
+
+    """Staff, days and assignments in one line."""
     roster = result.tables["roster"]
     return (f"{roster['staff'].nunique()} staff, {roster['day'].nunique()} days, {len(roster)} assignments over "
             f"{roster['unit'].nunique()} units and {roster['shift'].nunique()} shifts.")
 
 
 def sentences(result: Result) -> list[str]:
+
+
+    """Workload per person and the spread of head counts per unit and shift."""
     roster, table = result.tables["roster"], heads(result)
     per_staff = roster.groupby("staff").size()
     out = [f"Each person works {per_staff.min()} to {per_staff.max()} shifts (median {num(per_staff.median())})."]
@@ -59,6 +65,9 @@ def sentences(result: Result) -> list[str]:
 
 
 def table_pages(result: Result) -> list[Page]:
+
+
+    """Heads per unit and shift: mean, fewest and most over the days."""
     table = heads(result)
     rows = tuple((u, s, num(r.mean()), str(r.min()), str(r.max())) for (u, s), r in table.iterrows())
     blocks = [Para(intro(result), muted=True),
@@ -67,6 +76,9 @@ def table_pages(result: Result) -> list[Page]:
 
 
 def heat_page(result: Result) -> Page:
+
+
+    """Heads on shift per unit and shift (rows) and day (columns)."""
     table = heads(result)
     labels = [f"{u} · {s}" for u, s in table.index]
 

@@ -30,6 +30,7 @@ class Cube:
 
     @property
     def replications(self) -> int:
+        """Number of replications in the cube."""
         return next(iter(self.values.values())).shape[2] if self.values else 0
 
 

@@ -22,7 +22,7 @@ from hospitaltwin.report.clock import date_axis, day_labels, run_dates, span_tex
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.run_data import RunData, daily_mean, day_bounds, diversions_by_day, p_full_by_day, run_data
 from hospitaltwin.report.style import CYCLE, UNMET, empty_panel
-from hospitaltwin.report.text import Bullets, Para, Table, text_pages
+from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import ci, ci_words, hours_text, mean, num, pct, unit_title
 
 TOP = 3
