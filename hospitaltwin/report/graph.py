@@ -19,6 +19,7 @@ from matplotlib.colors import Normalize
 from hospitaltwin.report.style import MUTED, RISK_MAP
 
 NODE_AREA = 2600.0
+PER_COLUMN = 7
 
 
 def unit_graph(layout: dict, demand: dict) -> nx.DiGraph:
@@ -53,12 +54,24 @@ def flow_positions(graph: nx.DiGraph, entries: list[str]) -> dict:
     columns: dict[int, list[str]] = {}
     for node in graph:
         columns.setdefault(depth.get(node, last), []).append(node)
-    pos = {}
-    for x, nodes in sorted(columns.items()):
+    pos, x = {}, 0.0
+    for _, nodes in sorted(columns.items()):
         nodes.sort(key=order.__getitem__)
-        for k, node in enumerate(nodes):
-            pos[node] = np.array([float(x), 0.0 if len(nodes) == 1 else 1 - 2 * k / (len(nodes) - 1)])
+        parts = [nodes[i:i + PER_COLUMN] for i in range(0, len(nodes), PER_COLUMN)]
+        for j, part in enumerate(parts):
+            for k, node in enumerate(part):
+                y = 0.0 if len(part) == 1 else 1 - 2 * k / (len(part) - 1)
+                pos[node] = np.array([x + 0.4 * j, y - (0.08 if j % 2 else 0.0)])
+        x += 0.4 * (len(parts) - 1) + 1.0
     return pos
+
+
+def node_sizes(graph, pos: dict) -> np.ndarray:
+    """Node areas (points²) by beds, small enough that a column of nodes does not overlap."""
+    beds = np.array([max(1, graph.nodes[n]["beds"]) for n in graph], dtype=float)
+    rows = max(np.unique([round(p[0], 3) for p in pos.values()], return_counts=True)[1], default=1)
+    cap = min(NODE_AREA, (0.85 * 4.6 * 72 / max(rows, 1)) ** 2)
+    return cap * np.sqrt(beds / beds.max()) if len(beds) else np.zeros(0)
 
 
 def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entries: list[str],
@@ -66,8 +79,7 @@ def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entri
     """Nodes coloured by occupancy with ``labels`` inside, moves as arrows; a colour bar."""
     pos = flow_positions(graph, entries)
     nodes = list(graph)
-    beds = np.array([max(1, graph.nodes[n]["beds"]) for n in nodes], dtype=float)
-    sizes = NODE_AREA * np.sqrt(beds / beds.max()) if len(beds) else []
+    sizes = node_sizes(graph, pos)
     values = [occupancy.get(n, np.nan) for n in nodes]
     drawn = nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_size=sizes, node_color=values,
                                    cmap=RISK_MAP, vmin=0, vmax=1, edgecolors="black", linewidths=0.8, ax=ax)
@@ -78,7 +90,7 @@ def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entri
                                arrows=True, arrowsize=12, node_size=sizes, connectionstyle="arc3,rad=0.12",
                                ax=ax)
     for node, (x, y) in pos.items():
-        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5,
+        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5 if len(nodes) <= 12 else 7,
                 bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
     _finish(fig, ax, drawn)
 
@@ -110,7 +122,7 @@ def draw_hospitals(fig, ax, graph: nx.Graph, occupancy: Mapping[str, float], lab
     delays = {(u, v): str(d) for u, v, d in graph.edges(data="delay") if d is not None}
     nx.draw_networkx_edge_labels(graph, pos, edge_labels=delays, font_size=8, ax=ax)
     for node, (x, y) in pos.items():
-        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5,
+        ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5 if len(nodes) <= 12 else 7,
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.8})
     _finish(fig, ax, drawn)
 
