@@ -28,3 +28,7 @@ YAML
 
 echo "== 3. run: simulate half a year with the calibrated demand (10 replications)"
 "$ht" run "$work/scenario.yaml" --workers 2 --out "$work/run"
+
+echo "== 4. report: the board report of the calibration and the simulation (PDF + PNG figures)"
+"$ht" report "$work/run" "$work/demand.calibration" --pdf reports/main-job.pdf --png reports/main-job
+echo "The report is reports/main-job.pdf (figures in reports/main-job/)."

@@ -61,6 +61,6 @@ def write_calibration_result(folder: Path, demand_path: Path, report: Calibratio
     write_csv(folder / "survival.csv", ("unit", "hours", "km", "fitted"), survival_rows(stays, demand))
     data = demand.model_dump(mode="json", by_alias=True, exclude_none=True)
     write_json(folder / "manifest.json", manifest("calibration", {"demand": data}, 0, 0, inputs,
-                                                  {"window": report.window}))
+                                                  {"window": report.window, "summary": "summary.json"}))
     return folder
 
