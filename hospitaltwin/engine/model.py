@@ -25,7 +25,7 @@ from hospitaltwin.streams import UniformBlocks, stream
 
 # Row layout of a bed request / unit stay.
 PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)
-TRANSFER_OUT, DIVERTED, IN_CARE, WAITING = -3, -4, -5, -6
+TRANSFER_OUT, DIVERTED, IN_CARE, WAITING, LEFT = -3, -4, -5, -6, -7
 ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
 
 
@@ -188,6 +188,15 @@ class Simulation:
         patient.pending = row
         self._seq += 1
         heappush(ward.queue, (priority, self._seq, patient))
+        if ward.spec.max_wait is not None and patient.row is None:
+            later(self.env, ward.spec.max_wait, (patient, row), self._renege)
+
+    def _renege(self, event) -> None:
+        """A patient waiting from outside gives up (left without being seen)."""
+        patient, row = event._value
+        if row[START] is None and patient.pending is row:
+            row[OUTCOME], row[END] = LEFT, self.env._now
+            patient.pending = None  # stays in the heap; skipped when popped
 
     def _admit(self, patient: Patient, ward: Ward, intended: Ward, row: list) -> None:
         now = self.env._now
@@ -241,7 +250,8 @@ class Simulation:
         queue = ward.queue
         while queue and ward.occupied < ward.capacity:
             patient = heappop(queue)[2]
-            self._admit(patient, ward, ward, patient.pending)
+            if patient.pending is not None:
+                self._admit(patient, ward, ward, patient.pending)
 
     def _divert(self, patient: Patient, ward: Ward, row: list) -> None:
         row[OUTCOME] = DIVERTED
@@ -315,9 +325,7 @@ class Simulation:
         for row in self.rows:
             if row[OUTCOME] is None:
                 row[OUTCOME] = WAITING if row[START] is None else IN_CARE
+            if row[START] is None:  # never admitted: diverted, left or still waiting
+                row[START] = row[READY] = nan
             if row[END] is None:
                 row[END] = nan
-                if row[START] is None:
-                    row[START] = row[READY] = nan
-                elif row[READY] is None:
-                    row[READY] = nan
