@@ -9,8 +9,9 @@ every patient with a new event is resolved again from *all* their stored events,
 The result replaces that patient's rows in the derived tables — ``rejects`` (events set aside
 now, with the reason; a later event may bring them back), ``stays`` and ``episodes``. Because
 the outcome depends only on the set of stored events, syncing a log in one piece, in shuffled
-pieces or twice gives the same store. An equipment episode with no end (or an end after the
-patient left) is taken to stop when the patient's stay in the hospital ends.
+pieces or twice gives the same store. An equipment episode with no end stops when the unit
+stay it started in ends (as in the engine); one ending after the patient left the hospital
+stops when they left.
 """
 
 from __future__ import annotations
@@ -87,27 +88,38 @@ def judge(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def clip_episodes(episodes_: pd.DataFrame, stays_: pd.DataFrame) -> pd.DataFrame:
-    """End each equipment episode at the latest when the patient's hospital stay ends."""
+    """Give every equipment episode an end the patient's stays allow.
+
+    An episode with no end stops when the unit stay it started in ends (as in the engine); one
+    whose end comes after the patient left the hospital stops when they left.
+    """
     if episodes_.empty or stays_.empty:
         return episodes_
     chain = stays_.sort_values(["patient_id", "start"], kind="stable").copy()
     new_patient = ~chain["patient_id"].eq(chain["patient_id"].shift()).to_numpy()
     chain["chain"] = np.cumsum(new_patient | chain["entry"].to_numpy(dtype=bool))
-    ends = chain.groupby("chain")["end"].agg(lambda s: s.iloc[-1])
-    chain["leaves"] = chain["chain"].map(ends)
+    chain["leaves"] = chain.groupby("chain")["end"].transform("last")
+    chain.loc[chain.groupby("chain")["end"].transform(lambda s: s.isna().any()), "leaves"] = pd.NaT
+    right = chain[["patient_id", "start", "end", "leaves"]].rename(
+        columns={"start": "stay_start", "end": "stay_end"}).sort_values("stay_start")
     eps = episodes_.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
-    found = pd.merge_asof(eps.sort_values("start"), chain[["patient_id", "start", "leaves", "end"]]
-                          .rename(columns={"start": "stay_start", "end": "stay_end"})
-                          .sort_values("stay_start"),
-                          left_on="start", right_on="stay_start", by="patient_id",
-                          direction="backward").sort_values("_row")
-    inside = found["stay_end"].isna() | (found["stay_end"] > found["start"])
-    leaves = found["leaves"].where(inside.to_numpy())
-    late = leaves.notna() & (found["end"].isna() | (found["end"] > leaves))
+    found = pd.merge_asof(eps.sort_values("start"), right, left_on="start", right_on="stay_start",
+                          by="patient_id", direction="backward").sort_values("_row")
+    start, end = _naive(found["start"]), _naive(found["end"])
+    stay_end, leaves = _naive(found["stay_end"]), _naive(found["leaves"])
+    inside = found["stay_start"].notna().to_numpy() & (np.isnat(stay_end) | (stay_end > start))
+    missing = np.isnat(end)
+    late = ~missing & ~np.isnat(leaves) & (end > leaves) & inside
+    end[missing & inside] = stay_end[missing & inside]
+    end[late] = leaves[late]
     out = eps.drop(columns="_row")
-    out["end"] = found["end"].where(~late.to_numpy(), leaves).to_numpy()
-    out["end"] = out["end"].astype("datetime64[ns, UTC]")
+    out["end"] = pd.Series(end, index=out.index).dt.tz_localize("UTC")
     return out
+
+
+def _naive(values: pd.Series) -> np.ndarray:
+    """UTC instants as a writable naive ``datetime64[ns]`` array (NaT kept)."""
+    return pd.to_datetime(values, utc=True).dt.tz_convert(None).to_numpy(dtype="datetime64[ns]").copy()
 
 
 def derive(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
