@@ -31,7 +31,7 @@ from hospitaltwin.state import DeviceInUse, PatientState, SystemState
 from hospitaltwin.store.connect import writing
 from hospitaltwin.store.report import SyncReport, checksums
 from hospitaltwin.store.schema import counts, sync_log
-from hospitaltwin.store.times import utc
+from hospitaltwin.store.times import column_from_db, utc
 
 REQUIRED = ("date", "hospital", "unit", "census", "admissions", "discharges")
 OPTIONAL = ("ventilators_in_use",)
@@ -239,8 +239,7 @@ def counts_history(conn: sa.Connection, start: object, end: object):
              .where(counts.c.date >= lo, counts.c.date <= hi)
              .order_by(counts.c.date, counts.c.hospital, counts.c.unit))
     frame = pd.DataFrame(conn.execute(query).all(), columns=columns)
-    frame["date"] = pd.to_datetime(frame["date"]).dt.tz_localize("UTC") if len(frame) else \
-        pd.Series(dtype="datetime64[ns, UTC]")
+    frame["date"] = column_from_db(frame["date"].tolist())
     for column in NUMBERS:
         frame[column] = frame[column].astype("int64")
     frame["ventilators_in_use"] = pd.array(frame["ventilators_in_use"].tolist(), dtype="Int64")

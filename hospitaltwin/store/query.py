@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.state import DeviceInUse, PatientState, SystemState
 from hospitaltwin.store.schema import episodes, events, rejects, stays
-from hospitaltwin.store.times import from_db, to_db, utc
+from hospitaltwin.store.times import column_from_db, from_db, to_db, utc
 
 NO_EVENTS = "the store has no events yet; run `hospitaltwin sync INPUT… --store URL` first"
 
@@ -174,8 +174,7 @@ def arrivals(conn: sa.Connection, start: object, end: object):
              .order_by(stays.c.start, stays.c.unit))
     rows = conn.execute(query).all()
     frame = pd.DataFrame(rows, columns=["time", "unit", "source"])
-    frame["time"] = pd.to_datetime(frame["time"]).dt.tz_localize("UTC") if len(frame) else \
-        pd.Series(dtype="datetime64[ns, UTC]")
+    frame["time"] = column_from_db(frame["time"].tolist())
     frame["unit"] = frame["unit"].astype(object)
     frame["source"] = frame["source"].astype(object)
     return frame

@@ -72,6 +72,14 @@ def stores(request, tmp_path):
     made.cleanup()
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def module_stores(request, tmp_path_factory):
+    """The same, shared by the tests of a module (for stores they only read)."""
+    made = Stores(request.param, tmp_path_factory.mktemp("stores"))
+    yield made
+    made.cleanup()
+
+
 @pytest.fixture
 def key() -> bytes:
     return KEY
