@@ -18,7 +18,7 @@ import sqlalchemy as sa
 
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.state import DeviceInUse, PatientState, SystemState
-from hospitaltwin.store.schema import episodes, events, rejects, stays
+from hospitaltwin.store.schema import counts, episodes, events, rejects, stays, sync_log
 from hospitaltwin.store.times import column_from_db, from_db, to_db, utc
 
 NO_EVENTS = "the store has no events yet; run `hospitaltwin sync INPUT… --store URL` first"
@@ -178,3 +178,20 @@ def arrivals(conn: sa.Connection, start: object, end: object):
     frame["unit"] = frame["unit"].astype(object)
     frame["source"] = frame["source"].astype(object)
     return frame
+
+
+def summary(conn: sa.Connection) -> dict:
+    """What the store holds: event and reject counts, event times, days of counts, syncs."""
+    def count(table: sa.Table, *where) -> int:
+        return int(conn.execute(sa.select(sa.func.count()).select_from(table).where(*where)).scalar())
+
+    first, last = event_time(conn, last=False), event_time(conn, last=True)
+    days = conn.execute(sa.select(sa.func.min(counts.c.date), sa.func.max(counts.c.date))).one()
+    return {
+        "events": count(events),
+        "held": count(rejects, rejects.c.problem.not_in(("cancelled", "cancel_applied"))),
+        "cancelled": count(rejects, rejects.c.problem == "cancelled"),
+        "first_event": first, "last_event": last,
+        "count_rows": count(counts), "first_day": days[0], "last_day": days[1],
+        "syncs": count(sync_log),
+    }

@@ -33,6 +33,7 @@ class SyncReport:
     replaced: int = 0
     skipped: int = 0
     problems: dict = field(default_factory=dict)
+    unmapped: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
     def as_dict(self) -> dict:

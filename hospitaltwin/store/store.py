@@ -174,6 +174,13 @@ class Store:
             return counts.counts_history(conn, start, end)
 
     @_database_errors
+    def summary(self) -> dict:
+        """Counts of what the store holds (events, held, cancelled, counts rows, syncs) and
+        the first and last event times and days of counts."""
+        with self.engine.connect() as conn:
+            return query.summary(conn)
+
+    @_database_errors
     def sync_log(self):
         """The sync log as a DataFrame, oldest first."""
         import pandas as pd

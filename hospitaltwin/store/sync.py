@@ -163,6 +163,7 @@ def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt:
             quarantined=len(bad), cancelled=len(cancelled), held=held_count(conn),
             patients=len(patients), skipped=int(totals.get("skipped", 0)),
             problems={str(k): int(v) for k, v in bad["problem"].value_counts().items()},
+            unmapped=dict(result.summary.get("unmapped_units", {})),
             notes=tuple(result.summary.get("notes", ())))
         log_finish(conn, report)
     return report
