@@ -99,7 +99,8 @@ def clip_episodes(episodes_: pd.DataFrame, stays_: pd.DataFrame) -> pd.DataFrame
     new_patient = ~chain["patient_id"].eq(chain["patient_id"].shift()).to_numpy()
     chain["chain"] = np.cumsum(new_patient | chain["entry"].to_numpy(dtype=bool))
     chain["leaves"] = chain.groupby("chain")["end"].transform("last")
-    chain.loc[chain.groupby("chain")["end"].transform(lambda s: s.isna().any()), "leaves"] = pd.NaT
+    still_in = chain["end"].isna().groupby(chain["chain"]).transform("any").to_numpy(dtype=bool)
+    chain.loc[still_in, "leaves"] = pd.NaT
     right = chain[["patient_id", "start", "end", "leaves"]].rename(
         columns={"start": "stay_start", "end": "stay_end"}).sort_values("stay_start")
     eps = episodes_.reset_index(drop=True).assign(_row=lambda f: np.arange(len(f)))
@@ -124,10 +125,15 @@ def _naive(values: pd.Series) -> np.ndarray:
 
 def derive(frame: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """The derived rows (rejects, stays, episodes) of the events in ``frame``."""
-    accepted, rejected = judge(frame)
+    return derive_accepted(*judge(frame))
+
+
+def derive_accepted(accepted: pd.DataFrame, rejected: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """The derived rows from events already judged: accepted ones and the rejects."""
     stay_rows = unit_stays(accepted)
     episode_rows = clip_episodes(equipment_episodes(accepted), stay_rows)
-    return {"rejects": rejected, "stays": stay_rows, "episodes": episode_rows}
+    return {"rejects": rejected.reset_index(drop=True), "stays": stay_rows,
+            "episodes": episode_rows}
 
 
 def replace_derived(conn: sa.Connection, patients: Sequence[str], derived: dict[str, pd.DataFrame],

@@ -31,7 +31,7 @@ from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, parse_timestamps, 
 from hospitaltwin.store.connect import get_meta, set_meta, writing
 from hospitaltwin.store.report import SyncReport, checksums
 from hospitaltwin.store.resolve import (
-    cancelled_ids, chunks, derive, load_events, replace_derived, rows_of,
+    cancelled_ids, chunks, derive, derive_accepted, load_events, replace_derived, rows_of,
 )
 from hospitaltwin.store.schema import QUARANTINE_TEXT, events, quarantine, rejects, sync_log
 
@@ -147,12 +147,9 @@ def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt:
         insert_events(conn, new, sync_id)
         store_quarantine(conn, bad, sync_id)
         patients = sorted(new["patient_id"].unique())
-        before = cancelled_ids(conn, patients) if had_events else set()
-        history = pd.concat([load_events(conn, patients), new], ignore_index=True) \
-            if had_events and patients else new
-        if had_events:
-            history = history.drop_duplicates("event_id", keep="first")
-        derived = derive(history)
+        returning = stored_patients(conn, patients) if had_events else set()
+        before = cancelled_ids(conn, returning)
+        derived = judged(conn, result, new, returning)
         replace_derived(conn, patients, derived, empty_before=not had_events)
         cancelled = set(derived["rejects"].loc[derived["rejects"]["problem"] == "cancelled",
                                                "event_id"]) - before
@@ -167,6 +164,35 @@ def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt:
             notes=tuple(result.summary.get("notes", ())))
         log_finish(conn, report)
     return report
+
+
+def stored_patients(conn: sa.Connection, patients: Sequence[str]) -> set[str]:
+    """Which of ``patients`` had events stored before this sync."""
+    found: set[str] = set()
+    for chunk in chunks(list(patients)):
+        found.update(conn.execute(sa.select(events.c.patient_id).distinct().where(
+            events.c.patient_id.in_(chunk))).scalars())
+    return found
+
+
+def judged(conn: sa.Connection, result: Ingested, new: pd.DataFrame, returning: set[str]) -> dict:
+    """Derived rows of every patient with a new event.
+
+    A patient new to the store has all their events in this sync, already judged by ingest in
+    the same order the store keeps (input order for ties): ingest's verdict is taken as it is.
+    Returning patients are judged again from all their stored events.
+    """
+    fresh_ids = set(new["patient_id"]) - returning
+    fresh = result.events["patient_id"].isin(fresh_ids)
+    quarantine = result.quarantine
+    held = quarantine["problem"].isin(SEQUENCE_PROBLEMS) & quarantine["patient_id"].isin(fresh_ids)
+    parts = [derive_accepted(result.events[fresh.to_numpy()],
+                             quarantine.loc[held.to_numpy(), ["event_id", "patient_id", "problem", "reason"]])]
+    if returning:
+        again = new[new["patient_id"].isin(returning)]
+        history = pd.concat([load_events(conn, sorted(returning)), again], ignore_index=True)
+        parts.append(derive(history.drop_duplicates("event_id", keep="first")))
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
 
 
 def insert_events(conn: sa.Connection, new: pd.DataFrame, sync_id: int) -> None:

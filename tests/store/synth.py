@@ -56,7 +56,7 @@ def _minutes(rng, lo_h: float, hi_h: float) -> pd.Timedelta:
 
 
 def _encounter(rng, w: _Writer, truth: Truth, patient: str, enc: str, t: pd.Timestamp,
-               noise: bool, last: bool) -> pd.Timestamp:
+               noise: float, last: bool) -> pd.Timestamp:
     """One encounter from ``t``; returns when it ends."""
     source = str(rng.choice(["walk-in", "ambulance"]))
     w.add(t, patient, "admit", "ED", enc=enc, source=source)
@@ -77,7 +77,7 @@ def _encounter(rng, w: _Writer, truth: Truth, patient: str, enc: str, t: pd.Time
             _ventilate(rng, w, truth, patient, enc, now, leave, last)
         if unit == "WARD" and rng.random() < 0.3:
             w.add(now + stay / 2, patient, "transfer", "WARD", "WARD", enc=enc)  # a bed move
-        if noise and unit == "WARD" and rng.random() < 0.3:
+        if noise and unit == "WARD" and rng.random() < noise:
             wrong = now + stay / 3
             w.add(wrong, patient, "transfer", "ICU", "WARD", enc=enc)
             w.add(wrong + pd.Timedelta(minutes=7), patient, "cancel", enc=enc, source="transfer")
@@ -104,24 +104,26 @@ def _ventilate(rng, w, truth, patient, enc, since, leave, last) -> None:
         truth.episodes.append((patient, "ventilator", start, end if end <= w.end else None))
 
 
-def hospital_log(patients: int, seed: int, days: float = 10.0, noise: bool = True,
+def hospital_log(patients: int, seed: int, days: float = 10.0, noise: float = 0.3,
                  event_ids: bool = True) -> tuple[pd.DataFrame, Truth]:
     """A canonical log (text columns, shuffled by time) and its :class:`Truth`.
 
-    Patient ids are raw (``P0001``): the store pseudonymises them.
+    ``noise`` is the chance that a ward stay has a wrong transfer cancelled minutes later (and
+    a third of it that of a cancelled admission of a patient who never came). Patient ids are
+    raw (``P0001``): the store pseudonymises them.
     """
     rng = np.random.default_rng(seed)
     end = START + pd.Timedelta(days=days)
     w, truth = _Writer(end), Truth(end=end)
     for i in range(patients):
         patient = f"P{i:04d}"
-        t = START + _minutes(rng, 0, days * 24 * 0.8)
+        t = START + _minutes(rng, 0, days * 24)
         again = rng.random() < 0.2
         left = _encounter(rng, w, truth, patient, f"E{i:04d}a", t, noise, last=not again)
         if again:
             _encounter(rng, w, truth, patient, f"E{i:04d}b", left + _minutes(rng, 24, 72), noise,
                        last=True)
-        if noise and rng.random() < 0.1:
+        if noise and rng.random() < noise / 3:
             ghost, at = f"G{i:04d}", START + _minutes(rng, 0, days * 24 * 0.9)
             w.add(at, ghost, "admit", "WARD", enc=f"X{i:04d}", source="walk-in")
             w.add(at + pd.Timedelta(minutes=30), ghost, "cancel", enc=f"X{i:04d}", source="admit")
