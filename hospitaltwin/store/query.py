@@ -91,9 +91,12 @@ def _hours(at: datetime, start: datetime) -> float:
 
 
 def _events_until(conn: sa.Connection, at: datetime) -> int:
-    query = sa.select(sa.func.count()).select_from(events).where(
-        events.c.timestamp <= to_db(at), _in_force())
-    return int(conn.execute(query).scalar())
+    """Events in force up to ``at``: all stored ones (an index count) less the few set aside."""
+    stamp = to_db(at)
+    stored = sa.select(sa.func.count()).select_from(events).where(events.c.timestamp <= stamp)
+    aside = sa.select(sa.func.count()).select_from(rejects).where(sa.exists().where(
+        events.c.event_id == rejects.c.event_id, events.c.timestamp <= stamp))
+    return int(conn.execute(stored).scalar()) - int(conn.execute(aside).scalar())
 
 
 def time_grid(start: object, end: object, step_h: float) -> np.ndarray:

@@ -27,7 +27,7 @@ def utc(value: object, what: str = "time") -> datetime:
     if stamp is pd.NaT:
         raise HospitaltwinError(f"{what} is missing")
     stamp = stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")
-    return stamp.to_pydatetime()
+    return stamp.floor("us").to_pydatetime()  # the database keeps microseconds
 
 
 def to_db(value: datetime) -> datetime:
@@ -76,4 +76,4 @@ def parse_user_time(text: str, zone: str = "UTC") -> datetime:
         except Exception:  # noqa: BLE001  (pytz/zoneinfo raise various types)
             raise HospitaltwinError(f"--at {text!r} does not exist or is ambiguous in {zone} "
                                     "(a daylight-saving change); give it with an offset") from None
-    return stamp.tz_convert("UTC").to_pydatetime()
+    return stamp.tz_convert("UTC").floor("us").to_pydatetime()

@@ -30,7 +30,7 @@ def sync_pieces(store, pieces, folder: Path, name: str = "part") -> list:
     return reports
 
 
-@settings(max_examples=12, deadline=None, derandomize=True,
+@settings(max_examples=8, deadline=None, derandomize=True,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(seed=st.integers(0, 10_000), ids=st.booleans(), dup=st.floats(0.0, 0.6),
        data=st.data())
