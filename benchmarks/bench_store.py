@@ -66,7 +66,7 @@ def bench(label: str, url: str, year: str, last_day: str, days: float) -> None:
     print(f"{label}:")
     print(f"  sync of {report.read:,} events (all but the last day): {bulk:.1f} s "
           f"({report.read / bulk:,.0f} events/s); last day ({tail.read:,} events, {tail.patients:,} "
-          f"patients re-judged): {incremental:.2f} s")
+          f"patients updated): {incremental:.2f} s")
     print(f"  state_at(last event): {latest * 1000:.0f} ms, {len(state.patients):,} patients in beds, "
           f"{sum(len(p.devices) for p in state.patients)} devices")
     print(f"  state_at(20 past times): median {statistics.median(past) * 1000:.0f} ms, "
