@@ -70,3 +70,19 @@ def test_a_forecast_before_the_first_event_is_refused_clearly(store):
                                  "--out", str(work / "never")])
     assert result.exit_code == 2 and "Traceback" not in result.output
     assert not (work / "never").exists(), "nothing half-written"
+
+
+def test_compare_from_the_store_state(store, tmp_path):
+    url, scenario, work = store
+    policy = tmp_path / "more-icu.yaml"
+    policy.write_text("name: more-icu\nlayout:\n  units: {ICU: {beds: 16}}\n"
+                      "  staff: {icu_nurses: {shifts: {day: {weekday: 8, weekend: 8}, night: {weekday: 8}}}}\n")
+    out = tmp_path / "compare"
+    result = runner.invoke(app, ["compare", str(scenario), "--policy", str(policy), "--store", url, "--horizon", "5d",
+                                 "-r", "6", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["scenario"]["run"]["warmup"] == "0h" and manifest["scenario"]["run"]["origin"].startswith("2025-07-06")
+    with open(out / "comparison.csv") as handle:
+        rows = {(r["name"], r["kpi"]): r for r in csv.DictReader(handle)}
+    assert float(rows[("ICU", "p_full")]["diff_mean"]) < 0
