@@ -228,11 +228,39 @@ def layout_pages(result: Result, subtitle: str) -> list[Page]:
     return pages
 
 
+def main_entries(demand: dict, share: float = 0.5) -> list[str]:
+    """Units where patients from outside are at least ``share`` of all who come in.
+
+    Inflows solve the traffic equations lambda = a + P^T lambda (arrivals ``a`` from outside,
+    routing ``P``). A ward with a trickle of direct admissions is then not drawn as a front
+    door, and the picture reads as patient flow (ED, theatre -> intensive care -> wards).
+    """
+    units = sorted(set((demand.get("units") or {})) | {a.get("unit") for a in demand.get("arrivals", []) if isinstance(a, dict)} - {None})
+    index = {u: i for i, u in enumerate(units)}
+    outside = np.zeros(len(units))
+    for stream in demand.get("arrivals", []):
+        if isinstance(stream, dict) and stream.get("unit") in index:
+            per_day = stream.get("rate")
+            if per_day is None:
+                per_day = sum((stream.get("schedule") or {}).values()) / 7
+            outside[index[stream["unit"]]] += float(per_day or 0.0)
+    routing = np.zeros((len(units), len(units)))
+    for unit, spec in (demand.get("units") or {}).items():
+        for target, p in ((spec or {}).get("next") or {}).items():
+            if target in index:
+                routing[index[unit], index[target]] = float(p)
+    try:
+        inflow = np.linalg.solve(np.eye(len(units)) - routing.T, outside)
+    except np.linalg.LinAlgError:
+        inflow = outside
+    return [u for u in units if outside[index[u]] > 0 and outside[index[u]] >= share * inflow[index[u]]]
+
+
 def graph_page(result: Result, occupancy: dict, labels: dict, subtitle: str, what: str) -> Page:
     """The unit graph page shared by runs and forecasts."""
     demand = result.scenario.get("demand") if isinstance(result.scenario.get("demand"), dict) else {}
     graph = graphs.unit_graph(result.layout, demand)
-    entries = sorted({a.get("unit") for a in demand.get("arrivals", []) if isinstance(a, dict)} - {None})
+    entries = main_entries(demand)
 
     def draw(fig, grid):
         ax = fig.add_subplot(fig.add_gridspec(1, 1, **grid)[0])
