@@ -47,6 +47,10 @@ def surge_cmd(
                                 "from an empty start with a warmup (set run.start: empty)")
     options = read_options(options_path, scenario, days)
     seed = scenario.run.seed if seed is None else seed
+    eval_seed = seed + 1 if eval_seed is None else eval_seed
+    if evaluate and eval_seed == seed:
+        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
+                                "test needs another")
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
     result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers)
     inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
@@ -55,12 +59,12 @@ def surge_cmd(
     for line in summary_lines(result.plan):
         out.print(line, highlight=False, markup=False)
     if evaluate:
-        _evaluate(result, eval_seed if eval_seed is not None else seed + 1, replications, workers, out_dir)
+        _evaluate(result, eval_seed, replications, workers, out_dir)
     out.print(f"results: {out_dir}", highlight=False)
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path) -> None:
-    from hospitaltwin.optimize.surge.policy import evaluate, target_rows
+    from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
     from hospitaltwin.policy import Policy
 
     policy = Policy.model_validate(result.policy)
@@ -76,3 +80,9 @@ def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: 
         mark = {"policy": "[green]plan[/]", "baseline": "[red]no plan[/]"}.get(r["better"], "–")
         table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
     out.print(table)
+    units = list(result.data.units)
+    others = [f"{r['name']} {r['kpi']} {r['diff_mean']:+.3g} ({'better' if r['better'] == 'policy' else 'worse'})"
+              for r in side_effects(comparison, units)]
+    if others:
+        out.print("elsewhere, significant: " + "; ".join(others), highlight=False, markup=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)

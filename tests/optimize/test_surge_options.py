@@ -85,3 +85,20 @@ def test_broken_yaml_is_one_located_message(tmp_path):
     path.write_text("name: x\noptions: {A: [\n")
     with pytest.raises(ConfigError, match=r"options.yaml.*not valid YAML"):
         read_options(path)
+
+
+def test_validate_recognises_surge_options_files(tmp_path):
+    from typer.testing import CliRunner
+
+    from hospitaltwin.cli import app
+
+    good = [str(ROOT / "scenarios/surge/academic-options.yaml")]
+    result = CliRunner().invoke(app, ["validate", *good])
+    assert result.exit_code == 0 and "(surge options)" in result.output, result.output
+    bad = tmp_path / "options.yaml"
+    data = two_options()
+    data["options"]["AREA"]["min_open"] = "1.5d"
+    bad.write_text(yaml.safe_dump(data))
+    result = CliRunner().invoke(app, ["validate", *good, str(bad)])
+    assert result.exit_code == 1
+    assert "options.AREA.min_open" in result.output and "whole days" in result.output

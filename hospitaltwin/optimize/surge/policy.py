@@ -146,7 +146,11 @@ def evaluate(scenario: Scenario, policy: Policy, *, seed: int, replications: int
 
 
 def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:
-    """Rows on the KPIs a surge plan targets: every one of the units the plan changes, and
-    those of other units where the difference is significant (e.g. less ED boarding)."""
-    return [r for r in comparison.rows if r["scope"] == "unit" and r["kpi"] in TARGET_KPIS
-            and (r["name"] in units or r["better"] != "none")]
+    """Rows of the units the plan changes, on the KPIs a surge plan targets."""
+    return [r for r in comparison.rows if r["scope"] == "unit" and r["kpi"] in TARGET_KPIS and r["name"] in units]
+
+
+def side_effects(comparison: Comparison, units: list[str]) -> list[dict]:
+    """Significant changes in waits and boarding of the other units (knock-on effects)."""
+    return [r for r in comparison.rows if r["scope"] == "unit" and r["name"] not in units
+            and r["kpi"] in ("mean_wait_h", "boarding_h_per_day") and r["better"] != "none"]
