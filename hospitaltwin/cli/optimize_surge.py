@@ -11,6 +11,7 @@ from hospitaltwin.cli.app import out
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
+from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.experiment import with_run
 from hospitaltwin.results import checksum
@@ -41,7 +42,9 @@ def surge_cmd(
     from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
 
     days = plan_days(_duration(horizon, "--horizon"))
-    scenario = with_run(read_scenario(scenario_path), warmup=_duration(warmup, "--warmup") and warmup)
+    base = read_scenario(scenario_path)
+    warm = base.run.warmup if warmup is None else _duration(warmup, "--warmup")
+    scenario = with_run(base, warmup=format_hours(warm), horizon=format_hours(warm + 24.0 * days))
     if scenario.run.start != "empty":
         raise HospitaltwinError(f"scenario '{scenario.name}' starts from a state store; optimize surge plans "
                                 "from an empty start with a warmup (set run.start: empty)")
