@@ -45,7 +45,7 @@ def plan_shifts(name: str, group: StaffGroup, changes: tuple[StaffChange, ...],
         for shift_name, shift in group.shifts.items():
             start = (date - origin) / timedelta(hours=1) + shift.start
             end = start + shift.length
-            if end <= 0 or start >= horizon:
+            if end <= 0 or start > horizon:  # a shift starting at the horizon staffs its last instant
                 continue
             weekend = date.weekday() >= 5
             heads = shift.weekend if (weekend and shift.weekend is not None) else shift.weekday
