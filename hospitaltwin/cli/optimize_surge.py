@@ -8,6 +8,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.app import out
+from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
@@ -27,6 +28,8 @@ def surge_cmd(
     horizon: str = typer.Option("14d", "--horizon", help="Plan length in whole days."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
     warmup: str = typer.Option(None, "--warmup", help="Start the plan this long after an empty start (default: the scenario's warmup)."),
+    store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the hospital (sqlite:///twin.db, postgresql+psycopg://…)."),
+    at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
     time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Solver wall-clock limit, seconds; the best plan so far is kept."),
     node_limit: int = typer.Option(200_000, "--node-limit", min=1, help="Solver node limit (deterministic)."),
     formulation: str = typer.Option("extensive", "--formulation", help="extensive (a recourse variable per path) or aggregated."),
@@ -43,11 +46,11 @@ def surge_cmd(
 
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
-    warm = base.run.warmup if warmup is None else _duration(warmup, "--warmup")
+    state, store_url = _state(base, store_url, at)
+    if state is not None and warmup is not None:
+        raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
+    warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
     scenario = with_run(base, warmup=format_hours(warm), horizon=format_hours(warm + 24.0 * days))
-    if scenario.run.start != "empty":
-        raise HospitaltwinError(f"scenario '{scenario.name}' starts from a state store; optimize surge plans "
-                                "from an empty start with a warmup (set run.start: empty)")
     options = read_options(options_path, scenario, days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
@@ -55,25 +58,43 @@ def surge_cmd(
         raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
                                 "test needs another")
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
-    result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers)
+    result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
+                        state=state)
     inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
+    if state is not None:
+        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
     write_surge(result, out_dir, inputs)
     out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
     for line in summary_lines(result.plan):
         out.print(line, highlight=False, markup=False)
     if evaluate:
-        _evaluate(result, eval_seed, replications, workers, out_dir)
+        _evaluate(result, eval_seed, replications, workers, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False)
 
 
-def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path) -> None:
+def _state(scenario, store_url: str | None, at: str | None):
+    """The synced state to plan from (``--store``, or the scenario's ``run.start``), or None."""
+    start = scenario.run.start
+    if store_url is None and start != "empty":
+        store_url, at = start.store, at or start.at
+    if store_url is None:
+        if at is not None:
+            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
+        return None, None
+    from hospitaltwin.store import Store
+
+    when = _at(at, scenario.layout.timezone)
+    return Store.open(store_url).state_at(when, scenario.layout), store_url
+
+
+def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
     from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
     from hospitaltwin.policy import Policy
 
     policy = Policy.model_validate(result.policy)
     comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
                           horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
-                          out=out_dir / "evaluation")
+                          state=state, out=out_dir / "evaluation")
     table = Table(title=f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
                         "paired mean [95% CI]")
     for column in ("unit", "kpi", "no plan", "plan", "difference", "better"):
