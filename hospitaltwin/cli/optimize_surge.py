@@ -40,10 +40,12 @@ def surge_cmd(
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
-    from hospitaltwin.optimize.surge.model import SolveSettings
+    from hospitaltwin.optimize.surge.model import FORMULATIONS, SolveSettings
     from hospitaltwin.optimize.surge.options import read_options
     from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
 
+    if formulation not in FORMULATIONS:
+        raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
     state, store_url = _state(base, store_url, at)

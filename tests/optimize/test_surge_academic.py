@@ -1,6 +1,6 @@
 """The academic centre's ICU wave: the optimised surge plan beats no plan out of sample.
 
-Slow (about a minute and a half on two workers): 100 demand paths of the 600-bed hospital to
+Slow (about half a minute on two workers): 100 demand paths of the 600-bed hospital to
 plan on, then 20 fresh replications with and without the plan.
 """
 

@@ -206,7 +206,10 @@ def shortfall_table(demand: np.ndarray, physical: np.ndarray, staffed: np.ndarra
     table = np.zeros((paths, n_units, days, top + 1))
     for u in range(n_units):
         for k in range(int(most_change[u]) + 1):
-            cap = np.minimum(physical[u] - k, staffed[u]) if donor[u] else np.minimum(physical[u], staffed[u]) + k
+            if donor[u]:
+                cap = np.minimum(np.maximum(physical[u] - k, 0), staffed[u])
+            else:
+                cap = np.minimum(physical[u], staffed[u]) + k
             short = np.maximum(demand[:, u, :] - cap[None, :], 0).reshape(paths, days, 24)
             table[:, u, :, k] = short.sum(axis=2) if mode == "hourly" else 24 * short.max(axis=2)
         table[:, u, :, int(most_change[u]) + 1:] = np.nan
@@ -217,7 +220,8 @@ def offset_text(hours: float) -> str:
     """An offset from the scenario start in days and hours (``31d``, ``31d7h``, ``-5h``)."""
     sign, hours = ("-", -hours) if hours < 0 else ("", hours)
     days, rest = divmod(round(hours * 60), 24 * 60)
-    text = (f"{days}d" if days else "") + (f"{rest // 60}h" if rest // 60 else "") + (f"{rest % 60}min" if rest % 60 else "")
+    parts = ((days, "d"), (rest // 60, "h"), (rest % 60, "min"))
+    text = "".join(f"{value}{unit}" for value, unit in parts if value)
     return sign + (text or "0h")
 
 

@@ -184,7 +184,8 @@ def _option_issues(oid: str, option: SurgeOption, units, known: str, served: set
                "overflow area and overflow falls back to queueing, which would change its diversion rule "
                "(set on_full: queue or overflow in the layout to plan surge beds for it)")
     elif option.serves in donors:
-        yield f"{where}.serves", f"unit '{option.serves}' also gives beds to another option; a unit either gains or gives"
+        yield (f"{where}.serves", f"unit '{option.serves}' also gives beds to another option; "
+               "a unit either gains or gives")
     if option.convert_from is not None:
         if option.convert_from not in units:
             yield f"{where}.convert_from", f"unknown unit '{option.convert_from}' (known: {known})"

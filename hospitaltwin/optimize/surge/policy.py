@@ -72,7 +72,8 @@ def plan_policy(plan: SurgePlan, options: SurgeOptions, scenario: Scenario, orig
                                             data.patients_per_nurse[o], origin)
     for served in dict.fromkeys(options.options[oid].serves for oid in opened):
         mine = [oid for oid in opened if options.options[oid].serves == served]
-        units[served] = {"on_full": "overflow", "overflow": mine + [u for u in layout.units[served].overflow if u not in mine]}
+        before = [u for u in layout.units[served].overflow if u not in mine]
+        units[served] = {"on_full": "overflow", "overflow": mine + before}
     description = (f"Surge plan '{options.name}' from optimize surge: {data.paths} demand paths x {data.days} days "
                    f"from {offset_text(data.start_h)}; {plan.status}, gap {plan.gap:.2%}")
     policy = {"name": f"surge-{options.name}", "description": description,
