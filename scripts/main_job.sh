@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # hospitaltwin's main job, end to end on the bundled synthetic sample of a 150-bed community
-# hospital (samples/): read and check its ADT log, calibrate demand from it, and simulate the
-# hospital with that demand. Everything lands in runs/main-job/.
+# hospital (samples/): read and check its ADT log, calibrate demand from it, simulate the
+# hospital with that demand, sync the log into an SQLite state store, forecast the next week
+# from the hospital's state at the last event, and write the report. Results land in
+# runs/main-job/, the report in reports/.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ht=${HOSPITALTWIN:-.venv/bin/hospitaltwin}
@@ -29,6 +31,15 @@ YAML
 echo "== 3. run: simulate half a year with the calibrated demand (10 replications)"
 "$ht" run "$work/scenario.yaml" --workers 2 --out "$work/run"
 
-echo "== 4. report: the board report of the calibration and the simulation (PDF + PNG figures)"
-"$ht" report "$work/run" "$work/demand.calibration" --pdf reports/main-job.pdf --png reports/main-job
+echo "== 4. sync: load the log into the twin's state store (SQLite; re-running adds nothing)"
+"$ht" sync samples/community-adt.csv.gz --map samples/community-units.yaml \
+    --timezone America/Chicago --store "sqlite:///$work/twin.db"
+"$ht" state --store "sqlite:///$work/twin.db" --layout layouts/community-150.yaml
+
+echo "== 5. forecast: the next 7 days from the state at the last event (500 replications)"
+"$ht" forecast --store "sqlite:///$work/twin.db" --scenario "$work/scenario.yaml" --horizon 7d \
+    --replications 500 --workers 2 --out "$work/forecast"
+
+echo "== 6. report: forecast, simulation and calibration for the board (PDF + PNG figures)"
+"$ht" report "$work/forecast" "$work/run" "$work/demand.calibration" --pdf reports/main-job.pdf --png reports/main-job
 echo "The report is reports/main-job.pdf (figures in reports/main-job/)."

@@ -250,3 +250,15 @@ def test_patients_waiting_from_outside_leave_after_max_wait_but_boarders_do_not(
     census = result.census
     ed = census["unit"] == 0
     assert census["waiting"][ed].max() <= 20, "the waiting room empties as patients leave"
+
+
+def test_shift_changes_leave_no_instant_without_staff():
+    data = _staffed_unit(day=8, night=5)
+    data["run"]["origin"] = "2025-07-06T23:58:17.3"  # an origin that is no whole hour
+    model = compile_scenario(scenario_from_dict(data))
+    from hospitaltwin.engine.realise import realise
+
+    cap = realise(model, 1, 0).units[0]
+    within = cap.times <= model.horizon  # after the last shift ends, past the horizon, no one is on
+    assert cap.staffed[within].min() > 0, (cap.times[:6], cap.staffed[:6])
+    assert np.all(np.diff(cap.times) > 1e-6)

@@ -51,6 +51,7 @@ def plan_shifts(name: str, group: StaffGroup, changes: tuple[StaffChange, ...],
             heads = shift.weekend if (weekend and shift.weekend is not None) else shift.weekday
             rows.append((start, end, *_adjust(heads, group.absence_rate, mine, start, shift_name)))
     rows = np.array(rows, dtype=float).reshape(-1, 4)
+    rows[:, :2] = np.round(rows[:, :2], 6)  # one shift's end and the next one's start must coincide exactly
     return ShiftPlan(rows[:, 0], rows[:, 1], rows[:, 2].astype(np.int64), rows[:, 3],
                      group.patients_per_staff)
 

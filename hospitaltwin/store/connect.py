@@ -92,6 +92,31 @@ def _check_sqlite_path(url: sa.engine.URL) -> None:
 
 
 def _engine(url: sa.engine.URL) -> sa.Engine:
+    engine = _new_engine(url)
+    _forget_in_forked_children(engine)
+    return engine
+
+
+def _forget_in_forked_children(engine: sa.Engine) -> None:
+    """Forecast workers are forked: a child must never use (or close) the parent's connections.
+
+    SQLAlchemy's advice for ``os.fork``: dispose of the pool in the child without closing the
+    parent's connections. Sharing an SQLite connection across a fork corrupts the database.
+    """
+    import os
+    import weakref
+
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+
+
+def _new_engine(url: sa.engine.URL) -> sa.Engine:
     if url.get_backend_name() != "sqlite":
         return sa.create_engine(url, pool_pre_ping=True)
     engine = sa.create_engine(url, connect_args={"timeout": 60})
