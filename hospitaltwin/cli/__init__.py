@@ -1,7 +1,7 @@
 """The command line: one verb per stage (see DESIGN.md). The only module that knows them all."""
 
-from hospitaltwin.cli import (calibrate, compare, forecast, ingest, report, run, state,  # noqa: F401
-                              sync, validate)  # each registers its verb
+from hospitaltwin.cli import (calibrate, compare, forecast, ingest, optimize, report, run,  # noqa: F401
+                              state, sync, validate)  # each registers its verb
 from hospitaltwin.cli.app import app
 
 

@@ -1,0 +1,42 @@
+"""``hospitaltwin optimize KIND …``: the optimisers that propose policies, one sub-command each.
+
+Each kind lives in its own module (``optimize_<kind>``) that registers on :data:`optimize_app`
+with :func:`optimize_command`, which turns user errors into one clear message like every verb.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+
+import typer
+
+from hospitaltwin.cli.app import app, fail
+from hospitaltwin.errors import HospitaltwinError
+
+optimize_app = typer.Typer(name="optimize", help="Propose policies with OR-Tools (roster, surge, network).",
+                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+app.add_typer(optimize_app, name="optimize")
+
+
+def optimize_command(name: str) -> Callable:
+    """Register ``optimize NAME``; user errors end in one message on stderr, not a traceback."""
+
+    def register(func: Callable) -> Callable:
+        @functools.wraps(func)
+        def wrapper(*args, **kwargs):
+            try:
+                return func(*args, **kwargs)
+            except HospitaltwinError as exc:
+                raise fail(str(exc)) from None
+            except (OSError, MemoryError) as exc:
+                raise fail(f"{type(exc).__name__}: {exc}") from None
+            except KeyboardInterrupt:
+                raise fail("interrupted", code=130) from None
+
+        return optimize_app.command(name)(wrapper)
+
+    return register
+
+
+from hospitaltwin.cli import optimize_surge  # noqa: E402,F401  (registers ``optimize surge``)
