@@ -1,8 +1,7 @@
-"""``hospitaltwin optimize KIND …``: the optimisers, one sub-command (and module) each.
+"""``hospitaltwin optimize KIND …``: the optimisers that propose policies, one sub-command each.
 
-Each optimiser proposes a policy file that ``hospitaltwin compare`` tests on fresh random
-numbers. Sub-commands register on :data:`optimize_app` with :func:`optimizer`, which turns
-user errors into one clear message like every other verb.
+Each kind lives in its own module (``optimize_<kind>``) that registers on :data:`optimize_app`
+with :func:`optimize_command`, which turns user errors into one clear message like every verb.
 """
 
 from __future__ import annotations
@@ -15,13 +14,13 @@ import typer
 from hospitaltwin.cli.app import app, fail
 from hospitaltwin.errors import HospitaltwinError
 
-optimize_app = typer.Typer(name="optimize", no_args_is_help=True,
-                           help="Propose policies with OR-Tools (test them with `compare`).")
+optimize_app = typer.Typer(name="optimize", help="Propose policies with OR-Tools (roster, surge, network).",
+                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
 app.add_typer(optimize_app, name="optimize")
 
 
-def optimizer(name: str) -> Callable:
-    """Register ``hospitaltwin optimize NAME``; user errors end in one message, not a traceback."""
+def optimize_command(name: str) -> Callable:
+    """Register ``optimize NAME``; user errors end in one message on stderr, not a traceback."""
 
     def register(func: Callable) -> Callable:
         @functools.wraps(func)
@@ -40,4 +39,5 @@ def optimizer(name: str) -> Callable:
     return register
 
 
-from hospitaltwin.cli import optimize_network  # noqa: E402,F401  (registers `optimize network`)
+from hospitaltwin.cli import optimize_surge  # noqa: E402,F401  (registers ``optimize surge``)
+from hospitaltwin.cli import optimize_network  # noqa: E402,F401  (registers ``optimize network``)

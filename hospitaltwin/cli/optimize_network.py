@@ -15,13 +15,13 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.app import err, out
-from hospitaltwin.cli.optimize import optimizer
+from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.summary import fmt as _fmt
 
 
-@optimizer("network")
+@optimize_command("network")
 def network_cmd(
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario with a regional layout (hospitals, links, pools)."),
     out_dir: Path = typer.Option(..., "--out", help="Directory for policy.yaml, moves.csv, transfers.csv, solve.json …"),

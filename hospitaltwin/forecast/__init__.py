@@ -11,7 +11,6 @@ probability of reaching capacity at any moment that day; ``summary.json`` — he
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment import replicate, with_run
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
-from hospitaltwin.results import manifest, write_json
+from hospitaltwin.results import manifest, write_csv, write_json
 from hospitaltwin.state import SystemState
 
 WINDOWS_H = (24, 72, 168, 336)
@@ -137,8 +136,8 @@ def headline(fc: Forecast, top: int = 8) -> list[dict]:
 def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
     """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    _csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
-    _csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
+    write_csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
+    write_csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
     summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
     write_json(out / "summary.json", summary)
     resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -146,9 +145,3 @@ def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None
                                                 inputs or {}, {"origin": fc.origin.isoformat()}))
     return out
 
-
-def _csv(path: Path, header: tuple, rows: list[tuple]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)

@@ -61,3 +61,20 @@ def with_transfers(seed: int = 7, paths: int = 3, days: int = 3) -> NetworkData:
                        stay_days=np.array([[2, 1]]),
                        move_arcs={0: [Arc(0, 1, 2.0), Arc(1, 0, 2.0)]},
                        transfer_arcs={0: [Arc(0, 1, 2.0, 2), Arc(1, 0, 2.0, 1)]}, move_days=1)
+
+
+def four_hospital_ring(seed: int = 4, paths: int = 40, days: int = 8) -> NetworkData:
+    """Four hospitals in a ring, Poisson bed demand, moves every day: SCIP needs to branch."""
+    rng = np.random.default_rng(seed)
+    hospitals = 4
+    beds = np.array([[[6.0] * days, [4.0] * days, [5.0] * days, [3.0] * days]])
+    bed_demand = rng.poisson([5, 5, 4, 3], size=(paths, days, hospitals)).transpose(0, 2, 1)[:, None].astype(float)
+    demand = np.round(bed_demand * rng.uniform(0.4, 0.9, size=bed_demand.shape))
+    arcs = ([Arc(i, (i + 1) % hospitals, 3.0) for i in range(hospitals)]
+            + [Arc((i + 1) % hospitals, i, 3.0) for i in range(hospitals)])
+    return NetworkData(hospitals=list("ABCD"), kinds=["ventilator"], pools={(0, h): "abcd"[h] for h in range(hospitals)},
+                       devices=np.array([[5, 2, 4, 1]]), floor=np.array([[1, 1, 1, 0]]), demand=demand,
+                       bed_kinds=["icu"], units={(0, h): f"U{h}" for h in range(hospitals)}, beds=beds,
+                       bed_demand=bed_demand, per_bed=np.array([[[0.6, 0.7, 0.5, 0.65]]]),
+                       stay_days=np.array([[3, 2, 3, 2]]), move_arcs={0: arcs},
+                       transfer_arcs={0: [Arc(a.origin, a.target, a.delay_h, 2) for a in arcs]}, move_days=days)
