@@ -1,6 +1,7 @@
 """``hospitaltwin optimize network``: move devices and plan transfers across a regional network.
 
-Draws demand paths from the scenario, solves the allocation model
+Draws demand paths from the scenario (after its warmup, or from the state store's picture of
+the network at ``--at`` with ``--store``), solves the allocation model
 (:mod:`hospitaltwin.optimize.network`), writes the plan's files, prints expected shortage per
 hospital before and after, and - unless ``--evaluate 0`` - tests the plan in the engine on a
 different seed than the paths (out of sample), printing paired differences with 95% CIs.
@@ -15,6 +16,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.app import err, out
+from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
@@ -44,6 +46,8 @@ def network_cmd(
     evaluate: int = typer.Option(20, "--evaluate", min=0, help="Engine replications for the out-of-sample test (0: skip)."),
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the test (default: the paths' seed + 1)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and the test."),
+    store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
+    at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
     from hospitaltwin.config.load import read_scenario
@@ -52,6 +56,9 @@ def network_cmd(
 
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
+    state, store_url = _state(scenario, store_url, at)
+    if state is not None:
+        scenario = _from_state(scenario, state, days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate and eval_seed == seed:
@@ -62,14 +69,41 @@ def network_cmd(
                         node_limit=node_limit, gap=gap)
     err.print(f"drawing {paths} demand paths of {days} days …", highlight=False)
     plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
-                        minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers, workers=workers)
+                        minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers, workers=workers,
+                        state=state)
     _print_plan(plan)
     evaluation = None
     if evaluate:
-        evaluation = _evaluate(plan, evaluate, eval_seed, workers)
-    written = write_plan(plan, out_dir, {str(scenario_path): checksum(scenario_path)}, evaluation)
+        evaluation = _evaluate(plan, evaluate, eval_seed, workers, state)
+    inputs = {str(scenario_path): checksum(scenario_path)}
+    if state is not None:
+        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    written = write_plan(plan, out_dir, inputs, evaluation)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
               f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
+
+
+def _state(scenario, store_url: str | None, at: str | None):
+    """The synced state to plan from (``--store``, or the scenario's ``run.start``), or None."""
+    start = scenario.run.start
+    if store_url is None and start != "empty":
+        store_url, at = start.store, at or start.at
+    if store_url is None:
+        if at is not None:
+            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
+        return None, None
+    from hospitaltwin.store import Store
+
+    return Store.open(store_url).state_at(_at(at, scenario.layout.timezone), scenario.layout), store_url
+
+
+def _from_state(scenario, state, days: int):
+    """The scenario as run from ``state``: no warmup, the plan's days, the calendar from its time."""
+    from hospitaltwin.experiment import with_run
+    from hospitaltwin.forecast import local_origin
+
+    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
+    return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin)
 
 
 def _whole_days(text: str) -> int:
@@ -162,13 +196,13 @@ def _pair(before: float, after: float) -> str:
     return f"{before:.2f} → {after:.2f}"
 
 
-def _evaluate(plan, replications: int, seed: int, workers: int) -> list[dict]:
+def _evaluate(plan, replications: int, seed: int, workers: int, state=None) -> list[dict]:
     from hospitaltwin.optimize.network.evaluate import evaluate_plan, headline
 
     err.print(f"testing the plan in the engine: {replications} replications, seed {seed} (paths: seed {plan.seed}) …",
               highlight=False)
     rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
-                         workers=workers)
+                         horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
     table = Table(title="Out of sample, in the engine: plan - today, paired over replications: mean [95% CI]")
     for column in ("resource", "kpi", "today", "plan", "difference", "better"):
         table.add_column(column)

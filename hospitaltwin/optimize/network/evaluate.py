@@ -20,6 +20,7 @@ import numpy as np
 
 from hospitaltwin.compare import paired_rows
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.experiment import run_scenario, with_run
 from hospitaltwin.policy import Policy, apply_policy
@@ -30,12 +31,18 @@ LOST = "lost_per_day"
 
 
 def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: int, plan_seed: int,
-                  workers: int = 1, state: SystemState | None = None) -> list[dict]:
-    """Paired differences plan - today over ``replications`` engine runs seeded ``seed``."""
+                  horizon_h: float | None = None, workers: int = 1,
+                  state: SystemState | None = None) -> list[dict]:
+    """Paired differences plan - today over ``replications`` engine runs seeded ``seed``.
+
+    ``horizon_h`` (the plan's days) sets the window measured after the scenario's warmup
+    (default: the scenario's own horizon); from a ``state`` the scenario has no warmup.
+    """
     if seed == plan_seed:
         raise HospitaltwinError(f"the evaluation seed ({seed}) is the seed the plan was optimised on: "
                                 "choose another (--eval-seed) so the test is out of sample")
-    base = with_run(scenario, seed=seed, replications=replications)
+    horizon = None if horizon_h is None else format_hours(scenario.run.warmup + horizon_h)
+    base = with_run(scenario, seed=seed, replications=replications, horizon=horizon)
     chosen = Policy.model_validate(policy)
     today = _per_replication(run_scenario(base, workers=workers, state=state, tables=False).kpis)
     planned = _per_replication(run_scenario(apply_policy(base, chosen), workers=workers, state=state,
