@@ -86,3 +86,29 @@ def test_compare_from_the_store_state(store, tmp_path):
     with open(out / "comparison.csv") as handle:
         rows = {(r["name"], r["kpi"]): r for r in csv.DictReader(handle)}
     assert float(rows[("ICU", "p_full")]["diff_mean"]) < 0
+
+
+def test_counts_mode_forecast(tmp_path):
+    """A command center with daily counts only: census per unit warm-starts the forecast."""
+    lines = ["date,hospital,unit,census,admissions,discharges"]
+    for day in range(35):
+        date = f"2025-06-{day + 1:02d}" if day < 30 else f"2025-07-{day - 29:02d}"
+        lines += [f"{date},main,ICU,{9 + day % 3},3,3", f"{date},main,MS_2E,26,6,6", f"{date},main,ED,15,100,100"]
+    counts = tmp_path / "counts.csv"
+    counts.write_text("\n".join(lines) + "\n")
+    url = f"sqlite:///{tmp_path / 'counts.db'}"
+    result = runner.invoke(app, ["sync", str(counts), "--counts", "--store", url])
+    assert result.exit_code == 0, result.output
+    scenario = tmp_path / "s.yaml"
+    scenario.write_text(SCENARIO.format(layout=ROOT / "layouts/community-150.yaml", demand=ROOT / "scenarios/demand/community-150.yaml"))
+    out = tmp_path / "fc"
+    result = runner.invoke(app, ["forecast", "--store", url, "--scenario", str(scenario), "--counts", "--horizon", "2d",
+                                 "--replications", "20", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    with open(out / "forecast.csv") as handle:
+        first: dict = {}
+        for r in csv.DictReader(handle):
+            first.setdefault((r["resource"], r["kind"]), r)
+    assert float(first[("ICU", "beds")]["mean"]) == 9 + 34 % 3, "the last day's census starts the forecast"
+    levels = json.loads((out / "summary.json").read_text())["demand_levels"]
+    assert levels["ICU"]["observed"] > 0, "admissions from the counts set the demand level"
