@@ -6,13 +6,11 @@ with :func:`optimize_command`, which turns user errors into one clear message li
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 
 import typer
 
-from hospitaltwin.cli.app import app, fail
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.cli.app import app, command
 
 optimize_app = typer.Typer(name="optimize", help="Propose policies with OR-Tools (roster, surge, network).",
                            no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
@@ -21,22 +19,7 @@ app.add_typer(optimize_app, name="optimize")
 
 def optimize_command(name: str) -> Callable:
     """Register ``optimize NAME``; user errors end in one message on stderr, not a traceback."""
-
-    def register(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except HospitaltwinError as exc:
-                raise fail(str(exc)) from None
-            except (OSError, MemoryError) as exc:
-                raise fail(f"{type(exc).__name__}: {exc}") from None
-            except KeyboardInterrupt:
-                raise fail("interrupted", code=130) from None
-
-        return optimize_app.command(name)(wrapper)
-
-    return register
+    return command(name, on=optimize_app)
 
 
 from hospitaltwin.cli import optimize_surge  # noqa: E402,F401  (registers ``optimize surge``)

@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.app import err, out
-from hospitaltwin.cli.forecast import _at, _safe_url
+from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
@@ -56,7 +56,7 @@ def network_cmd(
 
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
-    state, store_url = _state(scenario, store_url, at)
+    state, store_url = store_state(scenario, store_url, at)
     if state is not None:
         scenario = _from_state(scenario, state, days)
     seed = scenario.run.seed if seed is None else seed
@@ -81,20 +81,6 @@ def network_cmd(
     written = write_plan(plan, out_dir, inputs, evaluation)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
               f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
-
-
-def _state(scenario, store_url: str | None, at: str | None):
-    """The synced state to plan from (``--store``, or the scenario's ``run.start``), or None."""
-    start = scenario.run.start
-    if store_url is None and start != "empty":
-        store_url, at = start.store, at or start.at
-    if store_url is None:
-        if at is not None:
-            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
-        return None, None
-    from hospitaltwin.store import Store
-
-    return Store.open(store_url).state_at(_at(at, scenario.layout.timezone), scenario.layout), store_url
 
 
 def _from_state(scenario, state, days: int):

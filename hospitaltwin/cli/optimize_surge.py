@@ -8,7 +8,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.app import out
-from hospitaltwin.cli.forecast import _at, _safe_url
+from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
@@ -48,7 +48,7 @@ def surge_cmd(
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
-    state, store_url = _state(base, store_url, at)
+    state, store_url = store_state(base, store_url, at)
     if state is not None and warmup is not None:
         raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
     warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
@@ -72,21 +72,6 @@ def surge_cmd(
     if evaluate:
         _evaluate(result, eval_seed, replications, workers, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False)
-
-
-def _state(scenario, store_url: str | None, at: str | None):
-    """The synced state to plan from (``--store``, or the scenario's ``run.start``), or None."""
-    start = scenario.run.start
-    if store_url is None and start != "empty":
-        store_url, at = start.store, at or start.at
-    if store_url is None:
-        if at is not None:
-            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
-        return None, None
-    from hospitaltwin.store import Store
-
-    when = _at(at, scenario.layout.timezone)
-    return Store.open(store_url).state_at(when, scenario.layout), store_url
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
