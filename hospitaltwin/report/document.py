@@ -35,8 +35,15 @@ def _slug(text: str) -> str:
 
 
 def write_pngs(pages: list[Page], png_dir: Path) -> tuple[Path, ...]:
-    """One PNG per chart page, named ``NN-slug.png`` after its page number."""
+    """One PNG per chart page, named ``NN-slug.png`` after its page number.
+
+    Figures of an earlier report in the same folder (``NN-*.png``) are removed first, so the
+    folder never mixes two reports' page numbers; other files are left alone.
+    """
     png_dir.mkdir(parents=True, exist_ok=True)
+    for old in png_dir.glob("[0-9][0-9]*-*.png"):
+        if old.name.split("-", 1)[0].isdigit():
+            old.unlink()
     width = max(2, len(str(len(pages))))
     out = []
     for number, page in enumerate(pages, start=1):
