@@ -93,9 +93,16 @@ def add_footer(fig: Figure, left: str, number: int, total: int) -> None:
     fig.text(1 - MARGIN_IN / PAGE_IN[0], y, f"page {number} of {total}", fontsize=8, color=MUTED, ha="right")
 
 
+NOTE_CHARS = 185  # characters of an 8.5 pt caption line across the page's text width
+
+
 def note(fig: Figure, text: str) -> None:
-    """A muted caption just above the footer: how to read the chart, what it is based on."""
-    fig.text(MARGIN_IN / PAGE_IN[0], 0.50 / PAGE_IN[1], text, fontsize=8.5, color=MUTED, va="baseline")
+    """A muted caption just above the footer: how to read the chart, what it is based on.
+
+    A long caption is set smaller so that it stays on its one line inside the page.
+    """
+    size = 8.5 * min(1.0, NOTE_CHARS / max(len(text), 1))
+    fig.text(MARGIN_IN / PAGE_IN[0], 0.50 / PAGE_IN[1], text, fontsize=max(size, 6.0), color=MUTED, va="baseline")
 
 
 def empty_panel(ax, message: str) -> None:
