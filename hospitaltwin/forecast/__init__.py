@@ -121,16 +121,19 @@ def risks(fc: Forecast) -> list[dict]:
     return out
 
 
-def headline(fc: Forecast, top: int = 8) -> list[dict]:
-    """The largest risks within 72 h (or the horizon) of staffed beds and equipment, as sentences."""
+def headline(fc: Forecast, top: int = 6) -> list[dict]:
+    """The ``top`` largest risks of reaching staffed capacity within 72 h (or the horizon), and
+    every equipment pool's risk of running out (command centers always watch ventilators and
+    ECLS), as sentences, largest first."""
     window = min(72, max(w for w in WINDOWS_H if w <= fc.info["horizon_h"]) if fc.info["horizon_h"] >= 24 else 24)
-    chosen = [r for r in risks(fc) if r["within_h"] == window and r["kind"] in ("staffed_beds", "equipment")]
-    chosen.sort(key=lambda r: -r["probability"])
-    for r in chosen:
+    chosen = [r for r in risks(fc) if r["within_h"] == window]
+    beds = sorted((r for r in chosen if r["kind"] == "staffed_beds"), key=lambda r: -r["probability"])[:top]
+    devices = [r for r in chosen if r["kind"] == "equipment"]
+    for r in beds + devices:
         what = (f"{r['resource']} reaches its staffed capacity" if r["kind"] == "staffed_beds"
                 else f"every {r['resource']} is in use")
         r["text"] = f"{what} within {r['within_h']} h: {r['probability']:.0%}"
-    return chosen[:top]
+    return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
 def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
