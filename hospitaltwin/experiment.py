@@ -61,7 +61,7 @@ def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tab
 
 def _one(replication: int):
     w = _WORKER
-    result = simulate(w["model"], w["seed"], replication, w["state"], w["tables"])
+    result = simulate(w["model"], w["seed"], replication, w["state"], w["tables"], kpis=w["reduce"] is None)
     if w["reduce"] is not None:
         return w["reduce"](result, w["model"])
     result.realised = None  # not needed by the parent; keeps what crosses processes small

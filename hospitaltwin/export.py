@@ -49,10 +49,11 @@ def _stay_events(rep: Replication, model: CompiledModel) -> pd.DataFrame:
     return pd.concat([entries, exits], ignore_index=True)
 
 
-def _device_events(rep: Replication) -> pd.DataFrame:
+def _device_events(rep: Replication, model: CompiledModel) -> pd.DataFrame:
     devices = rep.devices
     met = devices["met"]
-    pool, unit, patient = devices.labels("pool")[met], devices.labels("unit")[met], devices["patient"][met]
+    kinds = np.array([p.kind for p in model.pools], dtype=object)  # a log names the device, not the pool
+    pool, unit, patient = kinds[devices["pool"][met]], devices.labels("unit")[met], devices["patient"][met]
     start, end = devices["start"][met], devices["end"][met]
     starts = pd.DataFrame({"time": start, "patient": patient, "event": "equipment_start", "unit": unit,
                            "equipment": pool, "order": 1})
@@ -70,7 +71,7 @@ def rep_horizon(rep: Replication) -> float:
 def replication_events(rep: Replication, model: CompiledModel, timezone: str = "UTC",
                        prefix: str = "sim") -> pd.DataFrame:
     """The canonical event log of one simulated replication, sorted by time."""
-    frame = pd.concat([_stay_events(rep, model), _device_events(rep)], ignore_index=True)
+    frame = pd.concat([_stay_events(rep, model), _device_events(rep, model)], ignore_index=True)
     frame = frame[frame["time"] >= 0].sort_values(["time", "patient", "order"], kind="stable")
     zone = ZoneInfo(timezone)
     origin = model.origin.replace(tzinfo=zone) if model.origin.tzinfo is None else model.origin

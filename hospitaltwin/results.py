@@ -82,6 +82,16 @@ class ResultWriter:
         shutil.rmtree(self.tmp, ignore_errors=True)
 
 
+def write_csv(path: Path, header: tuple, rows: list[tuple]) -> None:
+    """Write rows under a header as CSV."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(header)
+        writer.writerows(rows)
+
+
 def write_json(path: Path, data: dict) -> None:
     """Write JSON with stable key order and a trailing newline."""
     path.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")

@@ -32,12 +32,15 @@ class UniformBlocks:
 
     Drawing a block with numpy and converting it to Python lists once is far cheaper than a
     scalar draw per use; each row is a patient's own random numbers (their "destiny"), so a
-    patient keeps the same draws whatever happens to the others.
+    patient keeps the same draws whatever happens to the others. Blocks start small and
+    double (a short forecast needs few rows per stream); the generator fills values in order,
+    so row ``k`` holds the same numbers whatever the block sizes.
     """
 
     __slots__ = ("_rng", "_width", "_block", "_rows", "_next")
+    LARGEST = 1024
 
-    def __init__(self, rng: np.random.Generator, width: int, block: int = 1024):
+    def __init__(self, rng: np.random.Generator, width: int, block: int = 32):
         self._rng, self._width, self._block = rng, width, block
         self._rows: list[list[float]] = []
         self._next = 0
@@ -46,6 +49,7 @@ class UniformBlocks:
         """The next row of ``width`` uniforms on [0, 1)."""
         if self._next == len(self._rows):
             self._rows = self._rng.random((self._block, self._width)).tolist()
+            self._block = min(2 * self._block, self.LARGEST)
             self._next = 0
         self._next += 1
         return self._rows[self._next - 1]

@@ -226,3 +226,39 @@ def test_a_link_carries_at_most_its_daily_limit():
     linked = _code(stays, "source", "(link)")
     per_day = np.bincount(((stays["arrive"][linked] - 1) // 24).astype(int))
     assert per_day.max() == 2 and linked.sum() > 30
+
+
+def test_staffed_beds_at_the_horizon_come_from_the_shift_starting_then():
+    data = _staffed_unit(day=8, night=5)
+    data["run"]["horizon"] = "1d7h"  # ends as a day shift starts
+    census = _run(data).census
+    assert census["staffed"][-1] == 16
+
+
+def test_patients_waiting_from_outside_leave_after_max_wait_but_boarders_do_not():
+    data = _two_units({"beds": 3, "on_full": "queue", "max_wait": "2h"}, {"beds": 2, "on_full": "queue"}, {"ICU": 1.0}, rate=20)
+    result = _run(data)
+    stays = result.stays
+    left = _code(stays, "outcome", "left")
+    assert left.sum() > 0 and np.all(_code(stays, "intended_unit", "ED")[left])
+    np.testing.assert_allclose((stays["end"] - stays["arrive"])[left], 2.0)
+    assert np.all(np.isnan(stays["start"][left]))
+    assert np.nanmax(stays["wait"][_code(stays, "intended_unit", "ED")]) <= 2.0 + 1e-9
+    assert np.nanmax(stays["wait"][_code(stays, "intended_unit", "ICU")]) > 2.0, "boarders keep waiting"
+    kpis = kpi_dict(result)
+    assert 0 < kpis[("ED", "left_fraction")] < 1
+    census = result.census
+    ed = census["unit"] == 0
+    assert census["waiting"][ed].max() <= 20, "the waiting room empties as patients leave"
+
+
+def test_shift_changes_leave_no_instant_without_staff():
+    data = _staffed_unit(day=8, night=5)
+    data["run"]["origin"] = "2025-07-06T23:58:17.3"  # an origin that is no whole hour
+    model = compile_scenario(scenario_from_dict(data))
+    from hospitaltwin.engine.realise import realise
+
+    cap = realise(model, 1, 0).units[0]
+    within = cap.times <= model.horizon  # after the last shift ends, past the horizon, no one is on
+    assert cap.staffed[within].min() > 0, (cap.times[:6], cap.staffed[:6])
+    assert np.all(np.diff(cap.times) > 1e-6)

@@ -102,3 +102,31 @@ def test_unknown_elapsed_times_draw_remaining_stays_from_the_equilibrium_law():
     lognormal = _icu_exits(simulate(_model({"dist": "lognormal", "mean": "4d", "sd": "3d"}), 1, 0, state))
     expected = (law.var + law.mean ** 2) / (2 * law.mean)  # mean residual life in steady state
     assert lognormal.mean() == pytest.approx(expected, rel=4 * lognormal.std() / math.sqrt(n) / expected)
+
+
+def test_a_snapshot_of_a_simulation_restarts_it_where_it_was():
+    from hospitaltwin.engine.snapshot import snapshot
+
+    data = {"name": "snap", "layout": {"units": {"ED": {"beds": 6}, "ICU": {"beds": 3, "on_full": "queue"}},
+                                       "equipment": {"ventilator": {"count": 10}}},
+            "demand": {"arrivals": [{"unit": "ED", "rate": 30}],
+                       "units": {"ED": {"los": {"dist": "exponential", "mean": "4h"}, "next": {"ICU": 0.3, "discharge": 0.7}},
+                                 "ICU": {"los": {"dist": "lognormal", "mean": "2d", "cv": 1},
+                                         "equipment": {"ventilator": {"p": 0.5, "duration": {"dist": "fixed", "mean": "1d"}}}}}},
+            "run": {"horizon": "20d", "replications": 1, "seed": 2}}
+    model = compile_scenario(scenario_from_dict(data))
+    rep = simulate(model, 2, 0)
+    t = 240.0
+    state = snapshot(rep, model, t)
+    census = rep.census
+    here = census["time_h"] == t
+    expected = {u.id: int(census["occupied"][here & (census["unit"] == u.index)][0]) for u in model.units}
+    assert state.census() == {k: v for k, v in expected.items() if v}
+    waiting = int(census["waiting"][here & (census["unit"] == 0)][0])
+    assert len(state.waiting) == waiting
+    assert sum(1 for p in state.patients if p.waiting_for) == int(census["boarding"][here & (census["unit"] == 0)][0])
+    devices = rep.equipment
+    assert sum(len(p.devices) for p in state.patients) == int(devices["in_use"][devices["time_h"] == t][0])
+    restarted = simulate(model, 3, 0, state)
+    first = restarted.census
+    assert {u.id: int(first["occupied"][(first["time_h"] == 0) & (first["unit"] == u.index)][0]) for u in model.units} == expected

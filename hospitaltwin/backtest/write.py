@@ -10,7 +10,6 @@ whether the model's CRPS beats each baseline on that day.
 
 from __future__ import annotations
 
-import csv
 import math
 from collections import defaultdict
 from pathlib import Path
@@ -19,7 +18,7 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, Backtest
 from hospitaltwin.backtest.scores import reliability
-from hospitaltwin.results import manifest, write_json
+from hospitaltwin.results import manifest, write_csv, write_json
 
 SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
                  "coverage95", "crps", "brier")
@@ -70,17 +69,11 @@ def daily_summary(bt: Backtest) -> dict:
 def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None) -> Path:
     """Write the backtest's files into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    _csv(out / "scores.csv", SCORE_COLUMNS, score_rows(bt))
-    _csv(out / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"), reliability_rows(bt))
+    write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(bt))
+    write_csv(out / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"), reliability_rows(bt))
     write_json(out / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
     resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     write_json(out / "manifest.json", manifest("backtest", resolved, bt.info["seed"], bt.info["replications"],
                                                 inputs or {}))
     return out
 
-
-def _csv(path: Path, header: tuple, rows: list[tuple]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)

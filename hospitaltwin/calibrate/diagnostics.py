@@ -9,7 +9,6 @@ Both go into a calibration result directory with the report and a manifest.
 
 from __future__ import annotations
 
-import csv
 import shutil
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from hospitaltwin.calibrate.report import CalibrationReport
 from hospitaltwin.calibrate.survival import kaplan_meier
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.distributions import make_law
-from hospitaltwin.results import manifest, write_json
+from hospitaltwin.results import manifest, write_csv, write_json
 
 
 def profile_rows(report: CalibrationReport) -> list[tuple]:
@@ -58,16 +57,10 @@ def write_calibration_result(folder: Path, demand_path: Path, report: Calibratio
     folder.mkdir(parents=True, exist_ok=True)
     shutil.copyfile(demand_path, folder / "demand.yaml")
     write_json(folder / "summary.json", report.to_dict())
-    _csv(folder / "profiles.csv", ("stream", "how", "observed", "fitted"), profile_rows(report))
-    _csv(folder / "survival.csv", ("unit", "hours", "km", "fitted"), survival_rows(stays, demand))
+    write_csv(folder / "profiles.csv", ("stream", "how", "observed", "fitted"), profile_rows(report))
+    write_csv(folder / "survival.csv", ("unit", "hours", "km", "fitted"), survival_rows(stays, demand))
     data = demand.model_dump(mode="json", by_alias=True, exclude_none=True)
     write_json(folder / "manifest.json", manifest("calibration", {"demand": data}, 0, 0, inputs,
-                                                  {"window": report.window}))
+                                                  {"window": report.window, "summary": "summary.json"}))
     return folder
 
-
-def _csv(path: Path, header: tuple, rows: list[tuple]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)

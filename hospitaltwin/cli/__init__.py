@@ -1,7 +1,7 @@
 """The command line: one verb per stage (see DESIGN.md). The only module that knows them all."""
 
-from hospitaltwin.cli import calibrate, compare, ingest, run, validate  # noqa: F401  (each registers its verb)
-from hospitaltwin.cli import optimize  # noqa: F401  (the optimize sub-app: roster)
+from hospitaltwin.cli import (calibrate, compare, forecast, ingest, optimize, report, run,  # noqa: F401
+                              state, sync, validate)  # each registers its verb
 from hospitaltwin.cli.app import app
 
 

@@ -33,24 +33,26 @@ def fail(message: str, code: int = 2) -> typer.Exit:
     return typer.Exit(code)
 
 
-def command(name: str) -> Callable:
-    """Register a CLI verb whose user errors end in one clear message, not a traceback."""
+def user_errors(func: Callable) -> Callable:
+    """Wrap a verb so that user errors end in one clear message on stderr, not a traceback."""
 
-    def register(func: Callable) -> Callable:
-        @functools.wraps(func)
-        def wrapper(*args, **kwargs):
-            try:
-                return func(*args, **kwargs)
-            except HospitaltwinError as exc:
-                raise fail(str(exc)) from None
-            except (OSError, MemoryError) as exc:
-                raise fail(f"{type(exc).__name__}: {exc}") from None
-            except KeyboardInterrupt:
-                raise fail("interrupted", code=130) from None
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        try:
+            return func(*args, **kwargs)
+        except HospitaltwinError as exc:
+            raise fail(str(exc)) from None
+        except (OSError, MemoryError) as exc:
+            raise fail(f"{type(exc).__name__}: {exc}") from None
+        except KeyboardInterrupt:
+            raise fail("interrupted", code=130) from None
 
-        return app.command(name)(wrapper)
+    return wrapper
 
-    return register
+
+def command(name: str, on: typer.Typer | None = None) -> Callable:
+    """Register a verb (on ``app``, or a sub-app such as ``optimize``) with :func:`user_errors`."""
+    return lambda func: (on or app).command(name)(user_errors(func))
 
 
 def stdout_is_terminal() -> bool:

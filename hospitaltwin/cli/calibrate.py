@@ -33,7 +33,12 @@ def calibrate_cmd(
     hospital = read_layout(layout)
     frame = load_events(events, hospital.timezone)
     _check_units(frame, hospital, events)
-    stays = unit_stays(frame)
+    from hospitaltwin.calibrate.overflow import attribute_overflow
+
+    stays, placed = attribute_overflow(unit_stays(frame), hospital)
+    if placed:
+        out.print(f"{placed} stays reached by moves the layout does not allow, in declared overflow units, "
+                  "are counted as stays of the unit they overflowed from", highlight=False)
     demand, report = calibrate(stays, equipment_episodes(frame), timezone=hospital.timezone,
                                since=since, until=until, los_choice=los)
     out_path.parent.mkdir(parents=True, exist_ok=True)

@@ -28,6 +28,23 @@ def _at(text: str | None, timezone: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
+def store_state(scenario, store_url: str | None, at: str | None):
+    """The synced state to start from (``--store``, or the scenario's ``run.start``), and its URL.
+
+    ``(None, None)`` when neither names a store.
+    """
+    start = scenario.run.start
+    if store_url is None and start != "empty":
+        store_url, at = start.store, at or start.at
+    if store_url is None:
+        if at is not None:
+            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
+        return None, None
+    from hospitaltwin.store import Store
+
+    return Store.open(store_url).state_at(_at(at, scenario.layout.timezone), scenario.layout), store_url
+
+
 def _safe_url(url: str) -> str:
     """A store URL without its password, for provenance."""
     import re

@@ -18,11 +18,16 @@ DEFAULT_HOSPITAL = "main"
 
 
 class Unit(Model):
-    """A unit with ``beds`` and what happens to a bed request when it is full."""
+    """A unit with ``beds`` and what happens to a bed request when it is full.
+
+    ``max_wait``: a patient waiting from outside longer than this leaves (in an ED: left
+    without being seen); patients waiting in another unit's bed (boarding) never leave.
+    """
 
     beds: int = Field(ge=0)
     on_full: Literal["queue", "divert", "overflow"] = "queue"
     overflow: tuple[str, ...] = ()
+    max_wait: PositiveHours | None = None
     hospital: str | None = None
     kind: str | None = None
     priority: dict[str, int] = Field(default_factory=dict)
@@ -46,6 +51,8 @@ class Unit(Model):
             raise ValueError("on_full: overflow needs 'overflow: [UNIT, ...]', the units to try")
         if self.overflow and self.on_full != "overflow":
             raise ValueError("'overflow' units are only used with on_full: overflow")
+        if self.max_wait is not None and self.on_full == "divert":
+            raise ValueError("'max_wait' is for units where patients wait (queue or overflow), not divert")
         return self
 
 

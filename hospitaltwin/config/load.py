@@ -190,6 +190,8 @@ def file_kind(data: object) -> str | None:
         return None
     if "run" in data:
         return "scenario"
+    if "options" in data and "unmet_cost_per_patient_day" in data:
+        return "surge options"
     if "name" in data and set(data) <= {"name", "description", "layout", "demand", "changes"}:
         return "policy"
     if "arrivals" in data:
@@ -221,6 +223,10 @@ def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
             from hospitaltwin.policy import Policy
 
             _validate(Policy, data, src)
+        elif kind == "surge options":
+            from hospitaltwin.optimize.surge.options import SurgeOptions
+
+            _validate(SurgeOptions, data, src)
         else:
             return "unknown", [Problem(str(path), "", "not a layout, demand, scenario or policy file (no 'units', 'arrivals' or 'run' key)")]
     except ConfigError as exc:

@@ -42,16 +42,17 @@ def run_replication(model: CompiledModel, seed: int, replication: int,
 
 
 def simulate(model: CompiledModel, seed: int, replication: int,
-             state: SystemState | None = None, tables: bool = True) -> Replication:
-    """Simulate one replication; build its tables (``tables=False`` skips hourly ones)."""
+             state: SystemState | None = None, tables: bool = True, kpis: bool = True) -> Replication:
+    """Simulate one replication; build its tables (``tables=False`` skips hourly ones, ``kpis=False``
+    the KPIs)."""
     sim = run_replication(model, seed, replication, state)
     realised = sim.realised
     stays = stays_frame(sim.rows, model, replication)
     devices = devices_frame(sim.device_rows, model, replication)
     census = census_frame(stays, realised, model, replication) if tables else Frame({})
     equipment = equipment_frame(devices, realised, model, replication) if tables else Frame({})
-    kpis = replication_kpis(stays, devices, realised, model)
-    return Replication(replication, stays, devices, census, equipment, kpis, realised)
+    rows = replication_kpis(stays, devices, realised, model) if kpis else []
+    return Replication(replication, stays, devices, census, equipment, rows, realised)
 
 
 __all__ = ["CompiledModel", "Replication", "compile_scenario", "run_replication", "simulate"]

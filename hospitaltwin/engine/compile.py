@@ -56,6 +56,7 @@ class UnitSpec:
     route_to: tuple[int, ...]
     needs: tuple[NeedSpec, ...]
     priority: dict[str, int]
+    max_wait: float | None = None
 
     def priority_of(self, source: str) -> int:
         """Priority (lower first) of a request coming from ``source``."""
@@ -174,6 +175,7 @@ def _unit(i: int, uid: str, scenario: Scenario, hospitals, unit_ids, pools) -> U
         route_cum=tuple(route_cum), route_to=tuple(route_to),
         needs=_needs(flow.equipment if flow else {}, layout, hospital, pools),
         priority=dict(unit.priority),
+        max_wait=unit.max_wait,
     )
 
 

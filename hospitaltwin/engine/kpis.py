@@ -16,7 +16,7 @@ from hospitaltwin.engine.compile import CompiledModel
 from hospitaltwin.engine.measures import (excess, fraction_at_capacity, step_profile, time_average,
                                           time_average_step)
 from hospitaltwin.engine.realise import Capacity, Realisation
-from hospitaltwin.engine.tables import open_ended
+from hospitaltwin.engine.tables import open_ended, wait_end
 from hospitaltwin.frame import Frame
 
 
@@ -32,7 +32,8 @@ class Window:
         self.days = (self.hi - self.lo) / 24.0
         self.unit, self.intended = stays["unit"], stays["intended_unit"]
         self.outcome, self.source = stays["outcome"], stays["source"]
-        self.code = {name: stays.code("outcome", name) for name in ("diverted", "transfer_out", "discharge", "death")}
+        self.code = {name: stays.code("outcome", name) for name in ("diverted", "transfer_out", "discharge", "death", "left")}
+        self.wait_end = wait_end(stays)
         self.link = stays.code("source", "(link)")
         self.arrive, self.start = stays["arrive"], stays["start"]
         self.ready, self.end = stays["ready"], open_ended(stays["end"])
@@ -62,7 +63,8 @@ def unit_kpis(w: Window, index: int, cap: Capacity) -> dict[str, float]:
         "mean_wait_h": _mean((w.start - w.arrive)[admitted]),
         "p_wait": _mean((w.start - w.arrive)[admitted] > 1e-9),
         "mean_census": mean_census,
-        "mean_queue": time_average(w.arrive[queued], np.where(np.isnan(w.start[queued]), np.inf, w.start[queued]), w.lo, w.hi),
+        "mean_queue": time_average(w.arrive[queued], w.wait_end[queued], w.lo, w.hi),
+        "left_fraction": _mean(w.outcome[requests] == w.code["left"]),
         "mean_boarding": time_average(boarding_start, w.end[here], w.lo, w.hi),
         "boarding_h_per_day": time_average(boarding_start, w.end[here], w.lo, w.hi) * 24.0,
         "mean_los_h": _mean((w.end - w.start)[stay_done]),

@@ -18,14 +18,15 @@ from heapq import heappop, heappush
 import simpy
 from simpy.events import NORMAL, Timeout
 
-from hospitaltwin.engine.compile import DISCHARGE, DIVERT, OVERFLOW, CompiledModel
+from hospitaltwin.engine.compile import (DISCHARGE, DIVERT, DRAWS_PER_NEED, DRAWS_PER_VISIT_BASE, OVERFLOW,
+                                        CompiledModel)
 from hospitaltwin.engine.realise import Realisation
 from hospitaltwin.streams import UniformBlocks, stream
 
 # Row layout of a bed request / unit stay.
 PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)
-TRANSFER_OUT, DIVERTED, IN_CARE, WAITING = -3, -4, -5, -6
-MAX_VISITS = 6  # visits covered by a patient's own draws; later visits use a shared stream
+TRANSFER_OUT, DIVERTED, IN_CARE, WAITING, LEFT = -3, -4, -5, -6, -7
+ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
 
 
 class Patient:
@@ -36,11 +37,11 @@ class Patient:
     record of a bed request they are queued for.
     """
 
-    __slots__ = ("pid", "stream", "draws", "base", "visit", "row", "ward", "spec", "pending", "linked")
+    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "spec", "pending", "linked")
 
     def __init__(self, pid: int, stream_index: int, draws: list[float]):
         self.pid, self.stream, self.draws = pid, stream_index, draws
-        self.base = self.visit = 0
+        self.base = self.used = 0
         self.row = self.ward = self.spec = self.pending = None
         self.linked = False
 
@@ -102,8 +103,8 @@ class Simulation:
         self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
                       for u, c in zip(model.units, realised.units)]
         self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
-        width = model.draws_per_visit * MAX_VISITS
-        self.width = model.draws_per_visit
+        width = max(ROW_WIDTH, model.draws_per_visit)
+        self.width = width
         self.blocks = [UniformBlocks(stream(seed, replication, f"patients:{s.name}"), width)
                        for s in model.streams]
         self.extra = UniformBlocks(stream(seed, replication, "patients:later-visits"), self.width)
@@ -187,6 +188,15 @@ class Simulation:
         patient.pending = row
         self._seq += 1
         heappush(ward.queue, (priority, self._seq, patient))
+        if ward.spec.max_wait is not None and patient.row is None:
+            later(self.env, ward.spec.max_wait, (patient, row), self._renege)
+
+    def _renege(self, event) -> None:
+        """A patient waiting from outside gives up (left without being seen)."""
+        patient, row = event._value
+        if row[START] is None and patient.pending is row:
+            row[OUTCOME], row[END] = LEFT, self.env._now
+            patient.pending = None  # stays in the heap; skipped when popped
 
     def _admit(self, patient: Patient, ward: Ward, intended: Ward, row: list) -> None:
         now = self.env._now
@@ -196,19 +206,24 @@ class Simulation:
             self._vacate(patient, intended.index)
         spec = intended.spec
         patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
-        draws, base = self._visit_draws(patient)
+        draws, base = self._visit_draws(patient, DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs))
         los = spec.law.ppf(draws[base])
         if spec.needs:
             los = self._devices(patient, spec, los, draws, base)
         row[READY] = now + los
         later(self.env, los, patient, self._on_ready)
 
-    def _visit_draws(self, patient: Patient) -> tuple[list[float], int]:
-        if patient.visit < MAX_VISITS:
-            patient.base = patient.visit * self.width
-        else:
-            patient.draws, patient.base = self.extra.row(), 0
-        patient.visit += 1
+    def _visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
+        """The next ``needed`` of the patient's own uniforms (from a shared stream once used up).
+
+        Draws are consumed in the order of the patient's visits; the units a patient visits are
+        decided by their own draws, so two scenarios on the same seed give a patient the same
+        numbers at the same visit.
+        """
+        if patient.used + needed > len(patient.draws):
+            patient.draws, patient.used = self.extra.row(), 0
+        patient.base = patient.used
+        patient.used += needed
         return patient.draws, patient.base
 
     def _ready(self, event) -> None:
@@ -235,7 +250,8 @@ class Simulation:
         queue = ward.queue
         while queue and ward.occupied < ward.capacity:
             patient = heappop(queue)[2]
-            self._admit(patient, ward, ward, patient.pending)
+            if patient.pending is not None:
+                self._admit(patient, ward, ward, patient.pending)
 
     def _divert(self, patient: Patient, ward: Ward, row: list) -> None:
         row[OUTCOME] = DIVERTED
@@ -309,9 +325,7 @@ class Simulation:
         for row in self.rows:
             if row[OUTCOME] is None:
                 row[OUTCOME] = WAITING if row[START] is None else IN_CARE
+            if row[START] is None:  # never admitted: diverted, left or still waiting
+                row[START] = row[READY] = nan
             if row[END] is None:
                 row[END] = nan
-                if row[START] is None:
-                    row[START] = row[READY] = nan
-                elif row[READY] is None:
-                    row[READY] = nan

@@ -45,12 +45,13 @@ def plan_shifts(name: str, group: StaffGroup, changes: tuple[StaffChange, ...],
         for shift_name, shift in group.shifts.items():
             start = (date - origin) / timedelta(hours=1) + shift.start
             end = start + shift.length
-            if end <= 0 or start >= horizon:
+            if end <= 0 or start > horizon:  # a shift starting at the horizon staffs its last instant
                 continue
             weekend = date.weekday() >= 5
             heads = shift.weekend if (weekend and shift.weekend is not None) else shift.weekday
             rows.append((start, end, *_adjust(heads, group.absence_rate, mine, start, shift_name)))
     rows = np.array(rows, dtype=float).reshape(-1, 4)
+    rows[:, :2] = np.round(rows[:, :2], 6)  # one shift's end and the next one's start must coincide exactly
     return ShiftPlan(rows[:, 0], rows[:, 1], rows[:, 2].astype(np.int64), rows[:, 3],
                      group.patients_per_staff)
 

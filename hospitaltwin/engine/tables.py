@@ -21,7 +21,7 @@ from hospitaltwin.engine.model import (ARRIVE, END, INTENDED, OUTCOME, PID, READ
 from hospitaltwin.engine.realise import Realisation
 from hospitaltwin.frame import Frame
 
-OUTCOMES = ("discharge", "death", "transfer_out", "diverted", "in_care", "waiting")
+OUTCOMES = ("discharge", "death", "transfer_out", "diverted", "in_care", "waiting", "left")
 
 
 def source_labels(model: CompiledModel) -> list[str]:
@@ -83,6 +83,12 @@ def open_ended(end: np.ndarray) -> np.ndarray:
     return np.where(np.isnan(end), np.inf, end)
 
 
+def wait_end(stays: Frame) -> np.ndarray:
+    """When each request stopped waiting: its bed, or leaving (``end`` without a start), or never."""
+    start = stays["start"]
+    return np.where(np.isnan(start), open_ended(stays["end"]), start)
+
+
 def census_frame(stays: Frame, realised: Realisation, model: CompiledModel, replication: int) -> Frame:
     """Hourly snapshot per unit: occupied, staffed, physical, waiting, boarding."""
     at, parts = hours(model), []
@@ -99,7 +105,7 @@ def census_frame(stays: Frame, realised: Realisation, model: CompiledModel, repl
             "occupied": counts_at(start[here], end[here], at),
             "staffed": capacity_at(cap.times, np.minimum(cap.physical, cap.staffed), at),
             "physical": capacity_at(cap.times, cap.physical, at),
-            "waiting": counts_at(stays["arrive"][wait], open_ended(start[wait]), at),
+            "waiting": counts_at(stays["arrive"][wait], wait_end(stays)[wait], at),
             "boarding": counts_at(np.minimum(ready[here], end[here]), end[here], at),
         }, {"unit": [u.id for u in model.units]}))
     return Frame.concat(parts)

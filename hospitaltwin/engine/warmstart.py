@@ -54,7 +54,7 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
     sim.rows.append(row)
     ward.occupied += 1
     patient.row, patient.ward, patient.spec = row, ward, ward.spec
-    draws, base = sim._visit_draws(patient)
+    draws, base = sim._visit_draws(patient, 2)
     if boards_to is not None:
         remaining = 0.0
     elif known:

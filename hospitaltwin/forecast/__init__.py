@@ -11,7 +11,6 @@ probability of reaching capacity at any moment that day; ``summary.json`` — he
 
 from __future__ import annotations
 
-import csv
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -25,7 +24,7 @@ from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment import replicate, with_run
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
-from hospitaltwin.results import manifest, write_json
+from hospitaltwin.results import manifest, write_csv, write_json
 from hospitaltwin.state import SystemState
 
 WINDOWS_H = (24, 72, 168, 336)
@@ -122,23 +121,26 @@ def risks(fc: Forecast) -> list[dict]:
     return out
 
 
-def headline(fc: Forecast, top: int = 8) -> list[dict]:
-    """The largest risks within 72 h (or the horizon) of staffed beds and equipment, as sentences."""
+def headline(fc: Forecast, top: int = 6) -> list[dict]:
+    """The ``top`` largest risks of reaching staffed capacity within 72 h (or the horizon), and
+    every equipment pool's risk of running out (command centers always watch ventilators and
+    ECLS), as sentences, largest first."""
     window = min(72, max(w for w in WINDOWS_H if w <= fc.info["horizon_h"]) if fc.info["horizon_h"] >= 24 else 24)
-    chosen = [r for r in risks(fc) if r["within_h"] == window and r["kind"] in ("staffed_beds", "equipment")]
-    chosen.sort(key=lambda r: -r["probability"])
-    for r in chosen:
+    chosen = [r for r in risks(fc) if r["within_h"] == window]
+    beds = sorted((r for r in chosen if r["kind"] == "staffed_beds"), key=lambda r: -r["probability"])[:top]
+    devices = [r for r in chosen if r["kind"] == "equipment"]
+    for r in beds + devices:
         what = (f"{r['resource']} reaches its staffed capacity" if r["kind"] == "staffed_beds"
                 else f"every {r['resource']} is in use")
         r["text"] = f"{what} within {r['within_h']} h: {r['probability']:.0%}"
-    return chosen[:top]
+    return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
 def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
     """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    _csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
-    _csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
+    write_csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
+    write_csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
     summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
     write_json(out / "summary.json", summary)
     resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
@@ -146,9 +148,3 @@ def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None
                                                 inputs or {}, {"origin": fc.origin.isoformat()}))
     return out
 
-
-def _csv(path: Path, header: tuple, rows: list[tuple]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(header)
-        writer.writerows(rows)

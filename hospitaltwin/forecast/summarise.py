@@ -62,7 +62,7 @@ def _exact(starts, ends, cap_times, cap_values, horizon, edges) -> tuple[np.ndar
     """Any time at capacity per local day, and the first time at capacity (inf if never)."""
     breaks = np.concatenate((cap_times, edges))  # split pieces at midnight: a piece belongs to one day
     points, counts, widths = step_profile(starts, ends, breaks, 0.0, horizon)
-    full = (counts >= capacity_at(cap_times, cap_values, points)) & (widths > 0)
+    full = (counts >= capacity_at(cap_times, cap_values, points)) & (widths > 1e-9)
     day = np.searchsorted(edges, points, side="right") - 1
     per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
     return per_day, float(points[full][0]) if full.any() else math.inf

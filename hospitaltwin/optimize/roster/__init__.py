@@ -54,13 +54,19 @@ def _hours_from(origin: dt.datetime, day: dt.date) -> float:
     return (dt.datetime.combine(day, dt.time()) - origin.replace(tzinfo=None)) / dt.timedelta(hours=1)
 
 
-def period_run(scenario: Scenario, problem: RosterProblem) -> Scenario:
-    """The scenario run from its origin to the end of the period; the time before it is warmup.
+def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime | None = None) -> Scenario:
+    """The scenario run from its start to the end of the period; the time before it is warmup.
 
-    KPIs of this run are those of the roster period, so it is what ``compare`` evaluates.
+    KPIs of this run are those of the roster period, so it is what ``compare`` evaluates. From
+    an empty start the run begins at ``run.origin`` and the period must start after the
+    scenario's warm-up; from a synced state (``origin``: the state's local time) the run begins
+    at the state and the period must not start before it.
     """
-    before = _hours_from(scenario.run.origin, problem.period.start)
-    if before < scenario.run.warmup:
+    before = _hours_from(origin or scenario.run.origin, problem.period.start)
+    if origin is not None and before < 0:
+        raise HospitaltwinError(f"the roster period starts {problem.period.start}, before the state's time "
+                                f"{origin:%Y-%m-%d %H:%M}; roster a period that starts later")
+    if origin is None and before < scenario.run.warmup:
         ready = scenario.run.origin + dt.timedelta(hours=scenario.run.warmup)
         raise HospitaltwinError(f"the roster period starts {problem.period.start}, before the scenario's warm-up "
                                 f"ends ({ready:%Y-%m-%d %H:%M}); start the period later or set an earlier run.origin")
@@ -84,8 +90,7 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
 
         origin = local_origin(state.as_of, scenario.layout.timezone)
         before = _hours_from(origin, problem.period.start)
-        if before < 0:
-            raise HospitaltwinError(f"the roster period starts {problem.period.start}, before the state's time {origin}")
+        period_run(scenario, problem, origin)  # refuses a period before the state
         found = demand_paths(scenario, paths=paths, horizon_h=before + hours, seed=seed, state=state, workers=workers)
     return group_demand(found, scenario, problem, origin), origin
 

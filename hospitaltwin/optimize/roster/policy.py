@@ -19,9 +19,14 @@ from pathlib import Path
 
 import yaml
 
+from hospitaltwin.compare import Comparison, compare
+from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.experiment import with_run
 from hospitaltwin.optimize.roster.data import Instance
-from hospitaltwin.policy import Policy
+from hospitaltwin.policy import Policy, apply_policy
 from hospitaltwin.results import write_json
+from hospitaltwin.state import SystemState
 
 ROSTER_COLUMNS = ("staff", "day", "shift", "unit")
 
@@ -170,3 +175,35 @@ def write_solve(path: Path, solution, parts: dict | None, extra: dict) -> Path:
     }
     write_json(path, data)
     return path
+
+
+TARGET_KPIS = ("over_ratio_patient_h", "over_ratio_h", "mean_wait_h", "diverted_fraction", "boarding_h_per_day",
+               "p_full")
+"""Unit KPIs a roster aims at: patients over the nurse ratio, and the waits and diversions
+that closed (unstaffed) beds cause."""
+
+
+def compare_rosters(period: Scenario, roster: Policy, naive: Policy, *, seed: int, replications: int,
+                    plan_seed: int, workers: int = 1, state: SystemState | None = None,
+                    out: Path | None = None) -> Comparison:
+    """The roster against the naive roster of the same nurses, on common random numbers from a
+    seed other than the demand paths' (out of sample).
+
+    The naive roster is applied to the period's scenario, which becomes the baseline; the
+    roster's head counts replace its counts shift by shift (a later staff change wins).
+    """
+    if seed == plan_seed:
+        raise HospitaltwinError(f"the evaluation seed ({seed}) is the seed of the demand paths the roster was "
+                                "optimised on; an out-of-sample test needs another")
+    baseline = apply_policy(with_run(period, seed=seed, replications=replications), naive)
+    return compare(baseline, [roster], workers=workers, state=state, out=out)
+
+
+def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:
+    """Rows of the rostered units on the KPIs a roster targets."""
+    return [r for r in comparison.rows if r["scope"] == "unit" and r["kpi"] in TARGET_KPIS and r["name"] in units]
+
+
+def rostered_units(inst: Instance) -> list[str]:
+    """Units staffed by the rostered groups."""
+    return list(dict.fromkeys(u for g in inst.problem.groups for u in inst.groups[g].units))

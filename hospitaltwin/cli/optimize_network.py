@@ -1,0 +1,200 @@
+"""``hospitaltwin optimize network``: move devices and plan transfers across a regional network.
+
+Draws demand paths from the scenario (after its warmup, or from the state store's picture of
+the network at ``--at`` with ``--store``), solves the allocation model
+(:mod:`hospitaltwin.optimize.network`), writes the plan's files, prints expected shortage per
+hospital before and after, and - unless ``--evaluate 0`` - tests the plan in the engine on a
+different seed than the paths (out of sample), printing paired differences with 95% CIs.
+OR-Tools and the engine are imported on use, keeping the CLI's start-up light.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from hospitaltwin.cli.app import err, out
+from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.durations import parse_duration
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.summary import fmt as _fmt
+
+
+@optimize_command("network")
+def network_cmd(
+    scenario_path: Path = typer.Option(..., "--scenario", help="Scenario with a regional layout (hospitals, links, pools)."),
+    out_dir: Path = typer.Option(..., "--out", help="Directory for policy.yaml, moves.csv, transfers.csv, solve.json …"),
+    paths: int = typer.Option(200, "--paths", min=1, help="Demand paths (sample-average approximation)."),
+    horizon: str = typer.Option("14d", "--horizon", help="Planning horizon in whole days, e.g. 14d."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
+    fair: bool = typer.Option(False, "--fair", help="Minimise the worst hospital's expected shortage first, then the total."),
+    keep: float = typer.Option(0.5, "--keep", min=0.0, max=1.0, help="Fraction of its own devices each hospital keeps."),
+    minimum: list[str] = typer.Option([], "--min", help="POOL=N: devices that pool's hospital keeps (repeatable)."),
+    move_days: int = typer.Option(1, "--move-days", min=1, help="Devices may be dispatched on the first N days."),
+    max_transfers: int = typer.Option(4, "--max-transfers", min=0, help="Transfers per day on links without max_per_day."),
+    move_cost: float = typer.Option(0.01, "--move-cost", min=0.0, help="Cost per device moved (device-days short)."),
+    transfer_cost: float = typer.Option(0.1, "--transfer-cost", min=0.0, help="Cost per patient transferred."),
+    slot_cost: float = typer.Option(0.0, "--slot-cost", min=0.0, help="Cost per transfer slot booked per day (0: links keep their capacity)."),
+    daily_slots: bool = typer.Option(False, "--daily-slots", help="Plan each day's transfer slots (the policy keeps the busiest day's)."),
+    bed_weight: float = typer.Option(1.0, "--bed-weight", min=0.0, help="A bed-day short against a device-day short (0: devices only)."),
+    time_limit: str = typer.Option("60s", "--time-limit", help="Solver time limit per stage."),
+    node_limit: int = typer.Option(None, "--node-limit", min=1, help="Solver node limit (deterministic)."),
+    gap: float = typer.Option(1e-3, "--gap", min=0.0, help="Relative gap at which the solver stops."),
+    evaluate: int = typer.Option(20, "--evaluate", min=0, help="Engine replications for the out-of-sample test (0: skip)."),
+    eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the test (default: the paths' seed + 1)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and the test."),
+    store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
+    at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
+) -> None:
+    """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
+    from hospitaltwin.config.load import read_scenario
+    from hospitaltwin.optimize.network import Settings, plan_network, write_plan
+    from hospitaltwin.results import checksum
+
+    scenario = read_scenario(scenario_path)
+    days = _whole_days(horizon)
+    state, store_url = store_state(scenario, store_url, at)
+    if state is not None:
+        scenario = _from_state(scenario, state, days)
+    seed = scenario.run.seed if seed is None else seed
+    eval_seed = seed + 1 if eval_seed is None else eval_seed
+    if evaluate and eval_seed == seed:
+        raise HospitaltwinError(f"the evaluation seed ({eval_seed}) is the seed the plan is optimised on: choose "
+                                "another (--eval-seed) so the test is out of sample")
+    settings = Settings(move_cost=move_cost, transfer_cost=transfer_cost, slot_cost=slot_cost, bed_weight=bed_weight,
+                        daily_slots=daily_slots, fair=fair, seed=seed, time_limit_s=_seconds(time_limit),
+                        node_limit=node_limit, gap=gap)
+    err.print(f"drawing {paths} demand paths of {days} days …", highlight=False)
+    plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
+                        minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers, workers=workers,
+                        state=state)
+    _print_plan(plan)
+    evaluation = None
+    if evaluate:
+        evaluation = _evaluate(plan, evaluate, eval_seed, workers, state)
+    inputs = {str(scenario_path): checksum(scenario_path)}
+    if state is not None:
+        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    written = write_plan(plan, out_dir, inputs, evaluation)
+    out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
+              f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
+
+
+def _from_state(scenario, state, days: int):
+    """The scenario as run from ``state``: no warmup, the plan's days, the calendar from its time."""
+    from hospitaltwin.experiment import with_run
+    from hospitaltwin.forecast import local_origin
+
+    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
+    return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin)
+
+
+def _whole_days(text: str) -> int:
+    hours = _hours(text, "--horizon")
+    if hours < 24 or abs(hours / 24 - round(hours / 24)) > 1e-9:
+        raise HospitaltwinError(f"--horizon: the plan is made day by day; give whole days such as 14d, got {text!r}")
+    return int(round(hours / 24))
+
+
+def _seconds(text: str) -> float:
+    seconds = _hours(text, "--time-limit") * 3600
+    if seconds <= 0:
+        raise HospitaltwinError(f"--time-limit: a positive duration such as 60s or 5min, got {text!r}")
+    return seconds
+
+
+def _hours(text: str, option: str) -> float:
+    try:
+        return parse_duration(text)
+    except ValueError as exc:
+        raise HospitaltwinError(f"{option}: {exc}") from None
+
+
+def _minimums(items: list[str]) -> dict[str, int]:
+    out = {}
+    for item in items:
+        pool, _, count = item.partition("=")
+        if not pool or not count.strip().isdigit():
+            raise HospitaltwinError(f"--min: expected POOL=N (a pool and a whole number of devices), got {item!r}")
+        out[pool.strip()] = int(count)
+    return out
+
+
+def _print_plan(plan) -> None:
+    report = plan.plan.report
+    bound = f", bound {report['bound']:.4g}, gap {report['gap']:.2%}" if "bound" in report else ""
+    out.print(f"solver: {report['status']}, objective {report.get('objective', float('nan')):.4g}{bound}, "
+              f"{report['time_s']:.1f} s ({plan.size['integer_variables']} integer, "
+              f"{plan.size['variables']} variables, {plan.size['constraints']} constraints)", highlight=False)
+    out.print(_moves_table(plan))
+    out.print(_shortage_table(plan))
+    from hospitaltwin.optimize.network.plan import later_moves
+
+    if later_moves(plan):
+        out.print("note: some moves are planned after the first day; policy.yaml holds the final allocation, "
+                  "which the engine has from the start", highlight=False)
+
+
+def _moves_table(plan) -> Table:
+    from hospitaltwin.optimize.network.policy import final_counts, link_caps
+
+    data, outcome = plan.data, plan.plan
+    table = Table(title="Plan: devices per pool after the moves; transfers per day and link")
+    for column in ("what", "today", "plan", "expected use per day"):
+        table.add_column(column)
+    for pool, count in final_counts(data, outcome.decisions).items():
+        (k, h), = [key for key, name in data.pools.items() if name == pool]
+        table.add_row(pool, str(int(data.devices[k, h])), str(count), "")
+    arcs = {(a.origin, a.target): a for arcs in data.transfer_arcs.values() for a in arcs}
+    used = {key: 0.0 for key in arcs}
+    for q, flows in outcome.transfers.items():
+        for a, arc in enumerate(data.transfer_arcs[q]):
+            used[(arc.origin, arc.target)] += float(flows[a].mean())
+    for (i, j), cap in link_caps(data, outcome.decisions).items():
+        arc = arcs[(i, j)]
+        today = f"no limit ({arc.limit} assumed)" if arc.assumed else str(arc.limit)
+        booked = "as today" if cap >= arc.limit else str(cap)
+        table.add_row(f"transfers {data.hospitals[i]} → {data.hospitals[j]}", today, booked, f"{used[(i, j)]:.2f}")
+    return table
+
+
+def _shortage_table(plan) -> Table:
+    data = plan.data
+    table = Table(title=f"Expected shortage over {data.shape[3]} days ({plan.paths} paths, in sample): today → plan")
+    table.add_column("hospital")
+    for kind in data.kinds:
+        table.add_column(f"{kind}-days")
+    for kind in data.bed_kinds:
+        table.add_column(f"{kind} bed-days")
+    for h, hospital in enumerate(data.hospitals):
+        cells = [_pair(plan.before.device_short[k, h], plan.plan.device_short[k, h]) if (k, h) in data.pools else "–"
+                 for k in range(len(data.kinds))]
+        cells += [_pair(plan.before.bed_short[q, h], plan.plan.bed_short[q, h]) if (q, h) in data.units else "–"
+                  for q in range(len(data.bed_kinds))]
+        table.add_row(hospital, *cells)
+    return table
+
+
+def _pair(before: float, after: float) -> str:
+    return f"{before:.2f} → {after:.2f}"
+
+
+def _evaluate(plan, replications: int, seed: int, workers: int, state=None) -> list[dict]:
+    from hospitaltwin.optimize.network.evaluate import evaluate_plan, headline
+
+    err.print(f"testing the plan in the engine: {replications} replications, seed {seed} (paths: seed {plan.seed}) …",
+              highlight=False)
+    rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
+                         horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
+    table = Table(title="Out of sample, in the engine: plan - today, paired over replications: mean [95% CI]")
+    for column in ("resource", "kpi", "today", "plan", "difference", "better"):
+        table.add_column(column)
+    for r in headline(rows):
+        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
+        mark = {"policy": "[green]plan[/]", "baseline": "[red]today[/]"}.get(r["better"], "–")
+        table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    out.print(table)
+    return rows

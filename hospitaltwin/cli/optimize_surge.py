@@ -1,0 +1,99 @@
+"""``hospitaltwin optimize surge``: a surge capacity plan over demand paths, tested out of sample."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from hospitaltwin.cli.app import out
+from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.run import _duration
+from hospitaltwin.config.load import read_scenario
+from hospitaltwin.durations import format_hours
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.experiment import with_run
+from hospitaltwin.results import checksum
+from hospitaltwin.summary import fmt as _fmt
+
+
+@optimize_command("surge")
+def surge_cmd(
+    scenario_path: Path = typer.Option(..., "--scenario", "-s", help="Scenario to plan for (the baseline: no surge beds)."),
+    options_path: Path = typer.Option(..., "--options", help="Surge options YAML: beds, lead times, costs, limits."),
+    out_dir: Path = typer.Option(..., "--out", help="Result directory (policy.yaml, plan.csv, solve.json, manifest.json)."),
+    paths: int = typer.Option(200, "--paths", min=1, help="Demand paths the plan is optimised over."),
+    horizon: str = typer.Option("14d", "--horizon", help="Plan length in whole days."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
+    warmup: str = typer.Option(None, "--warmup", help="Start the plan this long after an empty start (default: the scenario's warmup)."),
+    store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the hospital (sqlite:///twin.db, postgresql+psycopg://…)."),
+    at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
+    time_limit: float = typer.Option(60.0, "--time-limit", min=0.1, help="Solver wall-clock limit, seconds; the best plan so far is kept."),
+    node_limit: int = typer.Option(200_000, "--node-limit", min=1, help="Solver node limit (deterministic)."),
+    formulation: str = typer.Option("extensive", "--formulation", help="extensive (a recourse variable per path) or aggregated."),
+    evaluate: bool = typer.Option(True, "--evaluate/--no-evaluate", help="Compare with and without the plan on fresh seeds."),
+    eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
+    replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+) -> None:
+    """Choose which surge beds to open where and when; write the plan as a policy and test it."""
+    from hospitaltwin.optimize.surge.explain import summary_lines
+    from hospitaltwin.optimize.surge.model import FORMULATIONS, SolveSettings
+    from hospitaltwin.optimize.surge.options import read_options
+    from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
+
+    if formulation not in FORMULATIONS:
+        raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
+    days = plan_days(_duration(horizon, "--horizon"))
+    base = read_scenario(scenario_path)
+    state, store_url = store_state(base, store_url, at)
+    if state is not None and warmup is not None:
+        raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
+    warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
+    scenario = with_run(base, warmup=format_hours(warm), horizon=format_hours(warm + 24.0 * days))
+    options = read_options(options_path, scenario, days)
+    seed = scenario.run.seed if seed is None else seed
+    eval_seed = seed + 1 if eval_seed is None else eval_seed
+    if evaluate and eval_seed == seed:
+        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
+                                "test needs another")
+    settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
+    result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
+                        state=state)
+    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
+    if state is not None:
+        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    write_surge(result, out_dir, inputs)
+    out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
+    for line in summary_lines(result.plan):
+        out.print(line, highlight=False, markup=False)
+    if evaluate:
+        _evaluate(result, eval_seed, replications, workers, out_dir, state)
+    out.print(f"results: {out_dir}", highlight=False)
+
+
+def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
+    from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
+    from hospitaltwin.policy import Policy
+
+    policy = Policy.model_validate(result.policy)
+    comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
+                          horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
+                          state=state, out=out_dir / "evaluation")
+    table = Table(title=f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
+                        "paired mean [95% CI]")
+    for column in ("unit", "kpi", "no plan", "plan", "difference", "better"):
+        table.add_column(column)
+    for r in target_rows(comparison, list(result.data.units)):
+        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
+        mark = {"policy": "[green]plan[/]", "baseline": "[red]no plan[/]"}.get(r["better"], "–")
+        table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    out.print(table)
+    units = list(result.data.units)
+    others = [f"{r['name']} {r['kpi']} {r['diff_mean']:+.3g} ({'better' if r['better'] == 'policy' else 'worse'})"
+              for r in side_effects(comparison, units)]
+    if others:
+        out.print("elsewhere, significant: " + "; ".join(others), highlight=False, markup=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)

@@ -1,0 +1,33 @@
+"""``hospitaltwin report RESULT_DIR… --pdf FILE [--png DIR]``: planners' PDF and PNG figures.
+
+Matplotlib is switched to its non-interactive Agg backend before anything is drawn, so the
+command runs the same on a server with no display. A directory that holds no result, a
+result of another format, or a missing file ends in one clear message and writes nothing.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+from hospitaltwin.cli.app import command, out
+
+
+@command("report")
+def report(
+    results: list[Path] = typer.Argument(..., help="Result directories: runs, forecasts, comparisons, backtests, "
+                                                   "calibrations, rosters (in the order their pages should come)."),
+    pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
+    png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
+) -> None:
+    """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from hospitaltwin.report import build_report
+
+    written = build_report(results, pdf, png)
+    out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
+    if png is not None:
+        out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

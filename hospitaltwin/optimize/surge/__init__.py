@@ -1,0 +1,7 @@
+"""Surge capacity planning: which surge beds to open where and when, over demand paths from the twin.
+
+``options`` reads and checks the surge options file; ``data`` turns it, the scenario and the
+demand paths into indexed arrays; ``model`` builds and solves the sample-average MIP;
+``explain`` says why no plan exists or what a plan does; ``policy`` writes the plan as a
+policy file the twin can run and ``compare`` can judge on fresh seeds.
+"""

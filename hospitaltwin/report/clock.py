@@ -1,0 +1,66 @@
+"""The hospital's calendar: run hours and forecast time stamps as local dates for the axes.
+
+A run's clock is hours from its ``origin``, a naive date-time in the layout's time zone
+(DESIGN.md); the engine adds hours to it on the wall clock, and so does the report. A
+forecast's ``time`` column is ISO 8601 with an offset; it is converted to the layout's zone
+and drawn as local wall-clock time. Axes are labelled with the zone so a chart never leaves
+the reader to guess whose midnight a day starts at.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import matplotlib.dates as mdates
+import numpy as np
+import pandas as pd
+
+from hospitaltwin.errors import HospitaltwinError
+
+
+def parse_origin(text: str, where: str) -> datetime:
+    """The run's calendar origin as a naive local date-time."""
+    try:
+        origin = datetime.fromisoformat(str(text))
+    except ValueError:
+        raise HospitaltwinError(f"{where}: origin {text!r} is not an ISO 8601 date-time") from None
+    return origin.replace(tzinfo=None)
+
+
+def run_dates(origin: datetime, hours: np.ndarray) -> np.ndarray:
+    """Matplotlib date numbers of run hours (local wall clock)."""
+    return mdates.date2num(origin) + np.asarray(hours, dtype=float) / 24.0
+
+
+def day_index(origin: datetime, hours: np.ndarray) -> np.ndarray:
+    """Local calendar day of each run hour, counted from the origin's day (0)."""
+    offset = origin.hour + origin.minute / 60 + origin.second / 3600
+    return np.floor((np.asarray(hours, dtype=float) + offset) / 24.0).astype(np.int64)
+
+
+def day_labels(origin: datetime, days: np.ndarray) -> list[str]:
+    """ISO dates of local day indices."""
+    first = pd.Timestamp(origin.date())
+    return [(first + pd.Timedelta(days=int(d))).strftime("%Y-%m-%d") for d in days]
+
+
+def local_times(stamps: pd.Series, timezone: str, where: str) -> pd.Series:
+    """ISO 8601 stamps (with offsets) as naive local wall-clock times in ``timezone``."""
+    try:
+        parsed = pd.to_datetime(stamps, utc=True, format="ISO8601")
+        return parsed.dt.tz_convert(timezone).dt.tz_localize(None)
+    except (ValueError, TypeError) as exc:
+        raise HospitaltwinError(f"{where}: column 'time' has a value that is not an ISO 8601 time ({exc})") from None
+
+
+def date_axis(ax, label: str) -> None:
+    """Concise local date ticks and an axis label naming the zone."""
+    locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, show_offset=False))
+    ax.set_xlabel(label)
+
+
+def span_text(start: datetime, end: datetime) -> str:
+    """``1 Jan 2024 – 31 Mar 2024`` for titles."""
+    return f"{start:%-d %b %Y} – {end:%-d %b %Y}"

@@ -1,0 +1,273 @@
+"""Find, check and read result directories before anything is drawn or written.
+
+A result directory holds ``manifest.json`` with ``"result_format": 1`` and a ``"kind"``
+(``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``) plus the files
+that kind writes (see :data:`FILES`). A calibration may also be a directory holding only a
+demand file and its ``*.calibration.json`` summary, as ``calibrate`` writes them. Every
+problem — no result, a format this version cannot read, a missing file or column, a value
+that cannot be read — is raised as one :class:`~hospitaltwin.errors.HospitaltwinError`
+naming the file and the reason, so a report is either complete or not written at all.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow.parquet as pq
+
+from hospitaltwin.errors import HospitaltwinError
+
+RESULT_FORMAT = 1
+RUN_TABLES = {
+    "census": ("replication", "unit", "time_h", "occupied", "staffed", "physical", "waiting", "boarding"),
+    "stays": ("replication", "intended_unit", "arrive", "outcome"),
+    "equipment": ("replication", "pool", "time_h", "in_use", "demand", "capacity"),
+}
+CSV_COLUMNS = {
+    "forecast": ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full"),
+    "daily": ("resource", "kind", "date", "p_full_any"),
+    "comparison": ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
+                   "diff_hi", "better"),
+    "scores": ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80", "coverage95",
+               "crps", "brier"),
+    "reliability": ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
+    "roster": ("staff", "day", "shift", "unit"),
+    "profiles": ("stream", "how", "observed", "fitted"),
+    "survival": ("unit", "hours", "km", "fitted"),
+}
+NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_full_any", "baseline_mean",
+           "policy_mean", "diff_mean", "diff_lo", "diff_hi", "lead_h", "n", "mae", "coverage50", "coverage80",
+           "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
+           "km"}
+CHOICES = {"kind": {"beds", "staffed_beds", "equipment"}, "better": {"policy", "baseline", "none"},
+           "method": {"model", "persistence", "last_week", "hour_of_week"}}
+FILES = {
+    "run": {"json": ("summary",), "csv": ()},
+    "forecast": {"json": ("summary",), "csv": ("forecast", "daily")},
+    "compare": {"json": ("summary",), "csv": ("comparison",)},
+    "backtest": {"json": ("summary",), "csv": ("scores", "reliability")},
+    "roster": {"json": (), "csv": ("roster",)},
+    "calibration": {"json": (), "csv": ()},
+}
+OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": ()}
+
+
+@dataclass
+class Result:
+    """One result directory, checked and read.
+
+    Attributes
+    ----------
+    path : Path
+        The directory.
+    kind : str
+        ``run``, ``forecast``, ``compare``, ``backtest``, ``calibration`` or ``roster``.
+    manifest : dict
+        ``manifest.json`` (for a bare calibration directory: what is known of it).
+    summary : dict
+        ``summary.json`` (the calibration summary for a calibration; ``{}`` if none).
+    tables : dict of str to DataFrame
+        The tables the report uses, by file stem.
+    """
+
+    path: Path
+    kind: str
+    manifest: dict
+    summary: dict = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def scenario(self) -> dict:
+        """The resolved scenario of the manifest (``{}`` when it has none)."""
+        value = self.manifest.get("scenario")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def layout(self) -> dict:
+        """The resolved layout (``{}`` when the manifest has none)."""
+        value = self.scenario.get("layout")
+        return value if isinstance(value, dict) else {}
+
+    @property
+    def name(self) -> str:
+        """The scenario's name, or the directory's."""
+        return str(self.scenario.get("name") or self.summary.get("scenario") or self.path.name)
+
+    @property
+    def timezone(self) -> str:
+        """The hospital's time zone (``UTC`` when the layout names none)."""
+        return str(self.layout.get("timezone") or "UTC")
+
+    @property
+    def label(self) -> str:
+        """``forecast · academic-600`` — what every page of this result is titled with."""
+        return f"{self.kind} · {self.name}"
+
+
+def read_json(path: Path) -> dict:
+    """A JSON object from ``path``; a clear error when it is missing or not an object."""
+    if not path.is_file():
+        raise HospitaltwinError(f"{path}: missing")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise HospitaltwinError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(data, dict):
+        raise HospitaltwinError(f"{path}: expected a JSON object, found {type(data).__name__}")
+    return data
+
+
+def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The named columns of a CSV file, numbers checked, categories validated."""
+    if not path.is_file():
+        raise HospitaltwinError(f"{path}: missing")
+    try:
+        frame = pd.read_csv(path, dtype={c: str for c in columns if c not in NUMERIC}, keep_default_na=False,
+                            na_values={c: ["", "nan", "NaN", "null"] for c in columns if c in NUMERIC})
+    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
+        raise HospitaltwinError(f"{path}: not a readable CSV file ({exc})") from None
+    _require_columns(path, frame.columns, columns)
+    frame = frame.loc[:, list(columns)]
+    for column in columns:
+        if column in NUMERIC:
+            frame[column] = _numbers(path, frame[column], column)
+        elif column in CHOICES:
+            _check_choices(path, frame[column], column)
+    return frame
+
+
+def _numbers(path: Path, values: pd.Series, column: str) -> pd.Series:
+    numbers = pd.to_numeric(values, errors="coerce")
+    bad = numbers.isna() & values.notna()
+    if bad.any():
+        row = int(bad.to_numpy().nonzero()[0][0]) + 2
+        raise HospitaltwinError(f"{path}: line {row}: column {column!r} is not a number: {values[bad].iloc[0]!r}")
+    return numbers.astype(float)
+
+
+def _check_choices(path: Path, values: pd.Series, column: str) -> None:
+    unknown = sorted(set(values.unique()) - CHOICES[column])
+    if unknown:
+        raise HospitaltwinError(f"{path}: column {column!r} has {unknown[0]!r}; expected one of "
+                                f"{', '.join(sorted(CHOICES[column]))}")
+
+
+def _require_columns(path: Path, present, needed: tuple[str, ...]) -> None:
+    missing = [c for c in needed if c not in set(present)]
+    if missing:
+        raise HospitaltwinError(f"{path}: missing column{'s' if len(missing) > 1 else ''} {', '.join(missing)}")
+
+
+def read_parquet(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """The named columns of a Parquet table."""
+    if not path.is_file():
+        raise HospitaltwinError(f"{path}: missing")
+    try:
+        schema = pq.read_schema(path)
+        _require_columns(path, schema.names, columns)
+        return pq.read_table(path, columns=list(columns)).to_pandas()
+    except OSError as exc:
+        raise HospitaltwinError(f"{path}: not a readable Parquet file ({exc})") from None
+
+
+def check_manifest(path: Path) -> dict:
+    """``manifest.json`` of a result this version can read."""
+    manifest = read_json(path)
+    version = manifest.get("result_format")
+    if version is None:
+        raise HospitaltwinError(f"{path}: no result_format; not a hospitaltwin result")
+    if version != RESULT_FORMAT:
+        raise HospitaltwinError(f"{path}: result_format {version!r} cannot be read by this version of "
+                                f"hospitaltwin (it reads format {RESULT_FORMAT}); use a matching version")
+    kind = manifest.get("kind")
+    if kind not in FILES:
+        raise HospitaltwinError(f"{path}: unknown result kind {kind!r}; expected one of {', '.join(FILES)}")
+    return manifest
+
+
+def load_result(path: str | Path) -> Result:
+    """Check and read one result directory.
+
+    Parameters
+    ----------
+    path : str or Path
+        A result directory (``run``, ``forecast``, ``compare``, ``backtest``, ``roster``), or a
+        calibration directory.
+
+    Returns
+    -------
+    Result
+
+    Raises
+    ------
+    HospitaltwinError
+        When the directory holds no result, a result of another format, or a file or column
+        the report needs is missing or unreadable.
+    """
+    path = Path(path)
+    if not path.is_dir():
+        raise HospitaltwinError(f"{path}: {'not a directory' if path.exists() else 'no such directory'}")
+    if not (path / "manifest.json").is_file():
+        if sorted(path.glob("*.calibration.json")):
+            return _calibration(path, {"result_format": RESULT_FORMAT, "kind": "calibration"})
+        raise HospitaltwinError(f"{path}: holds no hospitaltwin result (no manifest.json)")
+    manifest = check_manifest(path / "manifest.json")
+    if manifest["kind"] == "calibration":
+        return _calibration(path, manifest)
+    result = Result(path, manifest["kind"], manifest)
+    spec = FILES[result.kind]
+    if spec["json"]:
+        result.summary = read_json(path / "summary.json")
+    elif (path / "summary.json").is_file():
+        result.summary = read_json(path / "summary.json")
+    for stem in spec["csv"]:
+        result.tables[stem] = _nonempty(read_csv(path / f"{stem}.csv", CSV_COLUMNS[stem]), path / f"{stem}.csv")
+    if result.kind == "run":
+        _run_tables(result)
+    return result
+
+
+def _nonempty(frame: pd.DataFrame, path: Path) -> pd.DataFrame:
+    if frame.empty:
+        raise HospitaltwinError(f"{path}: has a header but no rows")
+    return frame
+
+
+def _run_tables(result: Result) -> None:
+    """Census and stays always; equipment when the layout has equipment pools."""
+    needed = ["census", "stays"] + (["equipment"] if result.layout.get("equipment") else [])
+    for stem in needed:
+        file = result.path / f"{stem}.parquet"
+        result.tables[stem] = read_parquet(file, RUN_TABLES[stem])
+    if "origin" not in result.manifest:
+        raise HospitaltwinError(f"{result.path / 'manifest.json'}: no origin (the run's calendar start)")
+
+
+def _calibration(path: Path, manifest: dict) -> Result:
+    """A calibration: its ``*.calibration.json`` summary and the optional diagnostic CSVs."""
+    named = manifest.get("summary")
+    found = [path / named] if named else sorted(path.glob("*.calibration.json"))
+    if not found:
+        raise HospitaltwinError(f"{path}: a calibration result needs its *.calibration.json summary")
+    if len(found) > 1:
+        names = ", ".join(p.name for p in found)
+        raise HospitaltwinError(f"{path}: several calibration summaries ({names}); one per directory")
+    result = Result(path, "calibration", manifest, read_json(found[0]))
+    result.manifest.setdefault("inputs", {})
+    result.manifest["summary_file"] = found[0].name
+    for stem in OPTIONAL_CSV["calibration"]:
+        file = path / f"{stem}.csv"
+        if file.is_file():
+            result.tables[stem] = read_csv(file, CSV_COLUMNS[stem])
+    return result
+
+
+def load_results(paths) -> list[Result]:
+    """Every result, checked, before any page is drawn; at least one is needed."""
+    paths = list(paths)
+    if not paths:
+        raise HospitaltwinError("no result directory given")
+    return [load_result(p) for p in paths]

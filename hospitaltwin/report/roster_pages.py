@@ -1,0 +1,131 @@
+"""Pages of a roster: who works which shift on which day, and the cover it gives each unit.
+
+``roster.csv`` has one row per assignment: ``staff, day, shift, unit`` (``day`` an ISO date or
+a day number). The pages: sentences on head counts and workload, a table of heads per unit
+and shift (mean, least and most over the days), a heat map of heads per unit and shift by
+day, and a staff-by-day chart coloured by shift (the roster as a planner reads it).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from matplotlib.colors import ListedColormap
+
+from hospitaltwin.report.charts import Page, draw_heat, heat_axes, single_page
+from hospitaltwin.report.load import Result
+from hospitaltwin.report.style import CYCLE, PAGE_IN, SHADE
+from hospitaltwin.report.text import Para, Table, text_pages
+from hospitaltwin.report.words import num
+
+STAFF_PER_PAGE = 40
+
+
+def _days(roster: pd.DataFrame) -> list[str]:
+    """Days in calendar or numeric order."""
+    days = list(dict.fromkeys(roster["day"]))
+    dates = pd.to_datetime(pd.Series(days), errors="coerce", format="ISO8601")
+    if dates.notna().all():
+        return [d for _, d in sorted(zip(dates, days))]
+    numbers = pd.to_numeric(pd.Series(days), errors="coerce")
+    if numbers.notna().all():
+        return [d for _, d in sorted(zip(numbers, days))]
+    return sorted(days)
+
+
+def heads(result: Result) -> pd.DataFrame:
+    """Heads per (unit, shift) and day, zero where nobody is rostered."""
+    roster = result.tables["roster"]
+    table = roster.groupby(["unit", "shift", "day"]).size().unstack("day", fill_value=0)
+    return table.reindex(columns=_days(roster), fill_value=0)
+
+
+def intro(result: Result) -> str:
+
+
+    """Staff, days and assignments in one line."""
+    roster = result.tables["roster"]
+    return (f"{roster['staff'].nunique()} staff, {roster['day'].nunique()} days, {len(roster)} assignments over "
+            f"{roster['unit'].nunique()} units and {roster['shift'].nunique()} shifts.")
+
+
+def sentences(result: Result) -> list[str]:
+
+
+    """Workload per person and the spread of head counts per unit and shift."""
+    roster, table = result.tables["roster"], heads(result)
+    per_staff = roster.groupby("staff").size()
+    out = [f"Each person works {per_staff.min()} to {per_staff.max()} shifts (median {num(per_staff.median())})."]
+    for (unit, shift), row in table.iterrows():
+        if row.min() != row.max():
+            out.append(f"{unit} {shift}: {row.min()} to {row.max()} staff on shift, fewest on {row.idxmin()}.")
+    if len(out) == 1:
+        out.append("Every unit has the same head count on each shift every day.")
+    return out[:9]
+
+
+def table_pages(result: Result) -> list[Page]:
+
+
+    """Heads per unit and shift: mean, fewest and most over the days."""
+    table = heads(result)
+    rows = tuple((u, s, num(r.mean()), str(r.min()), str(r.max())) for (u, s), r in table.iterrows())
+    blocks = [Para(intro(result), muted=True),
+              Table(("unit", "shift", "mean heads", "fewest", "most"), rows, "llrrr")]
+    return [Page(f, "roster", chart=False) for f in text_pages("Roster: heads per unit and shift", result.label, blocks)]
+
+
+def heat_page(result: Result) -> Page:
+
+
+    """Heads on shift per unit and shift (rows) and day (columns)."""
+    table = heads(result)
+    labels = [f"{u} · {s}" for u, s in table.index]
+
+    def draw(fig, grid):
+        ax = heat_axes(fig, grid, len(labels), label_in=1.5)
+        draw_heat(fig, ax, table.to_numpy(float), labels, [str(c) for c in table.columns], "staff on shift",
+                  vmax=max(1.0, float(table.to_numpy().max())), cmap="Blues", fmt="{:.0f}")
+
+    return single_page("Roster: staff on shift by unit and day", result.label, "roster-heatmap", draw,
+                       "Number of staff rostered per unit and shift on each day.", bottom=1.55 / 7.2)
+
+
+def staff_pages(result: Result) -> list[Page]:
+    """Staff (rows) by day (columns), each cell coloured by the shift worked."""
+    roster = result.tables["roster"]
+    days, shifts = _days(roster), sorted(roster["shift"].unique())
+    staff = sorted(roster["staff"].unique())
+    code = pd.Categorical(roster["shift"], categories=shifts).codes + 1
+    grid_all = np.zeros((len(staff), len(days)))
+    grid_all[pd.Categorical(roster["staff"], categories=staff).codes,
+             pd.Categorical(roster["day"], categories=days).codes] = code
+    cmap = ListedColormap([SHADE, *CYCLE[: len(shifts)]])
+    pages = []
+    for start in range(0, len(staff), STAFF_PER_PAGE):
+        names, values = staff[start:start + STAFF_PER_PAGE], grid_all[start:start + STAFF_PER_PAGE]
+
+        def draw(fig, grid, names=names, values=values):
+            ax = fig.add_axes((grid["left"] + 0.6 / PAGE_IN[0], grid["bottom"], grid["right"] - grid["left"] - 0.6 / PAGE_IN[0],
+                               grid["top"] - grid["bottom"]))
+            ax.imshow(values, cmap=cmap, vmin=0, vmax=len(shifts), aspect="auto", interpolation="nearest")
+            ax.grid(False)
+            ax.set_yticks(range(len(names)), labels=names, fontsize=6.5 if len(names) > 25 else 8)
+            step = max(1, len(days) // 16)
+            ax.set_xticks(range(0, len(days), step), labels=days[::step], rotation=45, ha="right",
+                          rotation_mode="anchor")
+            handles = [ax.scatter([], [], marker="s", s=60, color=CYCLE[i], label=s) for i, s in enumerate(shifts)]
+            fig.legend(handles=handles, loc="upper right", ncol=len(shifts), bbox_to_anchor=(0.97, 0.9))
+
+        n = start // STAFF_PER_PAGE + 1
+        total = -(-len(staff) // STAFF_PER_PAGE)
+        suffix = f" ({n} of {total})" if total > 1 else ""
+        pages.append(single_page("Roster: shifts by person and day" + suffix, result.label, f"roster-staff-{n}", draw,
+                                 "Each row one person; colour: the shift worked that day; grey: off.",
+                                 bottom=1.55 / 7.2))
+    return pages
+
+
+def pages(result: Result) -> list[Page]:
+    """Every page of a roster after the executive summary."""
+    return table_pages(result) + [heat_page(result)] + staff_pages(result)

@@ -1,0 +1,167 @@
+"""Opening a store: from a URL to a ready SQLAlchemy engine, or one clear error.
+
+A store is an SQLite file (``sqlite:///path/to/twin.db``, or just a path ending in ``.db``) or
+a PostgreSQL database (``postgresql+psycopg://user:password@host/db``; ``postgresql://`` is
+read as the psycopg driver). Opening creates the tables if they are missing and checks the
+schema version. A URL that cannot be reached, a file that is not a database or a missing
+driver become a :class:`~hospitaltwin.errors.HospitaltwinError` that says what to do, with
+the password masked. Writes go through :func:`writing`: one transaction holding the store's
+write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so
+syncs never interleave and a sync that dies half-way leaves nothing behind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.store.schema import SCHEMA_VERSION, meta, metadata
+
+#: Key of the PostgreSQL advisory lock taken by every write transaction.
+WRITE_LOCK = 0x686F7370  # "hosp"
+EXAMPLES = "sqlite:///twin.db or postgresql+psycopg://USER:PASSWORD@HOST/DATABASE"
+
+
+def normalise_url(url: str) -> sa.engine.URL:
+    """A SQLAlchemy URL from what a user typed (a bare path means an SQLite file)."""
+    text = str(url).strip()
+    if not text:
+        raise HospitaltwinError(f"no store URL given; use {EXAMPLES}")
+    if "://" not in text:
+        text = f"sqlite:///{text}"
+    for plain in ("postgresql://", "postgres://"):
+        if text.startswith(plain):
+            text = "postgresql+psycopg://" + text[len(plain):]
+    try:
+        return sa.engine.make_url(text)
+    except sa.exc.ArgumentError:
+        raise HospitaltwinError(f"{url!r} is not a store URL; use {EXAMPLES}") from None
+
+
+def masked(url: sa.engine.URL) -> str:
+    """The URL with its password hidden, for messages."""
+    return url.render_as_string(hide_password=True)
+
+
+def create(url: str) -> tuple[sa.Engine, sa.engine.URL]:
+    """An engine for ``url`` with the tables created and the schema version checked."""
+    parsed = normalise_url(url)
+    backend = parsed.get_backend_name()
+    if backend not in ("sqlite", "postgresql"):
+        raise HospitaltwinError(f"{masked(parsed)}: stores are SQLite or PostgreSQL; use {EXAMPLES}")
+    if backend == "sqlite":
+        _check_sqlite_path(parsed)
+    try:
+        engine = _engine(parsed)
+        with engine.begin() as conn:
+            metadata.create_all(conn)
+            _check_version(conn, parsed)
+    except (ImportError, sa.exc.NoSuchModuleError) as exc:
+        raise HospitaltwinError(f"{masked(parsed)}: the database driver is missing ({exc}); "
+                                "install it with: pip install 'psycopg[binary]'") from None
+    except sa.exc.DBAPIError as exc:
+        raise unreachable(parsed, exc) from None
+    return engine, parsed
+
+
+def unreachable(url: sa.engine.URL, exc: Exception) -> HospitaltwinError:
+    """The one-line error for a store that cannot be opened or used."""
+    reason = str(getattr(exc, "orig", exc)).strip().splitlines()
+    reason = reason[0] if reason else type(exc).__name__
+    if url.get_backend_name() == "sqlite":
+        return HospitaltwinError(f"cannot use the SQLite store {url.database}: {reason} "
+                                 "(is it an SQLite file you may write?)")
+    return HospitaltwinError(
+        f"cannot reach the store {masked(url)}: {reason}; check that the PostgreSQL server is "
+        "running and that the user, password, host and database in the URL are right")
+
+
+def _check_sqlite_path(url: sa.engine.URL) -> None:
+    database = url.database
+    if not database or database == ":memory:":
+        return
+    folder = Path(database).expanduser().resolve().parent
+    if not folder.is_dir():
+        raise HospitaltwinError(f"{database}: the folder {folder} does not exist; create it or "
+                                "give another store path")
+
+
+def _engine(url: sa.engine.URL) -> sa.Engine:
+    engine = _new_engine(url)
+    _forget_in_forked_children(engine)
+    return engine
+
+
+def _forget_in_forked_children(engine: sa.Engine) -> None:
+    """Forecast workers are forked: a child must never use (or close) the parent's connections.
+
+    SQLAlchemy's advice for ``os.fork``: dispose of the pool in the child without closing the
+    parent's connections. Sharing an SQLite connection across a fork corrupts the database.
+    """
+    import os
+    import weakref
+
+    ref = weakref.ref(engine)
+
+    def forget() -> None:
+        alive = ref()
+        if alive is not None:
+            alive.dispose(close=False)
+
+    os.register_at_fork(after_in_child=forget)
+
+
+def _new_engine(url: sa.engine.URL) -> sa.Engine:
+    if url.get_backend_name() != "sqlite":
+        return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url, connect_args={"timeout": 60})
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_connection, _record) -> None:
+        dbapi_connection.isolation_level = None  # we emit BEGIN ourselves
+        cursor = dbapi_connection.cursor()
+        if url.database and url.database != ":memory:":
+            cursor.execute("PRAGMA journal_mode=WAL")  # readers go on while a sync writes
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn) -> None:
+        immediate = conn.get_execution_options().get("write", False)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def _check_version(conn: sa.Connection, url: sa.engine.URL) -> None:
+    found = conn.execute(sa.select(meta.c.value).where(meta.c.key == "schema_version")).scalar()
+    if found is None:
+        conn.execute(meta.insert().values(key="schema_version", value=SCHEMA_VERSION))
+    elif found != SCHEMA_VERSION:
+        raise HospitaltwinError(f"{masked(url)}: store schema version {found}, but this "
+                                f"hospitaltwin writes version {SCHEMA_VERSION}; sync into a new store")
+
+
+@contextmanager
+def writing(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """One write transaction holding the store's write lock; rolled back on any error."""
+    with engine.connect().execution_options(write=True) as conn:
+        with conn.begin():
+            if engine.dialect.name == "postgresql":
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(:key)"), {"key": WRITE_LOCK})
+            yield conn
+
+
+def get_meta(conn: sa.Connection, key: str) -> str | None:
+    """A value of the ``meta`` table (None when absent)."""
+    return conn.execute(sa.select(meta.c.value).where(meta.c.key == key)).scalar()
+
+
+def set_meta(conn: sa.Connection, key: str, value: str) -> None:
+    """Insert or replace a value of the ``meta`` table."""
+    conn.execute(meta.delete().where(meta.c.key == key))
+    conn.execute(meta.insert().values(key=key, value=value))

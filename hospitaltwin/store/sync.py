@@ -1,0 +1,212 @@
+"""Incremental, idempotent sync of event logs into the store.
+
+:func:`sync_events` reads the inputs with the readers of ``hospitaltwin ingest`` (any format,
+unit map, time zone, pseudonymisation) before touching the database. Then, in one write
+transaction: rows already stored (same ``event_id``: given by the log, or the deterministic
+hash ingest fills in) are counted as duplicates; the others are appended to ``events`` in input
+order; rows that can never be used go to ``quarantine``; every patient with a new event is
+re-judged from all their stored events (:mod:`hospitaltwin.store.resolve`); and a row is
+added to ``sync_log``. Ingest judges sequence rules within the new inputs only, which would
+wrongly set aside (say) a discharge whose admission came in an earlier sync; such rows are
+therefore taken back from ingest's quarantine and judged again with the patient's history.
+A sync that fails or is killed at any point commits nothing, so running it again is safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pandas as pd
+import sqlalchemy as sa
+
+from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.eventlog.ingest import Ingested, ingest
+from hospitaltwin.eventlog.pseudonym import fingerprint
+from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, parse_timestamps, to_canonical
+from hospitaltwin.store.connect import get_meta, set_meta, writing
+from hospitaltwin.store.report import SyncReport, checksums
+from hospitaltwin.store.resolve import (
+    cancelled_ids, chunks, derive, derive_accepted, load_events, replace_derived, rows_of,
+)
+from hospitaltwin.store.schema import QUARANTINE_TEXT, events, quarantine, rejects, sync_log
+
+#: Problems ingest finds by judging a row against the patient's other rows: in the store they
+#: are judged again with the patient's whole history.
+SEQUENCE_PROBLEMS = frozenset({
+    "overlapping_stay", "transfer_while_out", "wrong_from_unit", "exit_while_out",
+    "end_before_start", "encounter_mismatch", "overlapping_equipment", "end_without_start",
+    "cancel_unmatched", "cancelled", "cancel_applied",
+})
+STORED = list(COLUMNS + PROVENANCE)
+
+
+def now() -> datetime:
+    """The current time, naive UTC (as stored)."""
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def candidates(result: Ingested) -> pd.DataFrame:
+    """Rows to store: accepted ones plus those set aside only by the sequence rules, in input order."""
+    held = result.quarantine[result.quarantine["problem"].isin(SEQUENCE_PROBLEMS)]
+    frame = held[STORED].copy()
+    frame["timestamp"] = parse_timestamps(frame["timestamp"], "UTC")
+    parts = [result.events[STORED], to_canonical(frame)] if len(frame) else [result.events[STORED]]
+    rows = pd.concat(parts, ignore_index=True)
+    rank = {name: i for i, name in enumerate(result.summary["files"])}
+    rows["_file"] = rows["source_file"].map(rank).fillna(len(rank)).astype(int)
+    rows = rows.sort_values(["_file", "source_line"], kind="stable")
+    return rows.drop(columns="_file").reset_index(drop=True)
+
+
+def unusable(result: Ingested) -> pd.DataFrame:
+    """Rows that no later event can make usable (the store's permanent quarantine)."""
+    return result.quarantine[~result.quarantine["problem"].isin(SEQUENCE_PROBLEMS)]
+
+
+def stored_ids(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
+    """Which of ``ids`` are already stored."""
+    found: set[str] = set()
+    for chunk in chunks(list(ids), 5000 if conn.dialect.name == "postgresql" else 900):
+        found.update(conn.execute(sa.select(events.c.event_id).where(
+            events.c.event_id.in_(chunk))).scalars())
+    return found
+
+
+def row_key(row: dict) -> str:
+    """A stable key of a quarantined row: file name, line, problem and content."""
+    parts = [os.path.basename(str(row.get("source_file") or "")), str(row.get("source_line")),
+             str(row.get("problem"))] + [str(row.get(c)) for c in QUARANTINE_TEXT]
+    return hashlib.sha256("\x1f".join(parts).encode()).hexdigest()[:32]
+
+
+def store_quarantine(conn: sa.Connection, rows: pd.DataFrame, sync_id: int) -> None:
+    """Append quarantined rows not stored before (keyed by :func:`row_key`)."""
+    if rows.empty:
+        return
+    columns = ["source_file", "source_line", "problem", "reason", *QUARANTINE_TEXT]
+    records = rows_of(rows, columns)
+    for record in records:
+        record["row_key"], record["sync_id"] = row_key(record), sync_id
+    keys = [r["row_key"] for r in records]
+    known: set[str] = set()
+    for chunk in chunks(keys):
+        known.update(conn.execute(sa.select(quarantine.c.row_key).where(
+            quarantine.c.row_key.in_(chunk))).scalars())
+    fresh = list({r["row_key"]: r for r in records if r["row_key"] not in known}.values())
+    if fresh:
+        conn.execute(quarantine.insert(), fresh)
+
+
+def check_key(conn: sa.Connection, key: bytes) -> None:
+    """The store keeps one pseudonymisation key: refuse another one."""
+    mark, stored = fingerprint(key), get_meta(conn, "pseudonym_key")
+    if stored is None:
+        set_meta(conn, "pseudonym_key", mark)
+    elif stored != mark:
+        raise HospitaltwinError(
+            "this store holds events pseudonymised with another key (fingerprint "
+            f"{stored}, yours is {mark}); sync with the key the store was started with, or "
+            "into a new store")
+
+
+def held_count(conn: sa.Connection) -> int:
+    """Stored events currently set aside by a sequence rule (not by a cancel)."""
+    return int(conn.execute(sa.select(sa.func.count()).select_from(rejects).where(
+        rejects.c.problem.not_in(("cancelled", "cancel_applied")))).scalar())
+
+
+def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt: str = "auto",
+                unit_map=None, tz: str = "UTC") -> SyncReport:
+    """Read ``paths`` and add what is new to the store (see the module doc).
+
+    Returns
+    -------
+    SyncReport
+    """
+    started = now()
+    paths = [Path(p) for p in paths]
+    if not paths:
+        raise HospitaltwinError("no inputs to sync")
+    result = ingest(paths, key, fmt=fmt, unit_map=unit_map, tz=tz)
+    sources, checksum = checksums(paths)
+    rows, bad = candidates(result), unusable(result)
+    with writing(engine) as conn:
+        check_key(conn, key)
+        sync_id = conn.execute(sync_log.insert().values(
+            kind="events", started=started, finished=started, sources=json.dumps(sources),
+            checksum=checksum, format=fmt, read=0, new=0, duplicates=0, quarantined=0,
+            cancelled=0, held=0)).inserted_primary_key[0]
+        had_events = conn.execute(sa.select(events.c.seq).limit(1)).first() is not None
+        known = stored_ids(conn, rows["event_id"].tolist()) if had_events else set()
+        new = rows[~rows["event_id"].isin(known)].reset_index(drop=True)
+        insert_events(conn, new, sync_id)
+        store_quarantine(conn, bad, sync_id)
+        patients = sorted(new["patient_id"].unique())
+        returning = stored_patients(conn, patients) if had_events else set()
+        before = cancelled_ids(conn, returning)
+        derived = judged(conn, result, new, returning)
+        replace_derived(conn, patients, derived, empty_before=not had_events)
+        cancelled = set(derived["rejects"].loc[derived["rejects"]["problem"] == "cancelled",
+                                               "event_id"]) - before
+        totals = result.summary["totals"]
+        report = SyncReport(
+            sync_id=int(sync_id), kind="events", sources=sources, read=int(totals["read"]),
+            new=len(new), duplicates=int(totals["duplicates"]) + len(rows) - len(new),
+            quarantined=len(bad), cancelled=len(cancelled), held=held_count(conn),
+            patients=len(patients), skipped=int(totals.get("skipped", 0)),
+            problems={str(k): int(v) for k, v in bad["problem"].value_counts().items()},
+            unmapped=dict(result.summary.get("unmapped_units", {})),
+            notes=tuple(result.summary.get("notes", ())))
+        log_finish(conn, report)
+    return report
+
+
+def stored_patients(conn: sa.Connection, patients: Sequence[str]) -> set[str]:
+    """Which of ``patients`` had events stored before this sync."""
+    found: set[str] = set()
+    for chunk in chunks(list(patients)):
+        found.update(conn.execute(sa.select(events.c.patient_id).distinct().where(
+            events.c.patient_id.in_(chunk))).scalars())
+    return found
+
+
+def judged(conn: sa.Connection, result: Ingested, new: pd.DataFrame, returning: set[str]) -> dict:
+    """Derived rows of every patient with a new event.
+
+    A patient new to the store has all their events in this sync, already judged by ingest in
+    the same order the store keeps (input order for ties): ingest's verdict is taken as it is.
+    Returning patients are judged again from all their stored events.
+    """
+    fresh_ids = set(new["patient_id"]) - returning
+    fresh = result.events["patient_id"].isin(fresh_ids)
+    quarantine = result.quarantine
+    held = quarantine["problem"].isin(SEQUENCE_PROBLEMS) & quarantine["patient_id"].isin(fresh_ids)
+    parts = [derive_accepted(result.events[fresh.to_numpy()],
+                             quarantine.loc[held.to_numpy(), ["event_id", "patient_id", "problem", "reason"]])]
+    if returning:
+        again = new[new["patient_id"].isin(returning)]
+        history = pd.concat([load_events(conn, sorted(returning)), again], ignore_index=True)
+        parts.append(derive(history.drop_duplicates("event_id", keep="first")))
+    return {name: pd.concat([p[name] for p in parts], ignore_index=True) for name in parts[0]}
+
+
+def insert_events(conn: sa.Connection, new: pd.DataFrame, sync_id: int) -> None:
+    """Append new events in input order (their ``seq`` is their arrival order)."""
+    if new.empty:
+        return
+    records = rows_of(new, STORED)
+    for record in records:
+        record["sync_id"] = sync_id
+    conn.execute(events.insert(), records)
+
+
+def log_finish(conn: sa.Connection, report: SyncReport) -> None:
+    """Fill in the sync-log row with the counts and the finish time."""
+    conn.execute(sync_log.update().where(sync_log.c.id == report.sync_id).values(
+        finished=now(), read=report.read, new=report.new, duplicates=report.duplicates,
+        quarantined=report.quarantined, cancelled=report.cancelled, held=report.held))
