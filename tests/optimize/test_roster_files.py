@@ -90,7 +90,7 @@ def test_optimize_roster_writes_roster_policy_solve_and_manifest(files, tmp_path
     scenario, nurses = files
     out = tmp_path / "out"
     result = runner.invoke(app, ["optimize", "roster", "--scenario", str(scenario), "--nurses", str(nurses),
-                                 "--paths", "6", "--seed", "3", "--naive", "--out", str(out)])
+                                 "--paths", "6", "--seed", "3", "--replications", "4", "--out", str(out)])
     assert result.exit_code == 0, result.output
     assert "expected uncovered patient-hours" in result.output and "naive roster" in result.output
     with open(out / "roster.csv") as handle:

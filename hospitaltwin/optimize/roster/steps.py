@@ -3,8 +3,8 @@
 See :mod:`~hospitaltwin.optimize.roster.solver` for why and in what order. Each step works
 on the whole roster or on its independent components and records what it did (status,
 objective, bound, deterministic time) for ``solve.json``; the last record holds the roster.
-Time shares of the deterministic limit: head counts up to 10%, neighbourhoods up to 25% until
-no rule is broken, full models 40% (one worker each, components in parallel: a solve with
+Time shares of the deterministic limit: head counts up to 10%, neighbourhoods up to 50% until
+no rule is broken (usually far less), full models 40% or 60% of what is left if less (one worker each, components in parallel: a solve with
 several interleaved workers overruns its deterministic limit), neighbourhoods the rest,
 stopping at the target gap.
 """
@@ -48,8 +48,9 @@ def solve_in_steps(inst: Instance, limit: float, settings: dict) -> list[dict]:
         return steps if steps[-1]["status"] == "INFEASIBLE" else steps + [direct(inst, 0.9 * limit, settings)]
     work = _start(inst, types, counts)
     steps.append(_record("greedy", inst, work, parts, 0.0))
-    work = _improve(inst, types, work, parts, 0.25 * limit, settings, steps, repair=True)
-    work = _full_models(inst, work, parts, 0.4 * limit, settings, steps)
+    work = _improve(inst, types, work, parts, 0.5 * limit, settings, steps, repair=True)
+    spent = sum(s.get("deterministic_s", 0.0) for s in steps)
+    work = _full_models(inst, work, parts, min(0.4 * limit, 0.6 * (limit - spent)), settings, steps)
     left = limit - sum(s.get("deterministic_s", 0.0) for s in steps)
     work = _improve(inst, types, work, parts, max(left, 0.5), settings, steps)
     result = _record("result", inst, work, parts, 0.0, wall_s=round(time.perf_counter() - clock, 3))
