@@ -24,3 +24,4 @@ def optimize_command(name: str) -> Callable:
 
 from hospitaltwin.cli import optimize_surge  # noqa: E402,F401  (registers ``optimize surge``)
 from hospitaltwin.cli import optimize_network  # noqa: E402,F401  (registers ``optimize network``)
+from hospitaltwin.cli import optimize_roster  # noqa: E402,F401  (registers ``optimize roster``)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from network_cases import devices_only, with_transfers
+from tests.optimize.network_cases import devices_only, with_transfers
 from hospitaltwin.optimize.network import FirstStage, Settings, solve
 
 TOL = 1e-6

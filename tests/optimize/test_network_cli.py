@@ -9,7 +9,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from network_cases import three_hospitals
+from tests.optimize.network_cases import three_hospitals
 from hospitaltwin.cli import app
 
 runner = CliRunner()

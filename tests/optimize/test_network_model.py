@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from network_cases import devices_only, four_hospital_ring, three_hospitals
+from tests.optimize.network_cases import devices_only, four_hospital_ring, three_hospitals
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.optimize.network import (InfeasiblePlan, NetworkModel, Settings, check_minimums, network_data,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from network_cases import three_hospitals
+from tests.optimize.network_cases import three_hospitals
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.config.load import validate_file
 from hospitaltwin.engine import compile_scenario

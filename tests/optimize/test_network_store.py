@@ -8,7 +8,7 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from network_cases import three_hospitals
+from tests.optimize.network_cases import three_hospitals
 from hospitaltwin.cli import app
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.optimize.network import plan_network

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from surge_cases import brute_force, synthetic_paths, tiny_data, two_options
+from tests.optimize.surge_cases import brute_force, synthetic_paths, tiny_data, two_options
 
 from hospitaltwin.optimize.surge.model import SolveSettings, plan_value, solve_plan
 

@@ -6,7 +6,7 @@ import csv
 import json
 
 import yaml
-from surge_cases import small_options, small_wave
+from tests.optimize.surge_cases import small_options, small_wave
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from surge_cases import tiny_data, two_options
+from tests.optimize.surge_cases import tiny_data, two_options
 
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.optimize.surge.data import breakpoints, offset_text

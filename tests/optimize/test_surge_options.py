@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 import yaml
-from surge_cases import tiny_scenario, two_options
+from tests.optimize.surge_cases import tiny_scenario, two_options
 
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.errors import ConfigError

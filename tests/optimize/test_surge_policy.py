@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 import pytest
-from surge_cases import small_options, small_wave
+from tests.optimize.surge_cases import small_options, small_wave
 
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario
