@@ -67,9 +67,16 @@ def paired_rows(policy: str, baseline: dict, other: dict) -> list[dict]:
             continue
         diff = other[key] - base
         mean, lo, hi = mean_ci(diff)
-        rows.append(dict(zip(COLUMNS, (policy, *key, float(np.nanmean(base)), float(np.nanmean(other[key])),
-                                       mean, lo, hi, verdict(key[2], lo, hi)))))
+        rows.append(dict(zip(COLUMNS, (policy, *key, _mean(base), _mean(other[key]), mean, lo, hi,
+                                       verdict(key[2], lo, hi)))))
     return rows
+
+
+def _mean(values: np.ndarray) -> float:
+    """Mean over replications where defined (NaN, without a warning, where none is: e.g. the
+    mean wait of a unit that admitted nobody)."""
+    defined = values[~np.isnan(values)]
+    return float(defined.mean()) if defined.size else float("nan")
 
 
 def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,

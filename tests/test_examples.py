@@ -68,6 +68,16 @@ def test_every_example_file_validates(path):
     assert kind == expected
 
 
+OPTIMIZER_FILES = sorted(p for sub in ("rosters", "surge", "policies") for p in (ROOT / "scenarios" / sub).glob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", OPTIMIZER_FILES, ids=_name)
+def test_every_optimizer_input_validates_and_is_recognised(path):
+    kind, problems = validate_file(path)
+    assert problems == [], "\n".join(str(p) for p in problems)
+    assert kind in ("scenario", "roster problem", "surge options", "policy"), kind
+
+
 def test_every_example_file_opens_with_a_comment_saying_what_it_is():
     for path in LAYOUTS + DEMANDS + EXAMPLES:
         assert path.read_text().startswith("#"), f"{_name(path)} should open with a comment"

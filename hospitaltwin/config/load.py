@@ -192,6 +192,8 @@ def file_kind(data: object) -> str | None:
         return "scenario"
     if "options" in data and "unmet_cost_per_patient_day" in data:
         return "surge options"
+    if {"period", "contracts", "nurses"} <= set(data):
+        return "roster problem"
     if "name" in data and set(data) <= {"name", "description", "layout", "demand", "changes"}:
         return "policy"
     if "arrivals" in data:
@@ -227,6 +229,10 @@ def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
             from hospitaltwin.optimize.surge.options import SurgeOptions
 
             _validate(SurgeOptions, data, src)
+        elif kind == "roster problem":
+            from hospitaltwin.optimize.roster.problem import RosterProblem
+
+            _validate(RosterProblem, data, src)
         else:
             return "unknown", [Problem(str(path), "", "not a layout, demand, scenario or policy file (no 'units', 'arrivals' or 'run' key)")]
     except ConfigError as exc:

@@ -131,3 +131,12 @@ def test_a_period_before_the_warm_up_ends_is_refused(files, tmp_path):
     nurses.write_text(NURSES.replace("2024-01-15", "2024-01-08").replace("2024-01-17", "2024-01-10"))
     result = runner.invoke(app, ["optimize", "roster", "--scenario", str(scenario), "--nurses", str(nurses), "--out", str(tmp_path)])
     assert result.exit_code == 2 and "before the scenario's warm-up ends (2024-01-15 00:00)" in result.output
+
+
+def test_validate_recognises_a_roster_problem_and_names_its_problems(files):
+    _, nurses = files
+    assert runner.invoke(app, ["validate", str(nurses)]).exit_code == 0
+    nurses.write_text(NURSES.replace("max_consecutive: 3", "max_consecutiv: 3"))
+    result = runner.invoke(app, ["validate", str(nurses)])
+    assert result.exit_code == 1 and "(roster problem)" in result.output
+    assert "contracts.full.max_consecutiv" in result.output and "unknown key" in result.output, result.output
