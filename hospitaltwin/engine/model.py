@@ -87,6 +87,23 @@ def later(env: simpy.Environment, delay: float, value, callback) -> Timeout:
     return event
 
 
+def run_until(env: simpy.Environment, until: float) -> None:
+    """``env.run(until=until)`` for a queue that holds only :func:`later` timeouts.
+
+    SimPy's loop (``Environment.run`` → ``step``) inlined: pop the earliest event, hand it to
+    its callbacks. Events at exactly ``until`` are left unprocessed, as SimPy's urgent stop
+    event leaves them, and the clock ends at ``until``. Every event here is a successful
+    ``Timeout``, so SimPy's failure handling has nothing to do and is skipped.
+    """
+    queue = env._queue
+    while queue and queue[0][0] < until:
+        env._now, _, _, event = heappop(queue)
+        callbacks, event.callbacks = event.callbacks, None
+        for callback in callbacks:
+            callback(event)
+    env._now = until
+
+
 class Simulation:
     """One replication of a compiled model, from empty or from a list of placed patients."""
 
@@ -137,7 +154,7 @@ class Simulation:
                 later(self.env, arrivals.times[0], arrivals, self._on_arrival)
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
-        self.env.run(until=self.model.horizon)
+        run_until(self.env, self.model.horizon)
         self._close_open_rows()
 
     def _arrival(self, event) -> None:

@@ -1,0 +1,30 @@
+"""The engine's inlined event loop processes exactly what ``simpy.Environment.run`` does."""
+
+from __future__ import annotations
+
+import simpy
+
+from hospitaltwin.engine.model import later, run_until
+
+
+def _schedule(env: simpy.Environment, log: list) -> None:
+    def fire(event):
+        log.append((env.now, event.value))
+        if event.value < 6:
+            later(env, 2.5 if event.value % 2 else 0.0, event.value + 2, fire)
+
+    for delay, value in ((0.0, 0), (1.0, 1), (5.0, 99), (10.0, 100), (11.0, 101)):
+        later(env, delay, value, fire)
+
+
+def test_run_until_matches_simpy_run_including_ties_and_the_stop_time():
+    ours, theirs = simpy.Environment(), simpy.Environment()
+    log_ours, log_theirs = [], []
+    _schedule(ours, log_ours)
+    _schedule(theirs, log_theirs)
+    run_until(ours, 10.0)
+    theirs.run(until=10.0)
+    assert log_ours == log_theirs and (10.0, 100) not in log_ours, "an event at the stop time is left"
+    assert ours.now == theirs.now == 10.0
+    left = [sorted(e.value for *_, e in env._queue if isinstance(e, simpy.Timeout)) for env in (ours, theirs)]
+    assert left[0] == left[1] == [100, 101]
