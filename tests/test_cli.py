@@ -52,3 +52,25 @@ def test_bad_input_never_ends_in_a_traceback(tmp_path):
         proc = subprocess.run([sys.executable, "-m", "hospitaltwin", *args], capture_output=True, text=True, cwd=tmp_path)
         assert proc.returncode == 2, proc.stderr
         assert "Traceback" not in proc.stderr and "error:" in proc.stderr
+
+
+def test_every_verb_is_known_to_the_lazy_launcher():
+    from hospitaltwin.cli import VERB_MODULES, app
+
+    registered = {c.name for c in app.registered_commands} | {g.name for g in app.registered_groups}
+    assert registered == set(VERB_MODULES)
+
+
+def test_the_launcher_loads_only_the_verb_asked_for_and_everything_for_the_overview():
+    import subprocess
+    import sys
+
+    probe = ("import sys; sys.argv = ['hospitaltwin', {args}]\n"
+             "from hospitaltwin.cli import main\n"
+             "try:\n    main()\nexcept SystemExit:\n    pass\n"
+             "print(sorted(m for m in sys.modules if m.startswith('hospitaltwin.cli.')))")
+    one = subprocess.run([sys.executable, "-c", probe.format(args="'run', '--help'")], capture_output=True, text=True)
+    assert "Usage" in one.stdout and "'hospitaltwin.cli.report'" not in one.stdout, one.stdout + one.stderr
+    everything = subprocess.run([sys.executable, "-c", probe.format(args="'--help'")], capture_output=True, text=True)
+    assert all(verb in everything.stdout for verb in ("run", "forecast", "backtest", "optimize", "report"))
+    assert "'hospitaltwin.cli.report'" in everything.stdout

@@ -1,10 +1,42 @@
-"""The command line: one verb per stage (see DESIGN.md). The only module that knows them all."""
+"""The command line: one verb per stage (see DESIGN.md). The only module that knows them all.
 
-from hospitaltwin.cli import (calibrate, compare, forecast, ingest, optimize, report, run,  # noqa: F401
-                              state, sync, validate)  # each registers its verb
-from hospitaltwin.cli.app import app
+Each verb's module registers it on import. Start-up is part of every command's time (a short
+``run`` should not pay for loading ``report`` or the optimisers), so :func:`main` imports only
+the module of the verb asked for, and every module when none is named or the name is unknown
+(so the overview help lists them all). ``app``, for tests and embedding, is the command line
+with every verb.
+"""
+
+from __future__ import annotations
+
+import sys
+from importlib import import_module
+
+VERB_MODULES = {
+    "validate": "validate", "run": "run", "compare": "compare", "ingest": "ingest", "calibrate": "calibrate",
+    "sync": "sync", "state": "state", "forecast": "forecast", "backtest": "forecast", "optimize": "optimize",
+    "report": "report",
+}
+"""Verb → the module of :mod:`hospitaltwin.cli` that registers it."""
+
+
+def load(verbs: list[str] | None = None):
+    """The command line with ``verbs`` registered (all when ``None``)."""
+    chosen = VERB_MODULES.values() if verbs is None else (VERB_MODULES[v] for v in verbs)
+    for module in dict.fromkeys(chosen):
+        import_module(f"hospitaltwin.cli.{module}")
+    from hospitaltwin.cli.common import app
+
+    return app
+
+
+def __getattr__(name: str):
+    if name == "app":
+        return load()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def main() -> None:
     """Entry point of the ``hospitaltwin`` console script."""
-    app()
+    verb = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
+    load([verb] if verb in VERB_MODULES else None)()

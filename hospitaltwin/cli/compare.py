@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.app import command, out
+from hospitaltwin.cli.common import command, out
 from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare import compare

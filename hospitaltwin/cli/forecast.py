@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.app import command, err, out
+from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_datetime

@@ -10,7 +10,7 @@ from collections.abc import Callable
 
 import typer
 
-from hospitaltwin.cli.app import app, command
+from hospitaltwin.cli.common import app, command
 
 optimize_app = typer.Typer(name="optimize", help="Propose policies with OR-Tools (roster, surge, network).",
                            no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)

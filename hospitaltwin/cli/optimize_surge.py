@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.app import out
+from hospitaltwin.cli.common import out
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.app import command, out
+from hospitaltwin.cli.common import command, out
 
 
 @command("report")

@@ -8,7 +8,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.app import command, err, out
+from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError

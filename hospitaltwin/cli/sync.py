@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.app import command, out
+from hospitaltwin.cli.common import command, out
 from hospitaltwin.errors import HospitaltwinError
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.app import command, err, out
+from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.config.load import validate_file
 
 
