@@ -28,3 +28,20 @@ def test_run_until_matches_simpy_run_including_ties_and_the_stop_time():
     assert ours.now == theirs.now == 10.0
     left = [sorted(e.value for *_, e in env._queue if isinstance(e, simpy.Timeout)) for env in (ours, theirs)]
     assert left[0] == left[1] == [100, 101]
+
+
+def test_run_until_restores_the_garbage_collector_even_when_a_callback_fails():
+    import gc
+
+    env = simpy.Environment()
+
+    def boom(event):
+        raise RuntimeError("callback failed")
+
+    later(env, 1.0, None, boom)
+    assert gc.isenabled()
+    try:
+        run_until(env, 5.0)
+    except RuntimeError:
+        pass
+    assert gc.isenabled()

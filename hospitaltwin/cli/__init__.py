@@ -9,6 +9,7 @@ with every verb.
 
 from __future__ import annotations
 
+import gc
 import sys
 from importlib import import_module
 
@@ -37,6 +38,17 @@ def __getattr__(name: str):
 
 
 def main() -> None:
-    """Entry point of the ``hospitaltwin`` console script."""
+    """Entry point of the ``hospitaltwin`` console script.
+
+    The modules are imported with the cyclic garbage collector paused and then frozen out of
+    its sight (:func:`gc.freeze`, as CPython recommends for long-lived start-up objects): none
+    of them is garbage, and walking them again at every collection cost a short run ~10%.
+    """
     verb = next((a for a in sys.argv[1:] if not a.startswith("-")), None)
-    load([verb] if verb in VERB_MODULES else None)()
+    gc.disable()
+    try:
+        app = load([verb] if verb in VERB_MODULES else None)
+        gc.freeze()
+    finally:
+        gc.enable()
+    app()
