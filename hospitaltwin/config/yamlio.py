@@ -55,16 +55,24 @@ def _walk(node: yaml.Node, path: str, lines: dict[str, int]) -> None:
             _walk(item, child, lines)
 
 
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML was built with it (it is, in the wheels), else pure Python."""
+
+
 def parse_yaml(text: str, name: str) -> tuple[object, SourceMap]:
-    """Parse YAML text; ``name`` is used in error messages."""
+    """Parse YAML text once into nodes (with their lines) and build the data from those nodes;
+    ``name`` is used in error messages."""
+    loader = _LOADER(text)
     try:
-        node = yaml.compose(text, Loader=yaml.SafeLoader)
-        data = yaml.safe_load(text)
+        node = loader.get_single_node()
+        data = loader.construct_document(node) if node is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
         reason = f"not valid YAML: {getattr(exc, 'problem', None) or exc}"
         raise ConfigError([Problem(name, "", reason, line)]) from None
+    finally:
+        loader.dispose()
     source = SourceMap(name)
     if node is not None:
         _walk(node, "", source.lines)
