@@ -19,6 +19,7 @@ from hospitaltwin.optimize.roster.data import Instance, restrict
 from hospitaltwin.optimize.roster.greedy import greedy
 from hospitaltwin.optimize.roster.heads import NurseType, build_heads
 from hospitaltwin.optimize.roster.lns import improve, penalty
+from hospitaltwin.optimize.roster.model import build_model
 from hospitaltwin.optimize.roster.solver import components, direct, gap_of, part_of, run, scaled_objective
 
 
@@ -48,7 +49,10 @@ def solve_in_steps(inst: Instance, limit: float, settings: dict) -> list[dict]:
         return steps if steps[-1]["status"] == "INFEASIBLE" else steps + [direct(inst, 0.9 * limit, settings)]
     work = _start(inst, types, counts)
     steps.append(_record("greedy", inst, work, parts, 0.0))
-    work = _improve(inst, types, work, parts, 0.5 * limit, settings, steps, repair=True)
+    if steps[-1]["status"] != "FEASIBLE":
+        work = _feasible(inst, work, parts, 0.2 * limit, settings, steps)
+    broken = penalty(inst, work) > 0
+    work = _improve(inst, types, work, parts, (0.5 if broken else 0.25) * limit, settings, steps, repair=broken)
     spent = sum(s.get("deterministic_s", 0.0) for s in steps)
     work = _full_models(inst, work, parts, min(0.4 * limit, 0.6 * (limit - spent)), settings, steps)
     left = limit - sum(s.get("deterministic_s", 0.0) for s in steps)
@@ -106,6 +110,35 @@ def _start(inst: Instance, types: list[NurseType], counts: list[Counter]) -> lis
         block = restrict(inst, mine, covers)
         work += [(mine[i], t) for i, t in greedy(block, counts[k])]
     return work
+
+
+def _feasible(inst: Instance, work, parts: list[Component], limit: float, settings: dict, steps: list) -> list:
+    """A roster that keeps every rule for each component whose greedy roster breaks one.
+
+    The greedy roster fills shifts in time order and can paint itself into a corner (e.g. the
+    nurses free on the last weekend are all needed on the first); CP-SAT finds a roster that
+    keeps every rule in a fraction of a second when asked for nothing else: the component's
+    full model without objective, hinted with the greedy roster (which keeps it close to the
+    head counts), and without the hint if that finds none in half the time (a hint that breaks
+    rules can mislead the search). The search then improves it.
+    """
+    out, spent, repaired = set(work), 0.0, 0
+    broken = [p for p in parts if penalty(p.inst, sorted(p.local(out))) > 0]
+    for part in broken:
+        for hint in (part.local(out), None):
+            rm = build_model(part.inst)
+            rm.model.clear_objective()
+            found = run(rm.model, rm.work, time_limit=limit / len(broken) / 2, workers=1, seed=settings["seed"],
+                        hint=hint)
+            spent += found.deterministic_s
+            if found.status in ("OPTIMAL", "FEASIBLE"):
+                break
+        if found.status in ("OPTIMAL", "FEASIBLE"):
+            mine = set(part.nurses)
+            out = {a for a in out if a[0] not in mine} | {(part.nurses[i], t) for i, t in found.work}
+            repaired += 1
+    steps.append(_record("feasible roster", inst, sorted(out), parts, spent, broken=len(broken), repaired=repaired))
+    return sorted(out)
 
 
 def _improve(inst, types, work, parts, limit: float, settings: dict, steps: list, repair: bool = False) -> list:
