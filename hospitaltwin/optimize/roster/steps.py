@@ -1,12 +1,13 @@
-"""The steps of a large solve: head counts, greedy roster, neighbourhoods, full model.
+"""The steps of a large solve: head counts, greedy roster, repair, neighbourhoods, full model.
 
 See :mod:`~hospitaltwin.optimize.roster.solver` for why and in what order. Each step works
 on the whole roster or on its independent components and records what it did (status,
 objective, bound, deterministic time) for ``solve.json``; the last record holds the roster.
-Time shares of the deterministic limit: head counts up to 10%, neighbourhoods up to 50% until
-no rule is broken (usually far less), full models 40% or 60% of what is left if less (one worker each, components in parallel: a solve with
-several interleaved workers overruns its deterministic limit), neighbourhoods the rest,
-stopping at the target gap.
+Time shares of the deterministic limit: head counts up to 10%; a rule-keeping roster for
+components whose greedy roster breaks a rule up to 20% (usually under a second); neighbourhoods
+25% (or up to 50% while a rule is still broken); full models 40%, or 60% of what is left if
+less (one worker each, components in parallel: a solve with several interleaved workers
+overruns its deterministic limit); neighbourhoods the rest, stopping at the target gap.
 """
 
 from __future__ import annotations
