@@ -44,8 +44,8 @@ def solve_phrase(solve: dict) -> str:
     if gap is not None and status in ("optimal", "feasible"):
         return f"is within {gap_text(gap)} of the best possible" + (f" (bound {num(bound)})" if bound is not None else "")
     if gap is not None:
-        return f"stopped with solver status {status}, within {gap_text(gap)} of the best possible"
-    return f"has solver status {status}"
+        return f"stopped with status {status}, within {gap_text(gap)} of the best possible"
+    return f"ended with status {status}"
 
 
 def replications_text(evaluation: Result) -> str:

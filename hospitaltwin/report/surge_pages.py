@@ -19,7 +19,7 @@ import pandas as pd
 from hospitaltwin.report.charts import Page, single_page
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, number, solve_phrase
-from hospitaltwin.report.style import CYCLE
+from hospitaltwin.report.style import CYCLE, empty_panel
 from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import num
 
@@ -133,6 +133,9 @@ def beds_page(result: Result) -> Page:
 
     def draw(fig, grid):
         ax = fig.add_axes((grid["left"], grid["bottom"], grid["right"] - grid["left"], grid["top"] - grid["bottom"]))
+        if not beds.to_numpy().any():
+            empty_panel(ax, f"The plan opens no surge beds: {', '.join(options)} stay closed throughout.")
+            return
         x, width = np.arange(len(days)), 0.8 / len(options)
         for k, option in enumerate(options):
             values = beds[option].to_numpy()
