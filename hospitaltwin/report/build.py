@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hospitaltwin.report import (backtest_pages, calibration_pages, compare_pages, forecast_pages, roster_pages,
-                                 run_pages)
+from hospitaltwin.report import (backtest_pages, calibration_pages, compare_pages, forecast_pages, network_pages,
+                                 roster_pages, run_pages, surge_pages)
 from hospitaltwin.report.cover import TITLE, cover_pages, summary_pages
 from hospitaltwin.report.document import Written, write_document
 from hospitaltwin.report.load import load_results
 from hospitaltwin.report.style import report_style
 
 SECTIONS = {"run": run_pages, "forecast": forecast_pages, "compare": compare_pages, "backtest": backtest_pages,
-            "calibration": calibration_pages, "roster": roster_pages}
+            "calibration": calibration_pages, "roster": roster_pages, "surge": surge_pages,
+            "network": network_pages}
 
 
 def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None) -> Written:
@@ -28,7 +29,8 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
     Parameters
     ----------
     results_dirs : iterable of str or Path
-        Result directories (runs, forecasts, comparisons, backtests, calibrations, rosters).
+        Result directories (runs, forecasts, comparisons, backtests, calibrations, rosters, surge
+        plans, network plans).
     pdf : str or Path
         The PDF to write (its folder is created).
     png_dir : str or Path, optional

@@ -48,18 +48,18 @@ def intro(result: Result) -> str:
             "A policy is called better or worse only where the 95% CI of the difference excludes zero.")
 
 
-def sentences(result: Result) -> list[str]:
-    """The significant changes, largest relative change first."""
+def sentences(result: Result, limit: int = 8, actor: str | None = None) -> list[str]:
+    """The significant changes, largest relative change first; ``actor`` names the policy (``The plan``)."""
     rows = result.tables["comparison"]
     sig = rows[rows["better"] != "none"].copy()
     if sig.empty:
         return ["No policy changes any KPI beyond its 95% confidence interval."]
     sig["size"] = (sig["diff_mean"] / sig["baseline_mean"].abs().where(sig["baseline_mean"] != 0, 1)).abs()
     out = []
-    for r in sig.sort_values("size", ascending=False, kind="stable").head(8).itertuples():
+    for r in sig.sort_values("size", ascending=False, kind="stable").head(limit).itertuples():
         verb = "lowers" if r.diff_mean < 0 else "raises"
         verdict = "better" if r.better == "policy" else "worse"
-        out.append(f"Policy {r.policy} {verb} {LABELS.get(r.kpi, r.kpi)} of {r.name} from "
+        out.append(f"{actor or 'Policy ' + r.policy} {verb} {LABELS.get(r.kpi, r.kpi)} of {r.name} from "
                    f"{_value(r.kpi, r.baseline_mean)} to {_value(r.kpi, r.policy_mean)} (difference "
                    f"{_diff(r.kpi, r.diff_mean)}, 95% CI {_diff(r.kpi, r.diff_lo)} to {_diff(r.kpi, r.diff_hi)}): "
                    f"{verdict}.")
@@ -73,21 +73,25 @@ def headline_rows(result: Result) -> pd.DataFrame:
     return rows[keep]
 
 
-def table_pages(result: Result) -> list[Page]:
+def table_pages(result: Result, title: str = "Policy comparison", subtitle: str | None = None,
+                lead: str | None = None) -> list[Page]:
+    """Every headline KPI's paired difference, with its verdict.
 
-
-    """Every headline KPI's paired difference, with its verdict."""
+    ``title``, ``subtitle`` and ``lead`` (the muted paragraph above the table) default to a
+    comparison's own; an optimiser's out-of-sample test gives its own words.
+    """
     rows = headline_rows(result)
     cells = tuple((r.policy, r.name, LABELS.get(r.kpi, r.kpi), _value(r.kpi, r.baseline_mean),
                    _value(r.kpi, r.policy_mean), f"{_diff(r.kpi, r.diff_mean)} [{_diff(r.kpi, r.diff_lo)}, "
                    f"{_diff(r.kpi, r.diff_hi)}]", {"none": "–"}.get(r.better, r.better)) for r in rows.itertuples())
     table = Table(("policy", "resource", "KPI", "baseline", "policy", "difference [95% CI]", "better"), cells,
                   "lllrrrl", "pts: percentage points. KPIs with no change in any replication are left out.")
-    figures = text_pages("Policy comparison: paired differences", result.label, [Para(intro(result), muted=True), table])
+    figures = text_pages(f"{title}: paired differences", subtitle or result.label,
+                         [Para(lead or intro(result), muted=True), table])
     return [Page(f, "comparison", chart=False) for f in figures]
 
 
-def forest_pages(result: Result) -> list[Page]:
+def forest_pages(result: Result, title: str = "Policy comparison", subtitle: str | None = None) -> list[Page]:
     """One forest panel per headline KPI, rows policy · resource."""
     rows = headline_rows(result)
     kpis = [k for k in LABELS if k in set(rows["kpi"])]
@@ -108,18 +112,18 @@ def forest_pages(result: Result) -> list[Page]:
                                    "none": "no verdict"}[verdict])
         ax.axvline(0, color="black", linewidth=0.8)
         labels = [f"{p} · {n}" if several else n for p, n in zip(part["policy"], part["name"])]
-        ax.set_yticks(y, labels=labels)
+        ax.set_yticks(y, labels=labels, fontsize=9 if len(part) <= 14 else 7 if len(part) <= 30 else 5.5)
         ax.set_ylim(-0.6, len(part) - 0.4)
         ax.set_title(LABELS[kpi] + (" (percentage points)" if kpi in FRACTIONS else ""), loc="left")
         ax.set_xlabel("policy − baseline")
 
     if not kpis:
         return []
-    return panel_pages(kpis, draw, "Policy comparison: forest plots", result.label, "forest",
+    return panel_pages(kpis, draw, f"{title}: forest plots", subtitle or result.label, "forest",
                        "Points: mean paired difference policy − baseline; bars: 95% CI over replications. Blue: "
                        "the policy is better; vermillion: the baseline is better; grey: no verdict (the CI includes 0, or the "
                        "KPI has no better direction, as census and occupancy).",
-                       per_page=2, left_in=2.3)
+                       per_page=2 if rows["kpi"].value_counts().max() <= 12 else 1, left_in=2.3)
 
 
 def pages(result: Result) -> list[Page]:

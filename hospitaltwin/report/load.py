@@ -1,9 +1,13 @@
 """Find, check and read result directories before anything is drawn or written.
 
 A result directory holds ``manifest.json`` with ``"result_format": 1`` and a ``"kind"``
-(``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``) plus the files
-that kind writes (see :data:`FILES`). A calibration may also be a directory holding only a
-demand file and its ``*.calibration.json`` summary, as ``calibrate`` writes them. Every
+(``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``, ``surge``,
+``network``) plus the files that kind writes (see :data:`FILES`). A calibration may also be a
+directory holding only a demand file and its ``*.calibration.json`` summary, as ``calibrate``
+writes them. The optimisers' results (``roster``, ``surge``, ``network``) may carry the
+solver's ``solve.json`` and an out-of-sample test in the engine (:data:`EVALUATION`: a compare
+result directory, or for a network ``evaluation.csv``), read as a compare :class:`Result` of
+their own; what is absent is left out of the report, what is present must be readable. Every
 problem — no result, a format this version cannot read, a missing file or column, a value
 that cannot be read — is raised as one :class:`~hospitaltwin.errors.HospitaltwinError`
 naming the file and the reason, so a report is either complete or not written at all.
@@ -37,7 +41,13 @@ CSV_COLUMNS = {
     "roster": ("staff", "day", "shift", "unit"),
     "profiles": ("stream", "how", "observed", "fitted"),
     "survival": ("unit", "hours", "km", "fitted"),
+    "plan": ("option", "unit", "day", "from", "beds", "nurses_per_shift"),
+    "moves": ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date", "available_day",
+              "devices"),
+    "shortage": ("hospital",),
 }
+TABLE_NUMERIC = {"plan": {"day", "beds", "nurses_per_shift"},
+                 "moves": {"dispatch_day", "available_day", "devices"}}
 NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_full_any", "baseline_mean",
            "policy_mean", "diff_mean", "diff_lo", "diff_hi", "lead_h", "n", "mae", "coverage50", "coverage80",
            "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
@@ -51,8 +61,13 @@ FILES = {
     "backtest": {"json": ("summary",), "csv": ("scores", "reliability")},
     "roster": {"json": (), "csv": ("roster",)},
     "calibration": {"json": (), "csv": ()},
+    "surge": {"json": ("solve",), "csv": ("plan",)},
+    "network": {"json": ("solve",), "csv": ("moves", "shortage")},
 }
 OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": ()}
+OPTIONAL_JSON = {"roster": ("solve",)}
+MAY_BE_EMPTY = {"moves"}
+EVALUATION = {"roster": "evaluation", "surge": "evaluation", "network": "evaluation.csv"}
 
 
 @dataclass
@@ -64,13 +79,18 @@ class Result:
     path : Path
         The directory.
     kind : str
-        ``run``, ``forecast``, ``compare``, ``backtest``, ``calibration`` or ``roster``.
+        ``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``, ``surge``
+        or ``network``.
     manifest : dict
         ``manifest.json`` (for a bare calibration directory: what is known of it).
     summary : dict
         ``summary.json`` (the calibration summary for a calibration; ``{}`` if none).
     tables : dict of str to DataFrame
         The tables the report uses, by file stem.
+    solve : dict
+        An optimiser's ``solve.json`` (``{}`` if none).
+    evaluation : Result or None
+        An optimiser's out-of-sample test, a ``compare`` result (``None`` if none).
     """
 
     path: Path
@@ -78,6 +98,8 @@ class Result:
     manifest: dict
     summary: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    solve: dict = field(default_factory=dict)
+    evaluation: "Result | None" = None
 
     @property
     def scenario(self) -> dict:
@@ -120,22 +142,22 @@ def read_json(path: Path) -> dict:
     return data
 
 
-def read_csv(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
-    """The named columns of a CSV file, numbers checked, categories validated."""
+def read_csv(path: Path, columns: tuple[str, ...], numeric=NUMERIC, choices=CHOICES) -> pd.DataFrame:
+    """The named columns of a CSV file, numbers (``numeric``) checked, categories (``choices``) validated."""
     if not path.is_file():
         raise HospitaltwinError(f"{path}: missing")
     try:
-        frame = pd.read_csv(path, dtype={c: str for c in columns if c not in NUMERIC}, keep_default_na=False,
-                            na_values={c: ["", "nan", "NaN", "null"] for c in columns if c in NUMERIC})
+        frame = pd.read_csv(path, dtype={c: str for c in columns if c not in numeric}, keep_default_na=False,
+                            na_values={c: ["", "nan", "NaN", "null"] for c in columns if c in numeric})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise HospitaltwinError(f"{path}: not a readable CSV file ({exc})") from None
     _require_columns(path, frame.columns, columns)
     frame = frame.loc[:, list(columns)]
     for column in columns:
-        if column in NUMERIC:
+        if column in numeric:
             frame[column] = _numbers(path, frame[column], column)
-        elif column in CHOICES:
-            _check_choices(path, frame[column], column)
+        elif column in choices:
+            _check_choices(path, frame[column], column, choices[column])
     return frame
 
 
@@ -148,11 +170,11 @@ def _numbers(path: Path, values: pd.Series, column: str) -> pd.Series:
     return numbers.astype(float)
 
 
-def _check_choices(path: Path, values: pd.Series, column: str) -> None:
-    unknown = sorted(set(values.unique()) - CHOICES[column])
+def _check_choices(path: Path, values: pd.Series, column: str, allowed: set) -> None:
+    unknown = sorted(set(values.unique()) - allowed)
     if unknown:
         raise HospitaltwinError(f"{path}: column {column!r} has {unknown[0]!r}; expected one of "
-                                f"{', '.join(sorted(CHOICES[column]))}")
+                                f"{', '.join(sorted(allowed))}")
 
 
 def _require_columns(path: Path, present, needed: tuple[str, ...]) -> None:
@@ -194,8 +216,8 @@ def load_result(path: str | Path) -> Result:
     Parameters
     ----------
     path : str or Path
-        A result directory (``run``, ``forecast``, ``compare``, ``backtest``, ``roster``), or a
-        calibration directory.
+        A result directory (``run``, ``forecast``, ``compare``, ``backtest``, ``roster``,
+        ``surge``, ``network``), or a calibration directory.
 
     Returns
     -------
@@ -219,15 +241,62 @@ def load_result(path: str | Path) -> Result:
         return _calibration(path, manifest)
     result = Result(path, manifest["kind"], manifest)
     spec = FILES[result.kind]
-    if spec["json"]:
+    if "summary" in spec["json"]:
         result.summary = read_json(path / "summary.json")
     elif (path / "summary.json").is_file():
         result.summary = read_json(path / "summary.json")
     for stem in spec["csv"]:
-        result.tables[stem] = _nonempty(read_csv(path / f"{stem}.csv", CSV_COLUMNS[stem]), path / f"{stem}.csv")
+        file = path / f"{stem}.csv"
+        if stem == "shortage":
+            table = read_shortage(file)
+        else:
+            table = read_csv(file, CSV_COLUMNS[stem], NUMERIC | TABLE_NUMERIC.get(stem, set()),
+                             {} if stem in TABLE_NUMERIC else CHOICES)
+        result.tables[stem] = table if stem in MAY_BE_EMPTY else _nonempty(table, file)
+    for stem in ("solve",):
+        if stem in spec["json"] or (stem in OPTIONAL_JSON.get(result.kind, ()) and (path / f"{stem}.json").is_file()):
+            result.solve = read_json(path / f"{stem}.json")
+    if result.kind in EVALUATION:
+        result.evaluation = _evaluation(result, path / EVALUATION[result.kind])
     if result.kind == "run":
         _run_tables(result)
     return result
+
+
+def read_shortage(path: Path) -> pd.DataFrame:
+    """``shortage.csv`` of a network plan: ``hospital`` and pairs ``X_before``, ``X_after`` of numbers."""
+    header = read_csv(path, CSV_COLUMNS["shortage"], set(), {})  # the file exists, parses, names hospitals
+    pairs = [c[: -len("_before")] for c in pd.read_csv(path, nrows=0).columns if c.endswith("_before")]
+    if header.empty:
+        raise HospitaltwinError(f"{path}: has a header but no rows")
+    if not pairs:
+        raise HospitaltwinError(f"{path}: no *_before columns (expected shortage before and after the plan)")
+    columns = ("hospital",) + tuple(f"{p}_{w}" for p in pairs for w in ("before", "after"))
+    return read_csv(path, columns, set(columns[1:]), {})
+
+
+def _evaluation(result: Result, where: Path) -> Result | None:
+    """An optimiser's out-of-sample test as a compare result; ``None`` when there is none."""
+    if where.suffix == ".csv":
+        if not where.is_file():
+            return None
+        table = _nonempty(read_csv(where, CSV_COLUMNS["comparison"]), where)
+        manifest = {"result_format": RESULT_FORMAT, "kind": "compare", "scenario": result.scenario}
+        policies = list(dict.fromkeys(table["policy"]))
+        return Result(where.parent, "compare", manifest, {"policies": policies}, {"comparison": table})
+    if not where.is_dir():
+        return None
+    if (where / "manifest.json").is_file():
+        evaluation = load_result(where)
+        if evaluation.kind != "compare":
+            raise HospitaltwinError(f"{where / 'manifest.json'}: an evaluation must be a compare result, "
+                                    f"found kind {evaluation.kind!r}")
+        return evaluation
+    if not (where / "comparison.csv").is_file():
+        return None
+    table = _nonempty(read_csv(where / "comparison.csv", CSV_COLUMNS["comparison"]), where / "comparison.csv")
+    summary = read_json(where / "summary.json") if (where / "summary.json").is_file() else {}
+    return Result(where, "compare", {**result.manifest, "kind": "compare"}, summary, {"comparison": table})
 
 
 def _nonempty(frame: pd.DataFrame, path: Path) -> pd.DataFrame:

@@ -1,9 +1,11 @@
 """Pages of a roster: who works which shift on which day, and the cover it gives each unit.
 
 ``roster.csv`` has one row per assignment: ``staff, day, shift, unit`` (``day`` an ISO date or
-a day number). The pages: sentences on head counts and workload, a table of heads per unit
-and shift (mean, least and most over the days), a heat map of heads per unit and shift by
-day, and a staff-by-day chart coloured by shift (the roster as a planner reads it).
+a day number). The pages: sentences on the solve (``solve.json``: how close CP-SAT came to the
+best possible, the cost parts against the naive roster's), head counts and workload, a table of
+heads per unit and shift (mean, least and most over the days), a heat map of heads per unit
+and shift by day, a staff-by-day chart coloured by shift (the roster as a planner reads it),
+and the out-of-sample test against the naive roster (``evaluation/``) when there is one.
 """
 
 from __future__ import annotations
@@ -14,11 +16,13 @@ from matplotlib.colors import ListedColormap
 
 from hospitaltwin.report.charts import Page, draw_heat, heat_axes, single_page
 from hospitaltwin.report.load import Result
+from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, number, solve_phrase
 from hospitaltwin.report.style import CYCLE, PAGE_IN, SHADE
 from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import num
 
 STAFF_PER_PAGE = 40
+PLAN, BASELINE = "the optimised roster", "the naive roster"
 
 
 def _days(roster: pd.DataFrame) -> list[str]:
@@ -49,9 +53,43 @@ def intro(result: Result) -> str:
             f"{roster['unit'].nunique()} units and {roster['shift'].nunique()} shifts.")
 
 
+def _parts(parts: dict) -> str:
+    """``expected uncovered patient-hours 3,020, 0 overtime shifts, 0 broken requests``."""
+    out = []
+    if number(parts, "uncovered_patient_h") is not None:
+        out.append(f"expected uncovered patient-hours {num(number(parts, 'uncovered_patient_h'))}")
+    for key, word in (("overtime_shifts", "overtime shift"), ("broken_requests", "broken request")):
+        value = number(parts, key)
+        if value is not None:
+            out.append(f"{num(value)} {word}{'' if value == 1 else 's'}")
+    return ", ".join(out)
+
+
+def solve_sentences(result: Result) -> list[str]:
+    """The solve of ``solve.json`` and the naive roster's figures (none without a solve)."""
+    solve = result.solve
+    if not solve:
+        return []
+    parts = solve.get("parts") if isinstance(solve.get("parts"), dict) else {}
+    words = _parts(parts)
+    out = [f"CP-SAT roster {solve_phrase(solve)}{': ' + words if words else ''}."]
+    naive = solve.get("naive") if isinstance(solve.get("naive"), dict) else {}
+    naive_parts = naive.get("parts") if isinstance(naive.get("parts"), dict) else {}
+    if _parts(naive_parts):
+        cost, naive_cost = number(parts.get("cost") or {}, "total"), number(naive_parts.get("cost") or {}, "total")
+        versus = (f" (cost {num(naive_cost)} against the optimised roster's {num(cost)})"
+                  if cost is not None and naive_cost is not None else "")
+        out.append(f"The naive roster: {_parts(naive_parts)}{versus}.")
+    return out
+
+
 def sentences(result: Result) -> list[str]:
+    """The solve, workload per person, the spread of head counts, the out-of-sample test."""
+    return (solve_sentences(result) + _roster_sentences(result)
+            + evaluation_sentences(result, PLAN, BASELINE))
 
 
+def _roster_sentences(result: Result) -> list[str]:
     """Workload per person and the spread of head counts per unit and shift."""
     roster, table = result.tables["roster"], heads(result)
     per_staff = roster.groupby("staff").size()
@@ -127,5 +165,5 @@ def staff_pages(result: Result) -> list[Page]:
 
 
 def pages(result: Result) -> list[Page]:
-    """Every page of a roster after the executive summary."""
-    return table_pages(result) + [heat_page(result)] + staff_pages(result)
+    """Every page of a roster after the executive summary, its out-of-sample test last."""
+    return table_pages(result) + [heat_page(result)] + staff_pages(result) + evaluation_pages(result, PLAN, BASELINE)

@@ -26,6 +26,10 @@ def results(tmp_path_factory) -> dict[str, Path]:
         "calibration": synthetic.write_calibration(base / "calibration"),
         "calibration_bare": synthetic.write_calibration(base / "calibration_bare", diagnostics=False),
         "roster": synthetic.write_roster(base / "roster"),
+        "roster_plan": synthetic.write_roster_plan(base / "roster_plan"),
+        "surge": synthetic.write_surge(base / "surge"),
+        "network_plan": synthetic.write_network_plan(base / "network_plan"),
+        "network_plan_bare": synthetic.write_network_plan(base / "network_plan_bare", evaluation=False),
     }
 
 

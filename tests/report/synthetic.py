@@ -342,3 +342,66 @@ def write_roster(out: Path, days: int = 28, seed: int = 19) -> Path:
     _write_csv(out / "roster.csv", ("staff", "day", "shift", "unit"), rows)
     _write_json(out / "manifest.json", _manifest("roster", teaching_scenario(), seed, 1))
     return out
+
+
+# --- the optimisers' results: roster with its solve, surge and network plans ------------------
+
+def write_roster_plan(out: Path) -> Path:
+    """A roster with ``solve.json`` (and the naive roster's parts) and its out-of-sample test."""
+    write_roster(out)
+    parts = {"uncovered_patient_h": 3697.2, "overtime_shifts": 23, "broken_requests": 0,
+             "cost": {"uncovered": 3697.2, "overtime": 460.0, "requests": 0.0, "total": 4157.2}}
+    naive = {"uncovered_patient_h": 4410.5, "overtime_shifts": 31, "broken_requests": 2,
+             "cost": {"uncovered": 4410.5, "overtime": 620.0, "requests": 12.0, "total": 5042.5}}
+    _write_json(out / "solve.json", {"status": "FEASIBLE", "objective": 3983.6, "bound": 3960.2,
+                                     "gap": 0.00587, "parts": parts, "naive": {"status": "FEASIBLE", "parts": naive}})
+    write_compare(out / "evaluation", policies=("icu-nurses-november",), replications=30, seed=12)
+    return out
+
+
+def write_surge(out: Path, days: int = 7) -> Path:
+    """A surge plan: two options, one opened from day 2, one closed; solve and evaluation."""
+    rows = []
+    for option, unit, beds in (("WING_4W", "WARD_A", [0, 2, 2, 4, 4, 4, 3]), ("DAYSURG", "ICU", [0] * 7)):
+        for day in range(1, days + 1):
+            n = beds[day - 1]
+            rows.append((option, unit, day, f"{day - 1}d" if day > 1 else "0h", n, -(-n // 4)))
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "plan.csv", ("option", "unit", "day", "from", "beds", "nurses_per_shift"), rows)
+    _write_json(out / "solve.json", {
+        "status": "optimal", "objective": 116082.5, "bound": 116082.5, "gap": 0.0, "seconds": 0.26,
+        "solver": "SCIP (OR-Tools MathOpt)", "paths": 100, "days": days,
+        "cost": {"bed_days": 34200.0, "opening": 5000.0, "closing": 0.0},
+        "unmet_patient_days": {"WARD_A": {"plan": 3.06, "no_plan": 6.09}, "ICU": {"plan": 2.11, "no_plan": 2.11}},
+        "beds_opened": {"WING_4W": 19, "DAYSURG": 0}})
+    scenario = teaching_scenario()
+    scenario["run"] = {"origin": "2024-11-04T00:00:00"}
+    _write_json(out / "manifest.json", _manifest("surge", scenario, 1, 100, {
+        "options": {"name": "winter-surge", "budget": 150000.0}, "plan": {"start": 0.0, "days": days, "paths": 100}}))
+    write_compare(out / "evaluation", policies=("surge-winter",), replications=20, seed=2)
+    return out
+
+
+def write_network_plan(out: Path, evaluation: bool = True) -> Path:
+    """A network plan: one move of ventilators, shortage before and after, solve, evaluation.csv."""
+    out.mkdir(parents=True, exist_ok=True)
+    _write_csv(out / "moves.csv", ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date",
+                                   "available_day", "devices"),
+               [("ventilator", "hub", "west", "hub_vents", "west_vents", 0, "2024-01-11", 1, 5)])
+    _write_csv(out / "shortage.csv", ("hospital", "ventilator_days_before", "ventilator_days_after",
+                                      "icu_bed_days_before", "icu_bed_days_after"),
+               [("east", 0.57, 0.67, 0.19, 0.05), ("hub", 0.0, 1.04, 0.33, 0.01), ("west", 14.68, 3.31, 0.89, 0.96)])
+    _write_json(out / "solve.json", {"status": "optimal", "objective": 7.16, "bound": 7.16, "gap": 0.0,
+                                     "solver": "SCIP via OR-Tools pywraplp (single thread)", "paths": 12, "days": 7,
+                                     "policy_is_final_allocation": False})
+    if evaluation:
+        _write_csv(out / "evaluation.csv", _COMPARE, [
+            ("network-total", "equipment", "west_vents", "unmet_fraction", 0.556, 0.023, -0.533, -0.671, -0.394,
+             "policy"),
+            ("network-total", "equipment", "hub_vents", "unmet_fraction", 0.0, 0.042, 0.042, -0.065, 0.149, "none"),
+            ("network-total", "network", "ventilator", "unmet_fraction", 0.22, 0.033, -0.188, -0.32, -0.056,
+             "policy"),
+            ("network-total", "hospital", "west", "diverted_per_day", 0.88, 0.88, 0.0, 0.0, 0.0, "none")])
+    _write_json(out / "manifest.json", _manifest("network", network_scenario(), 3, 12,
+                                                 {"paths": 12, "days": 7, "origin": "2024-01-11T00:00:00"}))
+    return out

@@ -1,0 +1,124 @@
+"""Pages of a network plan: which devices move between hospitals, and the shortage they spare.
+
+``optimize network`` writes ``moves.csv`` (per move: device kind, from and to hospital and
+pool, dispatch and arrival day, devices), ``shortage.csv`` (per hospital, the expected
+device-days and bed-days short over the demand paths, ``*_before`` today and ``*_after`` with
+the plan), ``solve.json`` (status, objective, bound, gap) and, when tested in the engine,
+``evaluation.csv`` (the plan against today's network). The pages: the moves and shortages in
+words, bars of the expected shortage per hospital before and after the plan, the moves as a
+table, then the out-of-sample test.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from hospitaltwin.report.charts import Page, panel_pages
+from hospitaltwin.report.load import Result
+from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, solve_phrase
+from hospitaltwin.report.style import GOOD, NEUTRAL
+from hospitaltwin.report.text import Para, Table, text_pages
+from hospitaltwin.report.words import num
+
+PLAN, BASELINE = "the plan", "today's network"
+
+
+def measures(result: Result) -> list[str]:
+    """The shortage measures of ``shortage.csv``: ``ventilator_days``, ``icu_bed_days``, …"""
+    return [c[: -len("_before")] for c in result.tables["shortage"].columns if c.endswith("_before")]
+
+
+def measure_words(measure: str) -> str:
+    """``ventilator_days`` → ``ventilator-days``, ``icu_bed_days`` → ``icu bed-days``."""
+    head = measure[: -len("_days")] if measure.endswith("_days") else measure
+    return head.replace("_", " ") + ("-days" if measure.endswith("_days") else "")
+
+
+def intro(result: Result) -> str:
+    """Hospitals, days and the demand paths the plan was optimised on."""
+    solve, m = result.solve, result.manifest
+    days, n = solve.get("days") or m.get("days"), len(result.tables["moves"])
+    origin = f" from {str(m['origin'])[:10]}" if m.get("origin") else ""
+    paths = f", optimised on {solve['paths']} demand paths" if solve.get("paths") else ""
+    return (f"{len(result.tables['shortage'])} hospitals over {days or '?'} days{origin}{paths} "
+            f"({solve.get('solver', 'MIP solver')}); {n} planned move{'' if n == 1 else 's'}.")
+
+
+def move_sentences(result: Result) -> list[str]:
+    """Each move in words."""
+    moves = result.tables["moves"]
+    if moves.empty:
+        return ["The plan moves no devices: every hospital keeps what it has."]
+    out = []
+    for kind, src, dst, day, date, arrive, n in zip(moves["kind"], moves["from"], moves["to"], moves["dispatch_day"],
+                                                    moves["dispatch_date"], moves["available_day"], moves["devices"]):
+        when = f"day {day:.0f}" + (f" ({date})" if date else "")
+        out.append(f"Move {num(n)} {kind}{'s' if n != 1 else ''} from {src} to {dst}, dispatched on {when}, "
+                   f"in use from day {arrive:.0f}.")
+    return out
+
+
+def shortage_sentences(result: Result) -> list[str]:
+    """Expected shortage per hospital today → with the plan, one sentence per measure."""
+    table, out = result.tables["shortage"], []
+    for measure in measures(result):
+        before, after = table[f"{measure}_before"], table[f"{measure}_after"]
+        order = np.argsort(-before.to_numpy(), kind="stable")
+        parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order]
+        out.append(f"Expected {measure_words(measure)} short, today → with the plan: {', '.join(parts)} "
+                   f"(total {num(before.sum())} → {num(after.sum())}).")
+    return out
+
+
+def sentences(result: Result) -> list[str]:
+    """The moves, the shortages they spare, the solve, the out-of-sample test."""
+    solve = [f"The network plan {solve_phrase(result.solve)}."] if result.solve else []
+    if result.solve.get("policy_is_final_allocation"):
+        solve.append("Some moves come after the first day; the policy tested holds the final allocation throughout.")
+    return (move_sentences(result) + shortage_sentences(result) + solve
+            + evaluation_sentences(result, PLAN, BASELINE))
+
+
+def shortage_pages(result: Result) -> list[Page]:
+    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue)."""
+    table = result.tables["shortage"]
+    hospitals = list(table["hospital"])
+
+    def draw(ax, measure, first):
+        x = np.arange(len(hospitals))
+        for k, (when, colour, label) in enumerate((("before", NEUTRAL, "today"), ("after", GOOD, "with the plan"))):
+            values = table[f"{measure}_{when}"].to_numpy()
+            bars = ax.bar(x - 0.2 + 0.4 * k, values, 0.38, color=colour, label=label)
+            if len(hospitals) <= 20:
+                ax.bar_label(bars, labels=[num(v) for v in values], fontsize=8, padding=2)
+        ax.set_xticks(x, labels=hospitals)
+        top = float(np.nanmax(table[[f"{measure}_before", f"{measure}_after"]].to_numpy()))
+        ax.set_ylim(0, max(top, 0.1) * 1.18)
+        ax.set_ylabel(f"expected {measure_words(measure)}")
+        ax.set_title(f"Expected {measure_words(measure)} short per hospital", loc="left")
+        ax.legend()
+
+    return panel_pages(measures(result), draw, "Network plan: expected shortage per hospital", result.label,
+                       "network-shortage", "Bars: expected shortage over the plan's days and demand paths (in "
+                       "sample), today's allocation (grey) and with the plan (blue).", per_page=2)
+
+
+def table_pages(result: Result) -> list[Page]:
+    """The moves, one row each."""
+    moves = result.tables["moves"]
+    rows = tuple((k, f, t, fp, tp, f"{d:.0f}", str(dd), f"{a:.0f}", num(n)) for k, f, t, fp, tp, d, dd, a, n in zip(
+        moves["kind"], moves["from"], moves["to"], moves["from_pool"], moves["to_pool"], moves["dispatch_day"],
+        moves["dispatch_date"], moves["available_day"], moves["devices"]))
+    blocks = [Para(intro(result), muted=True)]
+    if rows:
+        blocks.append(Table(("kind", "from", "to", "from pool", "to pool", "dispatch day", "date", "in use from day",
+                             "devices"), rows, "lllllrlrr", "Days count from the plan's first day (day 0)."))
+    else:
+        blocks.append(Para("The plan moves no devices."))
+    return [Page(f, "network-moves", chart=False) for f in text_pages("Network plan: device moves", result.label,
+                                                                      blocks)]
+
+
+def pages(result: Result) -> list[Page]:
+    """Every page of a network plan after the executive summary, its out-of-sample test last."""
+    return shortage_pages(result) + table_pages(result) + evaluation_pages(result, PLAN, BASELINE)
