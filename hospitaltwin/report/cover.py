@@ -10,6 +10,8 @@ follow the cover, before any table or chart.
 
 from __future__ import annotations
 
+import re
+
 from hospitaltwin.report.charts import Page
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.text import Bullets, Heading, KeyValues, Para, text_pages
@@ -56,10 +58,19 @@ def provenance(result: Result) -> list[tuple[str, str]]:
     if versions:
         items.append(("versions", ", ".join(f"{k} {v}" for k, v in versions.items())))
     inputs = m.get("inputs") or {}
-    items += [("input", f"{name}  sha256 {digest}") for name, digest in inputs.items()]
+    items += [_input(name, value) for name, value in inputs.items()]
     if not inputs:
         items.append(("inputs", "none recorded"))
     return items
+
+
+def _input(name: str, value) -> tuple[str, str]:
+    """An input file with its checksum; other provenance (the store a plan started from, its
+    time) as it is."""
+    text = str(value)
+    if re.fullmatch(r"[0-9a-f]{64}", text):
+        return "input", f"{name}  sha256 {text}"
+    return name.replace("_", " "), text
 
 
 def cover_pages(results: list[Result]) -> list[Page]:

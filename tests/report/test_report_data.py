@@ -86,3 +86,17 @@ def test_long_tables_continue_on_new_pages_with_their_header():
         assert any(t.startswith("unit ") and "beds" in t for t in texts), "header repeated"
     shown = [t.get_text().split()[0] for f in figures for t in f.texts if t.get_text().startswith("unit-")]
     assert shown == [r[0] for r in rows], "every row once, in order"
+
+
+def test_provenance_gives_checksums_of_files_and_other_inputs_as_they_are():
+    from pathlib import Path
+
+    from hospitaltwin.report.cover import provenance
+    from hospitaltwin.report.load import Result
+
+    digest = "ab" * 32
+    manifest = {"kind": "surge", "inputs": {"scenario.yaml": digest, "store": "sqlite:///twin.db",
+                                             "as_of": "2024-03-06T12:00:00+00:00"}}
+    items = dict((k, v) for k, v in provenance(Result(Path("x"), "surge", manifest)) if k != "input")
+    assert ("input", f"scenario.yaml  sha256 {digest}") in provenance(Result(Path("x"), "surge", manifest))
+    assert items["store"] == "sqlite:///twin.db" and items["as of"] == "2024-03-06T12:00:00+00:00"
