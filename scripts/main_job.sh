@@ -46,8 +46,8 @@ echo "      state now), then the plan tested in the twin on fresh seeds against 
 "$ht" optimize surge --scenario "$work/scenario.yaml" --store "sqlite:///$work/twin.db" \
     --options scenarios/surge/community-options.yaml --paths 100 --horizon 7d --workers 2 --out "$work/surge"
 
-echo "== 7. report: forecast, recommended plan's test, simulation and calibration (PDF + PNG figures)"
-"$ht" report "$work/forecast" "$work/surge/evaluation" "$work/run" "$work/demand.calibration" \
+echo "== 7. report: forecast, the recommended surge plan and its test, simulation and calibration (PDF + PNG figures)"
+"$ht" report "$work/forecast" "$work/surge" "$work/run" "$work/demand.calibration" \
     --pdf reports/main-job.pdf --png reports/main-job
 echo "Recommended policy: $work/surge/policy.yaml (its tested effect: $work/surge/evaluation/comparison.csv)"
 echo "The report is reports/main-job.pdf (figures in reports/main-job/)."
