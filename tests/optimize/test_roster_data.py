@@ -11,7 +11,8 @@ from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.optimize.roster import demand_instance, period_run, problem_from_dict
 from hospitaltwin.optimize.paths import DemandPaths
-from hospitaltwin.optimize.roster.data import group_demand, segments_of, shortfall, with_absence
+from hospitaltwin.optimize.roster.data import (UnitDemand, group_demand, segments_of, shortfall, split_shortfall,
+                                               with_absence)
 from hospitaltwin.optimize.roster.policy import head_counts, to_policy
 from hospitaltwin.policy import apply_policy
 
@@ -51,7 +52,7 @@ def test_beds_cap_the_demand_nurses_can_cover():
     beds = np.full((2, 2, 14 * 24 + hours + 1), 50, dtype=np.int32)
     paths = DemandPaths(["A", "B"], [], {}, scenario.run.origin, beds, np.zeros((2, 0, beds.shape[2])))
     demand = group_demand(paths, scenario, problem, scenario.run.origin)
-    assert demand["ga"].shape == (2, hours) and demand["ga"].max() == 8
+    assert demand["ga"].patients.shape == (1, 2, hours) and demand["ga"].patients.max() == 8
     inst = demand_instance(problem, scenario, demand)
     seg = inst.segments[0]
     assert seg.cost[0] == pytest.approx(8 * seg.hours), "8 physical beds, not 50 patients, are uncovered"
@@ -91,3 +92,28 @@ def test_a_roster_reaches_the_engine_as_exact_head_counts_per_day_and_shift():
         assert len(at) == 1 and plan.rostered[at[0]] == heads[t.index], t.label()
     before = np.flatnonzero(plan.starts < offset)
     assert set(plan.rostered[before]) <= {2, 3}, "outside the period the layout's own roster runs"
+
+
+def _largest_remainder(capacity: int, beds: list[int]) -> list[int]:
+    """Staffed beds per unit as the engine documents its split: in proportion to physical beds,
+    floors first, the rest one by one to the largest remainders (first unit first on ties)."""
+    exact = [min(capacity * b / sum(beds), b) for b in beds]
+    shares = [int(np.floor(e + 1e-9)) for e in exact]
+    spare = min(capacity, sum(beds)) - sum(shares)
+    for u in sorted(range(len(beds)), key=lambda u: -(exact[u] - shares[u]))[:spare]:
+        shares[u] += shares[u] < beds[u]
+    return shares
+
+
+def test_a_group_of_several_units_prices_each_units_share_of_the_staffed_beds():
+    rng = np.random.default_rng(7)
+    beds = [8, 6, 3]
+    patients = np.stack([rng.integers(0, b + 1, size=(5, 9)) for b in beds]).astype(float)
+    demand = UnitDemand(patients, np.array([[b] * 9 for b in beds], dtype=float))
+    g = split_shortfall(demand, 2, 6, 2.0, 9)
+    for k in range(10):
+        shares = _largest_remainder(int(2 * k), beds)
+        direct = sum(np.maximum(patients[u, :, 2:8] - shares[u], 0).sum(axis=1) for u in range(3)).mean()
+        assert g[k] == pytest.approx(direct), k
+    pooled = shortfall(patients[:, :, 2:8].sum(axis=0), 2.0, 9)
+    assert np.all(g >= pooled - 1e-9) and np.any(g > pooled + 1e-9), "nurses of one unit do not cover another's"
