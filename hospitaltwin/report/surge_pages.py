@@ -40,11 +40,15 @@ def _origin(result: Result) -> datetime | None:
 
 
 def day_label(result: Result, day: float, short: bool = False) -> str:
-    """``day 2 (Tue 8 Jul)`` or ``Tue 8 Jul``; ``day 2`` when the calendar is unknown."""
+    """``day 2 (Tue 8 Jul)`` or ``Tue 8 Jul``; ``day 2`` when the calendar is unknown.
+
+    A plan's day is 24 hours from its start, which need not be midnight (a plan from the
+    synced state starts at the state's time); it is named by the date its middle falls on.
+    """
     origin = _origin(result)
     if origin is None:
         return f"day {day:.0f}"
-    date = origin + timedelta(days=day - 1)
+    date = origin + timedelta(days=day - 1, hours=12)  # the date most of the plan's day falls on
     text = f"{date:%a} {date.day} {date:%b}"
     return text if short else f"day {day:.0f} ({text})"
 

@@ -126,3 +126,15 @@ def test_a_broken_solve_or_evaluation_is_one_clear_error(results, tmp_path):
     roster = shutil.copytree(results["roster_plan"], tmp_path / "roster")
     (roster / "evaluation" / "comparison.csv").write_text("policy,scope\nx,unit\n")
     _fails(roster, tmp_path, "comparison.csv", "missing columns")
+
+
+def test_a_plan_day_is_named_by_the_date_most_of_it_falls_on():
+    from pathlib import Path
+
+    from hospitaltwin.report.load import Result
+    from hospitaltwin.report.surge_pages import day_label
+
+    late = Result(Path("x"), "surge", {"origin": "2025-07-06T23:58:00", "plan": {"start": 0.0}})
+    assert day_label(late, 1) == "day 1 (Mon 7 Jul)" and day_label(late, 2, short=True) == "Tue 8 Jul"
+    midnight = Result(Path("x"), "surge", {"origin": "2025-07-07T00:00:00", "plan": {"start": 0.0}})
+    assert day_label(midnight, 1, short=True) == "Mon 7 Jul"
