@@ -45,9 +45,11 @@ CSV_COLUMNS = {
     "moves": ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date", "available_day",
               "devices"),
     "shortage": ("hospital",),
+    "transfers": ("bed_kind", "from", "to", "day", "planned_slots", "expected_transfers", "p95_transfers"),
 }
 TABLE_NUMERIC = {"plan": {"day", "beds", "nurses_per_shift"},
-                 "moves": {"dispatch_day", "available_day", "devices"}}
+                 "moves": {"dispatch_day", "available_day", "devices"},
+                 "transfers": {"day", "planned_slots", "expected_transfers", "p95_transfers"}}
 NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_full_any", "baseline_mean",
            "policy_mean", "diff_mean", "diff_lo", "diff_hi", "lead_h", "n", "mae", "coverage50", "coverage80",
            "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
@@ -64,7 +66,7 @@ FILES = {
     "surge": {"json": ("solve",), "csv": ("plan",)},
     "network": {"json": ("solve",), "csv": ("moves", "shortage")},
 }
-OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": ()}
+OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": (), "network": ("transfers",)}
 OPTIONAL_JSON = {"roster": ("solve",)}
 MAY_BE_EMPTY = {"moves"}
 EVALUATION = {"roster": "evaluation", "surge": "evaluation", "network": "evaluation.csv"}
@@ -253,6 +255,10 @@ def load_result(path: str | Path) -> Result:
             table = read_csv(file, CSV_COLUMNS[stem], NUMERIC | TABLE_NUMERIC.get(stem, set()),
                              {} if stem in TABLE_NUMERIC else CHOICES)
         result.tables[stem] = table if stem in MAY_BE_EMPTY else _nonempty(table, file)
+    for stem in OPTIONAL_CSV.get(result.kind, ()):
+        file = path / f"{stem}.csv"
+        if file.is_file():
+            result.tables[stem] = read_csv(file, CSV_COLUMNS[stem], NUMERIC | TABLE_NUMERIC.get(stem, set()), {})
     for stem in ("solve",):
         if stem in spec["json"] or (stem in OPTIONAL_JSON.get(result.kind, ()) and (path / f"{stem}.json").is_file()):
             result.solve = read_json(path / f"{stem}.json")

@@ -3,10 +3,11 @@
 ``optimize network`` writes ``moves.csv`` (per move: device kind, from and to hospital and
 pool, dispatch and arrival day, devices), ``shortage.csv`` (per hospital, the expected
 device-days and bed-days short over the demand paths, ``*_before`` today and ``*_after`` with
-the plan), ``solve.json`` (status, objective, bound, gap) and, when tested in the engine,
+the plan), ``transfers.csv`` (per link and day, the slots booked and the expected transfers),
+``solve.json`` (status, objective, bound, gap) and, when tested in the engine,
 ``evaluation.csv`` (the plan against today's network). The pages: the moves and shortages in
-words, bars of the expected shortage per hospital before and after the plan, the moves as a
-table, then the out-of-sample test.
+words, bars of the expected shortage per hospital before and after the plan, the transfers
+per link and day against the slots booked, the moves as a table, then the out-of-sample test.
 """
 
 from __future__ import annotations
@@ -103,6 +104,35 @@ def shortage_pages(result: Result) -> list[Page]:
                        "sample), today's allocation (grey) and with the plan (blue).", per_page=2)
 
 
+def transfer_pages(result: Result) -> list[Page]:
+    """Per link, expected transfers per day (and the 95th percentile) against the slots the plan
+    books; nothing when ``transfers.csv`` is absent or every link is idle."""
+    table = result.tables.get("transfers")
+    if table is None or table.empty or not (table["expected_transfers"] > 0).any():
+        return []
+    links = [key for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
+             if rows["expected_transfers"].gt(0).any()]
+
+    def draw(ax, link, first):
+        rows = table[(table["bed_kind"] == link[0]) & (table["from"] == link[1]) & (table["to"] == link[2])]
+        day = rows["day"].to_numpy()
+        ax.bar(day, rows["expected_transfers"], 0.6, color=GOOD, label="expected transfers")
+        ax.scatter(day, rows["p95_transfers"], marker="_", s=160, color=NEUTRAL, zorder=3,
+                   label="95th percentile")
+        ax.step(day, rows["planned_slots"], where="mid", color=NEUTRAL, linestyle="--", label="slots booked")
+        ax.set_xticks(day)
+        ax.set_xlabel("plan day")
+        ax.set_ylabel("patients per day")
+        ax.set_ylim(0, max(float(rows[["planned_slots", "p95_transfers"]].to_numpy().max()), 1.0) * 1.15)
+        ax.set_title(f"{link[0]} transfers {link[1]} → {link[2]}", loc="left")
+        if first:
+            ax.legend()
+
+    return panel_pages(links, draw, "Network plan: transfers per link", result.label, "network-transfers",
+                       "Bars: expected patient transfers a day over the demand paths; ticks: their 95th "
+                       "percentile; dashes: the transfer slots the plan books on the link.", per_page=4)
+
+
 def table_pages(result: Result) -> list[Page]:
     """The moves, one row each."""
     moves = result.tables["moves"]
@@ -121,4 +151,5 @@ def table_pages(result: Result) -> list[Page]:
 
 def pages(result: Result) -> list[Page]:
     """Every page of a network plan after the executive summary, its out-of-sample test last."""
-    return shortage_pages(result) + table_pages(result) + evaluation_pages(result, PLAN, BASELINE)
+    return (shortage_pages(result) + transfer_pages(result) + table_pages(result)
+            + evaluation_pages(result, PLAN, BASELINE))

@@ -382,9 +382,18 @@ def write_surge(out: Path, days: int = 7) -> Path:
     return out
 
 
-def write_network_plan(out: Path, evaluation: bool = True) -> Path:
-    """A network plan: one move of ventilators, shortage before and after, solve, evaluation.csv."""
+def write_network_plan(out: Path, evaluation: bool = True, transfers: bool | None = None) -> Path:
+    """A network plan: one move of ventilators, shortage before and after, solve, evaluation.csv
+    and transfers.csv (by default with the evaluation)."""
     out.mkdir(parents=True, exist_ok=True)
+    if evaluation if transfers is None else transfers:
+        _write_csv(out / "transfers.csv", ("bed_kind", "from", "to", "from_unit", "to_unit", "day", "date", "delay_h",
+                                           "limit_per_day", "limit_from", "planned_slots", "expected_transfers",
+                                           "p95_transfers"),
+                   [("icu", "west", "hub", "W_ICU", "H_ICU", d, f"2024-01-{11 + d}", 1.5, 3, "layout", 3, e, p)
+                    for d, e, p in ((0, 0.4, 2.0), (1, 1.1, 3.0), (2, 0.0, 0.0))]
+                   + [("icu", "east", "hub", "E_ICU", "H_ICU", d, f"2024-01-{11 + d}", 1.0, 2, "layout", 2, 0.0, 0.0)
+                      for d in range(3)])
     _write_csv(out / "moves.csv", ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date",
                                    "available_day", "devices"),
                [("ventilator", "hub", "west", "hub_vents", "west_vents", 0, "2024-01-11", 1, 5)])

@@ -84,8 +84,10 @@ def test_network_plan_moves_shortages_and_test(reports):
     assert "the plan is better than today's network on 2 KPIs" in summary
     assert "The plan lowers unmet equipment episodes of west_vents from 56% to 2.3%" in summary
     chart, moves = _titled(pages, "Network plan: expected shortage"), _titled(pages, "Network plan: device moves")
-    tests = _titled(pages, "Out-of-sample test")
+    transfers, tests = _titled(pages, "Network plan: transfers per link"), _titled(pages, "Out-of-sample test")
     assert len(chart) == 1 and len(moves) == 1 and chart[0] < moves[0] < min(tests) and len(tests) == 2
+    assert len(transfers) == 1 and chart[0] < transfers[0] < moves[0]
+    assert "west → hub" in pages[transfers[0]] and "east → hub" not in pages[transfers[0]], "idle links left out"
     assert "hub_vents" in pages[moves[0]] and "2024-01-11" in pages[moves[0]]
     _charts_are_slides(written)
 
@@ -93,7 +95,7 @@ def test_network_plan_moves_shortages_and_test(reports):
 def test_network_plan_without_evaluation_has_no_test_pages(reports):
     pages = _text(reports["network_plan_bare"])
     assert not _titled(pages, "Out-of-sample test") and not any("Out of sample" in p for p in pages)
-    assert _titled(pages, "Network plan: device moves")
+    assert _titled(pages, "Network plan: device moves") and not _titled(pages, "Network plan: transfers per link")
 
 
 def _fails(directory, tmp_path, *needles) -> None:
@@ -117,6 +119,9 @@ def test_a_broken_plan_or_moves_file_is_one_clear_error(results, tmp_path):
     _fails(network, tmp_path, "moves.csv", "missing column devices")
     (network / "moves.csv").write_text('kind,from\n"ventilator,hub\n')
     _fails(network, tmp_path, "moves.csv", "not a readable CSV file")
+    network = shutil.copytree(results["network_plan"], tmp_path / "network2")
+    (network / "transfers.csv").write_text((network / "transfers.csv").read_text().replace(",0.4,", ",lots,"))
+    _fails(network, tmp_path, "transfers.csv", "column 'expected_transfers' is not a number")
 
 
 def test_a_broken_solve_or_evaluation_is_one_clear_error(results, tmp_path):
