@@ -89,3 +89,12 @@ def load_yaml(path: str | Path) -> tuple[object, SourceMap]:
     except (OSError, UnicodeDecodeError) as exc:
         raise ConfigError([Problem(str(path), "", f"cannot be read: {exc}")]) from None
     return parse_yaml(text, str(path))
+
+
+def write_yaml(path: Path, data: object, header: str = "") -> Path:
+    """Write ``data`` as YAML in key order, under ``header`` as comment lines (a blank line
+    becomes a bare ``#``): how the optimisers write policies and resolved scenarios."""
+    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
+    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
+    path.write_text(comment + body, encoding="utf-8")
+    return path

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-import yaml
+from hospitaltwin.config.yamlio import write_yaml
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.durations import format_hours
@@ -91,9 +91,7 @@ def _with_cap(link: dict, cap: int | None) -> dict:
 
 def write_policy(path: Path, policy: dict, header: str) -> None:
     """Write the policy YAML with a comment header."""
-    comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    body = yaml.safe_dump(policy, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(comment + body, encoding="utf-8")
+    write_yaml(path, policy, header)
 
 
 def move_rows(data: NetworkData, decisions: FirstStage) -> list[dict]:

@@ -17,7 +17,7 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-import yaml
+from hospitaltwin.config.yamlio import write_yaml
 
 from hospitaltwin.compare import Comparison, compare
 from hospitaltwin.config.scenario import Scenario
@@ -90,8 +90,7 @@ def write_policy(policy: Policy, path: Path) -> Path:
     data = policy.model_dump(mode="json", by_alias=True, exclude_none=True, exclude_defaults=False)
     data = {k: v for k, v in data.items() if v not in ({}, None)}
     data["changes"] = {k: v for k, v in data["changes"].items() if v}
-    path.write_text(yaml.safe_dump(data, sort_keys=False, width=120), encoding="utf-8")
-    return path
+    return write_yaml(path, data)
 
 
 def write_roster(inst: Instance, assignments: list[tuple[int, int]], path: Path) -> Path:
@@ -120,9 +119,7 @@ def shift_table(inst: Instance, assignments: list[tuple[int, int]]) -> list[dict
 
 def write_scenario(scenario, path: Path) -> Path:
     """Write a resolved scenario (layout and demand inline) as YAML."""
-    data = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    path.write_text(yaml.safe_dump(data, sort_keys=False, width=120), encoding="utf-8")
-    return path
+    return write_yaml(path, scenario.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
 def write_result(out: Path, result, evaluation, inputs: dict, naive=None) -> Path:

@@ -20,7 +20,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-import yaml
+from hospitaltwin.config.yamlio import write_yaml
 
 from hospitaltwin.compare import Comparison, compare
 from hospitaltwin.config.scenario import Scenario
@@ -127,9 +127,7 @@ def _count_runs(group: str, shift: str, counts: list[tuple[float, int]]) -> list
 
 def write_policy(policy: dict, path: Path, header: str = "") -> None:
     """Write policy data as a YAML file (with an optional comment header)."""
-    text = yaml.safe_dump(policy, sort_keys=False, allow_unicode=True, width=100)
-    comment = "".join(f"# {line}\n" for line in header.splitlines())
-    path.write_text(comment + text, encoding="utf-8")
+    write_yaml(path, policy, header)
 
 
 def evaluate(scenario: Scenario, policy: Policy, *, seed: int, replications: int, horizon_h: float,
