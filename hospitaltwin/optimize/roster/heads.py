@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from ortools.sat.python import cp_model
 
 from hospitaltwin.optimize.roster.data import Instance
-from hospitaltwin.optimize.roster.model import SCALE, MINUTES, scaled_table, segment_cost, weekends
+from hospitaltwin.optimize.roster.model import MINUTES, SCALE, uncovered_costs, weekends
 
 
 @dataclass(frozen=True)
@@ -49,7 +49,6 @@ class HeadsModel:
     types: list[NurseType]
     model: cp_model.CpModel = field(default_factory=cp_model.CpModel)
     y: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
-    offset: int = 0
 
 
 def _off_days(inst: Instance, n: int) -> set[int]:
@@ -160,14 +159,9 @@ def _cover(hm: HeadsModel) -> None:
 
 def _objective(hm: HeadsModel) -> None:
     inst, costs = hm.inst, hm.inst.problem.costs
-    variables, weights = [], []
-    for s, seg in enumerate(inst.segments):
-        table, offset = scaled_table(seg.cost, costs.uncovered_patient_hour)
-        hm.offset += offset
-        if table[0] > 0:
-            heads = sum(hm.y[k, t] for t in seg.slots for k in range(len(hm.types)) if (k, t) in hm.y)
-            variables.append(segment_cost(hm.model, heads, table, f"cost[{s}]"))
-            weights.append(1)
+    variables = uncovered_costs(hm.model, inst, lambda t: sum(hm.y[k, t] for k in range(len(hm.types))
+                                                              if (k, t) in hm.y))
+    weights = [1] * len(variables)
     per_over = int(round(costs.overtime_shift * SCALE))
     for k, kind in enumerate(hm.types):
         total = sum(hm.y[k, t] for t in kind.slots)

@@ -66,10 +66,8 @@ class RosterModel:
     rules: Rules
     work: dict[tuple[int, int], cp_model.IntVar] = field(default_factory=dict)
     heads: list = field(default_factory=list)
-    cost: dict[int, cp_model.IntVar] = field(default_factory=dict)
     over: dict[int, cp_model.IntVar] = field(default_factory=dict)
     penalties: list[tuple[cp_model.IntVar, int]] = field(default_factory=list)
-    offset: int = 0
 
     def shifts_of(self, n: int, slots=None) -> list:
         """``work`` literals of nurse ``n`` (on ``slots`` if given)."""
@@ -291,17 +289,22 @@ def segment_cost(model: cp_model.CpModel, heads, table: np.ndarray, name: str) -
     return var
 
 
+def uncovered_costs(model: cp_model.CpModel, inst: Instance, heads_of) -> list[cp_model.IntVar]:
+    """A cost variable (weight 1 in the objective) for every segment whose head count matters;
+    ``heads_of(slot)`` is the expression of a slot's head count. The unavoidable part of each
+    segment's cost is left out (:func:`~hospitaltwin.optimize.roster.solver.offset_of`)."""
+    out = []
+    for s, seg in enumerate(inst.segments):
+        table, _ = scaled_table(seg.cost, inst.problem.costs.uncovered_patient_hour)
+        if table[0] > 0:
+            out.append(segment_cost(model, sum(heads_of(t) for t in seg.slots), table, f"cost[{s}]"))
+    return out
+
+
 def _objective(rm: RosterModel) -> None:
     inst, costs = rm.inst, rm.inst.problem.costs
-    variables, weights = [], []
-    for s, seg in enumerate(inst.segments):
-        table, offset = scaled_table(seg.cost, costs.uncovered_patient_hour)
-        rm.offset += offset
-        if table[0] > 0:
-            heads = sum(rm.heads[t] for t in seg.slots)
-            rm.cost[s] = segment_cost(rm.model, heads, table, f"cost[{s}]")
-            variables.append(rm.cost[s])
-            weights.append(1)
+    variables = uncovered_costs(rm.model, inst, lambda t: rm.heads[t])
+    weights = [1] * len(variables)
     per_over = int(round(costs.overtime_shift * SCALE))
     variables += list(rm.over.values())
     weights += [per_over] * len(rm.over)
