@@ -126,9 +126,10 @@ def _feasible(inst: Instance, work, parts: list[Component], limit: float, settin
     out, spent, repaired = set(work), 0.0, 0
     broken = [p for p in parts if penalty(p.inst, sorted(p.local(out))) > 0]
     for part in broken:
+        rm = build_model(part.inst)
+        rm.model.clear_objective()
         for hint in (part.local(out), None):
-            rm = build_model(part.inst)
-            rm.model.clear_objective()
+            rm.model.clear_hints()
             found = run(rm.model, rm.work, time_limit=limit / len(broken) / 2, workers=1, seed=settings["seed"],
                         hint=hint)
             spent += found.deterministic_s
