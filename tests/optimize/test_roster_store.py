@@ -9,9 +9,7 @@ from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
 from hospitaltwin.config import read_scenario
-from tests.optimize.test_surge_store import ENV, SCENARIO
-from tests.store.conftest import KEY  # noqa: F401  (the pseudonym key ENV holds)
-from tests.store.synth import hospital_log, write_csv
+from tests.optimize.test_surge_store import ENV, SCENARIO, synced_store
 
 runner = CliRunner()
 SHIFTS = {"day": {"start": "7h", "length": "12h", "weekday": 5}, "night": {"start": "19h", "length": "12h", "weekday": 4}}
@@ -26,10 +24,7 @@ NURSES = {
 
 
 def _args(tmp_path):
-    log, _ = hospital_log(120, 4, days=10)
-    url = f"sqlite:///{tmp_path / 'twin.db'}"
-    synced = runner.invoke(app, ["sync", write_csv(log, tmp_path / "log.csv"), "--store", url], env=ENV)
-    assert synced.exit_code == 0, synced.output
+    url = synced_store(tmp_path)
     (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(STAFFED))
     (tmp_path / "nurses.yaml").write_text(yaml.safe_dump(NURSES))
     return url, ["optimize", "roster", "--scenario", str(tmp_path / "scenario.yaml"),

@@ -33,11 +33,17 @@ OPTIONS = {
 }
 
 
-def _files(tmp_path):
+def synced_store(tmp_path) -> str:
+    """The URL of an SQLite store synced with ten days of a synthetic hospital's log."""
     log, _ = hospital_log(120, 4, days=10)
     url = f"sqlite:///{tmp_path / 'twin.db'}"
     synced = runner.invoke(app, ["sync", write_csv(log, tmp_path / "log.csv"), "--store", url], env=ENV)
     assert synced.exit_code == 0, synced.output
+    return url
+
+
+def _files(tmp_path):
+    url = synced_store(tmp_path)
     (tmp_path / "scenario.yaml").write_text(yaml.safe_dump(SCENARIO))
     (tmp_path / "options.yaml").write_text(yaml.safe_dump(OPTIONS))
     return url, ["optimize", "surge", "--scenario", str(tmp_path / "scenario.yaml"),
