@@ -63,3 +63,23 @@ def stdout_is_terminal() -> bool:
 @app.callback()
 def _root() -> None:
     """A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report."""
+
+
+def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "policy"), name: str = "resource",
+                 policy_column: bool = False):
+    """Paired differences as a table: resource, KPI, both means, the difference with its 95%
+    CI and the better side (green the policy, red the baseline; ``labels`` name them)."""
+    from rich.table import Table
+
+    from hospitaltwin.summary import fmt
+
+    base, policy = labels
+    table = Table(title=title)
+    for column in (["policy"] if policy_column else []) + [name, "kpi", base, policy, "difference", "better"]:
+        table.add_column(column)
+    for r in rows:
+        diff = f"{fmt(r['diff_mean'])} [{fmt(r['diff_lo'])}, {fmt(r['diff_hi'])}]"
+        mark = {"policy": f"[green]{policy}[/]", "baseline": f"[red]{base}[/]"}.get(r["better"], "–")
+        cells = [r["name"], r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
+        table.add_row(*([r["policy"]] if policy_column else []), *cells)
+    return table

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.common import command, out, paired_table
 from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare import compare
@@ -15,7 +15,6 @@ from hospitaltwin.config.load import read_scenario
 from hospitaltwin.experiment import with_run
 from hospitaltwin.policy import read_policy
 from hospitaltwin.results import checksum
-from hospitaltwin.summary import fmt as _fmt
 
 
 @command("compare")
@@ -58,13 +57,5 @@ def _warm_start(base, store_url: str, at: str | None):
 
 def _table(rows: list[dict], show_all: bool) -> Table:
     headline = {k for kpis in HEADLINE.values() for k in kpis}
-    table = Table(title="policy - baseline, paired over replications: mean [95% CI]")
-    for column in ("policy", "resource", "kpi", "baseline", "policy", "difference", "better"):
-        table.add_column(column)
-    for r in rows:
-        if not show_all and (r["kpi"] not in headline or (r["diff_lo"] == r["diff_hi"] == 0)):
-            continue
-        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
-        mark = {"policy": "[green]policy[/]", "baseline": "[red]baseline[/]"}.get(r["better"], "–")
-        table.add_row(r["policy"], r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
-    return table
+    shown = [r for r in rows if show_all or (r["kpi"] in headline and not (r["diff_lo"] == r["diff_hi"] == 0))]
+    return paired_table(shown, "policy - baseline, paired over replications: mean [95% CI]", policy_column=True)

@@ -15,12 +15,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import err, out
+from hospitaltwin.cli.common import err, out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.summary import fmt as _fmt
 
 
 @optimize_command("network")
@@ -189,12 +188,7 @@ def _evaluate(plan, replications: int, seed: int, workers: int, state=None) -> l
               highlight=False)
     rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
                          horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
-    table = Table(title="Out of sample, in the engine: plan - today, paired over replications: mean [95% CI]")
-    for column in ("resource", "kpi", "today", "plan", "difference", "better"):
-        table.add_column(column)
-    for r in headline(rows):
-        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
-        mark = {"policy": "[green]plan[/]", "baseline": "[red]today[/]"}.get(r["better"], "–")
-        table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    table = paired_table(headline(rows), "Out of sample, in the engine: plan - today, paired over replications: "
+                         "mean [95% CI]", ("today", "plan"))
     out.print(table)
     return rows

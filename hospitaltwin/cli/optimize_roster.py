@@ -13,11 +13,10 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import out
+from hospitaltwin.cli.common import out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.summary import fmt as _fmt
 
 
 @optimize_command("roster")
@@ -111,13 +110,8 @@ def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications:
     naive = baseline.policy(f"{problem.name}-naive", "The same nurses filling the layout's usual pattern")
     comparison = compare_rosters(period, result.policy(), naive, seed=eval_seed, replications=replications,
                                  plan_seed=seed, workers=workers, state=state, out=out_dir / "evaluation")
-    table = Table(title=f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
-                        "paired mean [95% CI]")
-    for column in ("unit", "kpi", "naive", "roster", "difference", "better"):
-        table.add_column(column)
-    for r in target_rows(comparison, rostered_units(result.inst)):
-        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
-        mark = {"policy": "[green]roster[/]", "baseline": "[red]naive[/]"}.get(r["better"], "–")
-        table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    table = paired_table(target_rows(comparison, rostered_units(result.inst)),
+                         f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
+                         "paired mean [95% CI]", ("naive", "roster"), "unit")
     out.print(table)
     out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)

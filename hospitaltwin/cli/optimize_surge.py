@@ -5,9 +5,8 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.table import Table
 
-from hospitaltwin.cli.common import out
+from hospitaltwin.cli.common import out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
@@ -16,7 +15,6 @@ from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.experiment import with_run
 from hospitaltwin.results import checksum
-from hospitaltwin.summary import fmt as _fmt
 
 
 @optimize_command("surge")
@@ -82,14 +80,9 @@ def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: 
     comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
                           horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
                           state=state, out=out_dir / "evaluation")
-    table = Table(title=f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
-                        "paired mean [95% CI]")
-    for column in ("unit", "kpi", "no plan", "plan", "difference", "better"):
-        table.add_column(column)
-    for r in target_rows(comparison, list(result.data.units)):
-        diff = f"{_fmt(r['diff_mean'])} [{_fmt(r['diff_lo'])}, {_fmt(r['diff_hi'])}]"
-        mark = {"policy": "[green]plan[/]", "baseline": "[red]no plan[/]"}.get(r["better"], "–")
-        table.add_row(r["name"], r["kpi"], _fmt(r["baseline_mean"]), _fmt(r["policy_mean"]), diff, mark)
+    table = paired_table(target_rows(comparison, list(result.data.units)),
+                         f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
+                         "paired mean [95% CI]", ("no plan", "plan"), "unit")
     out.print(table)
     units = list(result.data.units)
     others = [f"{r['name']} {r['kpi']} {r['diff_mean']:+.3g} ({'better' if r['better'] == 'policy' else 'worse'})"

@@ -110,7 +110,7 @@ class NetworkModel:
         Without ``daily_slots`` a link direction has one capacity for the whole horizon (the
         same variable on every day), which is what the engine's ``max_per_day`` expresses.
         """
-        data, solver = self.data, self.solver
+        data = self.data
         days = data.shape[3]
         x, y = {}, {}
         for k, arcs in data.move_arcs.items():
