@@ -1,8 +1,9 @@
 """Warm-started forecasts: from the hospital's state now, what happens in the next days.
 
 Every replication starts from the same :class:`~hospitaltwin.state.SystemState` (remaining
-stays drawn given time already spent) and runs the scenario's demand forward, optionally
-scaled by a recent trend. Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
+stays drawn given time already spent) and runs the scenario's demand forward, each along its
+own demand path when a demand model gives them (:mod:`.history` fits the model and calls
+:func:`run_forecast`). Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
 mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
 and the probability of being at capacity; ``daily.csv`` — per resource and local day the
 probability of reaching capacity at any moment that day; ``summary.json`` — headline risks
@@ -21,6 +22,7 @@ import numpy as np
 from hospitaltwin.config.scenario import DemandChange, Scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.engine import compile_scenario
+from hospitaltwin.engine.compile import with_demand_paths
 from hospitaltwin.experiment import replicate, with_run
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
@@ -69,11 +71,19 @@ def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, s
 
 def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 336.0,
                  replications: int = 500, seed: int | None = None, workers: int = 1,
-                 demand_multiplier: float = 1.0, progress=None) -> Forecast:
-    """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications."""
+                 demand_multiplier: float = 1.0, demand_paths: dict | None = None,
+                 progress=None) -> Forecast:
+    """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications.
+
+    ``demand_paths`` (stream name -> ``(replications, hours)`` multipliers) gives each
+    replication its own demand path (see :func:`~hospitaltwin.forecast.history.forecast_from_history`,
+    which fits them; this function only simulates).
+    """
     spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)
     origin = local_origin(state.as_of, scenario.layout.timezone)
     model = compile_scenario(spec, origin=origin)
+    if demand_paths:
+        model = with_demand_paths(model, demand_paths)
     edges = day_edges(model)
     acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
     for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, reduce=summarise):

@@ -58,8 +58,19 @@ def hours_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
     return (later - earlier) / np.timedelta64(1, "h")
 
 
-def parse_user_time(text: str, zone: str = "UTC") -> datetime:
-    """A CLI ``--at``: ISO 8601 with an offset, or naive in ``zone``; returned in UTC."""
+def parse_user_time(text: str, zone: str = "UTC", what: str = "--at") -> datetime:
+    """A user's time (``--at``): ISO 8601 with an offset, or naive in ``zone``; returned in UTC.
+
+    This is the one parser of times typed by a user, used by every command. A naive time that
+    does not exist in ``zone`` (skipped when clocks go forward) is refused; so is one that
+    exists twice (when clocks go back): the message names both readings, with their offsets,
+    so the user can give the one meant.
+
+    Raises
+    ------
+    HospitaltwinError
+        When the text is not a time, or is a nonexistent or ambiguous local time.
+    """
     import pandas as pd
 
     try:
@@ -67,13 +78,30 @@ def parse_user_time(text: str, zone: str = "UTC") -> datetime:
     except (ValueError, TypeError):
         stamp = pd.NaT
     if stamp is pd.NaT:
-        raise HospitaltwinError(f"--at {text!r} is not a time; use ISO 8601 such as "
+        raise HospitaltwinError(f"{what} {text!r} is not a time; use ISO 8601 such as "
                                 "2024-03-01T08:00 (local to the layout, else UTC) or "
                                 "2024-03-01T08:00+01:00")
     if stamp.tzinfo is None:
-        try:
-            stamp = stamp.tz_localize(zone, ambiguous="raise", nonexistent="raise")
-        except Exception:  # noqa: BLE001  (pytz/zoneinfo raise various types)
-            raise HospitaltwinError(f"--at {text!r} does not exist or is ambiguous in {zone} "
-                                    "(a daylight-saving change); give it with an offset") from None
+        stamp = _localise(stamp, zone, f"{what} {text!r}")
     return stamp.tz_convert("UTC").floor("us").to_pydatetime()
+
+
+def _localise(stamp, zone: str, what: str):
+    """A naive Timestamp in ``zone``, refusing nonexistent and ambiguous wall-clock times."""
+    from zoneinfo import ZoneInfo
+
+    naive = stamp.to_pydatetime()
+    readings = [naive.replace(tzinfo=ZoneInfo(zone), fold=fold).astimezone(timezone.utc)
+                for fold in (0, 1)]
+    exists = [r.astimezone(ZoneInfo(zone)) for r in dict.fromkeys(readings)
+              if r.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == naive]
+    if not exists:
+        raise HospitaltwinError(f"{what} does not exist in {zone}: the clocks skip it "
+                                "(daylight saving); give a time outside the gap or with its offset")
+    offsets = [r.isoformat(timespec="minutes") for r in exists]
+    if len(offsets) > 1:
+        raise HospitaltwinError(f"{what} is ambiguous in {zone} (clocks go back): it is "
+                                f"{' or '.join(offsets)}; give the one meant with its offset")
+    import pandas as pd
+
+    return pd.Timestamp(exists[0].astimezone(timezone.utc))
