@@ -105,12 +105,13 @@ def fit_demand(history: DailyHistory, model: str = "trend") -> DemandFit:
 
 
 def _fit_multiplier(history: DailyHistory) -> DemandFit:
-    seen, mean = float(np.nansum(history.observed)), float(history.expected.sum())
-    hours = 24.0 * len(history.expected)
+    known = np.isfinite(history.observed)
+    seen, mean = float(history.observed[known].sum()), float(history.expected[known].sum())
+    hours = 24.0 * int(known.sum())
     prior = mean * 168.0 / hours if hours > 0 else 0.0
     multiplier = (seen + prior) / (mean + prior) if mean > 0 else 1.0
     return DemandFit(history.unit, "multiplier", {"multiplier": round(multiplier, 6)},
-                     {"observed": int(seen), "expected": round(mean, 2), "days": len(history.expected)})
+                     {"observed": int(seen), "expected": round(mean, 2), "days": int(known.sum())})
 
 
 def _log_ratio(history: DailyHistory, days: np.ndarray) -> np.ndarray:

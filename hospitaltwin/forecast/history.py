@@ -120,7 +120,7 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     if options.counts:
         extra = counts_inputs(scenario, history, state, options.admissions_previous_day)
         scenario, warnings = extra.scenario, warnings + extra.warnings
-    fits = _demand_fits(scenario, history, state.as_of, options, extra)
+    fits = _demand_fits(scenario, history, state, options, extra)
     spec_seed = scenario.run.seed if options.seed is None else options.seed
     paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
     fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
@@ -136,17 +136,17 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     return fc
 
 
-def _demand_fits(scenario: Scenario, history: History, origin: datetime, options: ForecastOptions,
+def _demand_fits(scenario: Scenario, history: History, state: SystemState, options: ForecastOptions,
                  extra: CountsInputs | None) -> dict[str, DemandFit]:
     """One fitted demand level per entry unit with Poisson streams."""
     if options.demand == "scenario":
         return {}
-    days = 7 * options.weeks()
+    origin, days = state.as_of, 7 * options.weeks()
     expected = expected_by_day(scenario, origin, days)
     if extra is not None:
         observed = extra.admissions_by_day(origin, days)
     else:
-        observed = arrivals_by_day(history, origin, days)
+        observed = arrivals_by_day(history, origin, days, state.notes.get("first_event"))
     return {unit: fit_demand(DailyHistory(unit, observed.get(unit, np.zeros(days)), exp), options.demand)
             for unit, exp in expected.items()}
 
@@ -164,19 +164,31 @@ def expected_by_day(scenario: Scenario, origin: datetime, days: int) -> dict[str
     return out
 
 
-def arrivals_by_day(history: History, origin: datetime, days: int) -> dict[str, np.ndarray]:
-    """Entries from outside per unit in each 24-h period before ``origin`` (oldest first)."""
+def arrivals_by_day(history: History, origin: datetime, days: int,
+                    first_event: str | None = None) -> dict[str, np.ndarray]:
+    """Entries from outside per unit in each 24-h period before ``origin`` (oldest first).
+
+    Periods not wholly after the history's first event (``first_event``, ISO; default the
+    first arrival seen) are NaN: before the log began nothing was recorded, not zero.
+    """
+    import pandas as pd
+
     frame = history.arrivals(origin - timedelta(days=days), origin)
     out: dict[str, np.ndarray] = {}
     if len(frame) == 0:
         return out
-    import pandas as pd
-
-    age = (pd.Timestamp(origin) - pd.to_datetime(frame["time"], utc=True)) / pd.Timedelta(days=1)
+    times = pd.to_datetime(frame["time"], utc=True)
+    age = (pd.Timestamp(origin) - times) / pd.Timedelta(days=1)
     index = days - 1 - np.floor(age.to_numpy()).astype(int)
+    start = pd.Timestamp(first_event) if first_event else times.min()
+    start = start.tz_localize("UTC") if start.tzinfo is None else start
+    recorded = (pd.Timestamp(origin) - start) / pd.Timedelta(days=1)
+    unseen = np.arange(days) < days - np.floor(recorded)
     for unit in frame["unit"].unique():
         keep = (frame["unit"].to_numpy() == unit) & (index >= 0) & (index < days)
-        out[unit] = np.bincount(index[keep], minlength=days).astype(float)
+        counts = np.bincount(index[keep], minlength=days).astype(float)
+        counts[unseen] = np.nan
+        out[unit] = counts
     return out
 
 

@@ -55,7 +55,7 @@ NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_f
            "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
            "km"}
 CHOICES = {"kind": {"beds", "staffed_beds", "equipment"}, "better": {"policy", "baseline", "none"},
-           "method": {"model", "persistence", "last_week", "hour_of_week"}}
+           "method": {"model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses"}}
 FILES = {
     "run": {"json": ("summary",), "csv": ()},
     "forecast": {"json": ("summary",), "csv": ("forecast", "daily")},
