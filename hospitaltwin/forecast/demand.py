@@ -96,11 +96,16 @@ def fit_demand(history: DailyHistory, model: str = "trend") -> DemandFit:
         return DemandFit(history.unit, "scenario", {"multiplier": 1.0})
     days = history.ratio_days()
     if model == "trend" and len(days) >= MIN_DAYS:
-        return _fit_trend(history, days)
+        fit = _fit_trend(history, days)
+        if fit is not None:
+            return fit
+        reason = "the trend model's fit did not converge to finite values"
+    else:
+        reason = (f"{len(days)} day(s) of history with expected demand; the trend model needs "
+                  f"{MIN_DAYS}")
     fit = _fit_multiplier(history)
     if model == "trend":
-        fit.diagnostics["fallback"] = (f"{len(days)} day(s) of history with expected demand; the "
-                                       f"trend model needs {MIN_DAYS}: multiplier rule used")
+        fit.diagnostics["fallback"] = f"{reason}: multiplier rule used"
     return fit
 
 
@@ -120,7 +125,7 @@ def _log_ratio(history: DailyHistory, days: np.ndarray) -> np.ndarray:
     return y[days[0]:]
 
 
-def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit:
+def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit | None:
     from statsmodels.tsa.statespace.structural import UnobservedComponents
 
     y = _log_ratio(history, days)
@@ -128,6 +133,9 @@ def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit:
         warnings.simplefilter("ignore")
         result = UnobservedComponents(y, "local linear trend").fit(disp=False)
     irregular, level_var, trend_var = (float(v) for v in result.params)
+    if not (np.isfinite(result.params).all() and np.isfinite(result.llf)
+            and np.isfinite(result.filtered_state[:, -1]).all()):
+        return None
     counted = history.observed[days[-MIN_DAYS:]]
     poisson_var = float(np.mean(1.0 / np.maximum(counted, 0.5)))
     extra_var = max(irregular - poisson_var, 0.0)
@@ -178,7 +186,8 @@ def _diagnostics(result, history: DailyHistory, days: np.ndarray) -> dict:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             lb = result.test_serial_correlation("ljungbox", lags=[min(7, len(days) // 3)])
-        out["ljung_box_p"] = round(float(lb[0, 1, -1]), 4)
+        if np.isfinite(lb[0, 1, -1]):
+            out["ljung_box_p"] = round(float(lb[0, 1, -1]), 4)
     except (ValueError, np.linalg.LinAlgError, IndexError):
         pass
     return out
@@ -190,10 +199,19 @@ def _fitted(result, history: DailyHistory, first: int) -> dict:
     level = result.smoothed_state[0]
     sd = np.sqrt(np.maximum(result.smoothed_state_cov[0, 0], 0.0))
     expected = history.expected[first:]
-    return {"observed": [None if not np.isfinite(v) else float(v) for v in history.observed[first:]],
-            "level": np.round(np.exp(level) * expected, 3).tolist(),
-            "lo": np.round(np.exp(level - z * sd) * expected, 3).tolist(),
-            "hi": np.round(np.exp(level + z * sd) * expected, 3).tolist()}
+    return {"observed": _listed(history.observed[first:]),
+            "level": _listed(_exp(level) * expected),
+            "lo": _listed(_exp(level - z * sd) * expected),
+            "hi": _listed(_exp(level + z * sd) * expected)}
+
+
+def _exp(x: np.ndarray) -> np.ndarray:
+    return np.exp(np.clip(x, -50.0, 50.0))
+
+
+def _listed(values: np.ndarray) -> list:
+    """Values for JSON: rounded, None where not finite."""
+    return [round(float(v), 3) if np.isfinite(v) else None for v in values]
 
 
 def _z(level: float) -> float:
