@@ -23,7 +23,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -31,14 +31,15 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import hhs_counts  # noqa: E402
-from hospitaltwin.backtest import run_backtest  # noqa: E402
-from hospitaltwin.backtest.run import STATS, WIDTH  # noqa: E402
-from hospitaltwin.config import scenario_from_dict  # noqa: E402
-from hospitaltwin.forecast.history import ForecastOptions  # noqa: E402
-from hospitaltwin.store import Store  # noqa: E402
+import hhs_counts
 
-FIRST, LAST = datetime(2020, 11, 1, tzinfo=timezone.utc), datetime(2022, 1, 31, tzinfo=timezone.utc)
+from hospitaltwin.backtest import run_backtest
+from hospitaltwin.backtest.run import STATS, WIDTH
+from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.forecast.history import ForecastOptions
+from hospitaltwin.store import Store
+
+FIRST, LAST = datetime(2020, 11, 1, tzinfo=UTC), datetime(2022, 1, 31, tzinfo=UTC)
 COLUMNS = ("coverage50", "coverage80", "coverage90", "coverage95")
 
 
@@ -47,7 +48,7 @@ def origins(last_day: datetime) -> list[datetime]:
     out, t = [], FIRST
     while t <= LAST and t.timestamp() + 7 * 86400 <= last_day.timestamp():
         out.append(t)
-        t = datetime.fromtimestamp(t.timestamp() + 14 * 86400, tz=timezone.utc)
+        t = datetime.fromtimestamp(t.timestamp() + 14 * 86400, tz=UTC)
     return out
 
 
@@ -58,7 +59,7 @@ def backtest_state(frame, state: str, args, work: Path):
     counts.to_csv(path, index=False)
     store = Store.open(f"sqlite:///{work / state}.db")
     store.sync_counts(path)
-    last = datetime.fromisoformat(counts["date"].max()).replace(tzinfo=timezone.utc)
+    last = datetime.fromisoformat(counts["date"].max()).replace(tzinfo=UTC)
     options = ForecastOptions(counts=True, admissions_previous_day=True, demand=args.demand)
     scenario = scenario_from_dict(hhs_counts.scenario_dict(state))
     bt = run_backtest(scenario, store, origins(last), horizon_h=168, replications=args.replications,

@@ -21,8 +21,15 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.backtest import baselines as base
-from hospitaltwin.backtest.scores import (brier, central_interval, crps_from_cdf, pinball,
-                                          pinball_from_cdf, pit_histogram, quantile_from_cdf)
+from hospitaltwin.backtest.scores import (
+    brier,
+    central_interval,
+    crps_from_cdf,
+    pinball,
+    pinball_from_cdf,
+    pit_histogram,
+    quantile_from_cdf,
+)
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
 from hospitaltwin.forecast.scored import model_arrays, scored_rows

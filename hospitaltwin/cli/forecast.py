@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
@@ -179,15 +179,15 @@ def backtest_cmd(
 
 def _span(store, counts: bool, store_url: str) -> tuple[datetime, datetime]:
     """First and last moment the store's events (or days of counts) cover."""
-    from datetime import time, timezone
+    from datetime import time
 
     if counts:
         held = store.summary()
         if held.get("last_day") is None:
             raise HospitaltwinError(f"{store_url}: the store holds no daily counts; `hospitaltwin sync FILE "
                                     "--counts` first")
-        return (datetime.combine(held["first_day"], time(0), tzinfo=timezone.utc),
-                datetime.combine(held["last_day"], time(0), tzinfo=timezone.utc))
+        return (datetime.combine(held["first_day"], time(0), tzinfo=UTC),
+                datetime.combine(held["last_day"], time(0), tzinfo=UTC))
     first, last = store.first_event_time(), store.last_event_time()
     if first is None:
         raise HospitaltwinError(f"{store_url}: the store holds no events; `hospitaltwin sync` a log first")
@@ -195,9 +195,8 @@ def _span(store, counts: bool, store_url: str) -> tuple[datetime, datetime]:
 
 
 def _scores_table(bt) -> Table:
-    from hospitaltwin.backtest.write import daily_summary
-
     from hospitaltwin.backtest.run import METHODS
+    from hospitaltwin.backtest.write import daily_summary
 
     table = Table(title="Mean CRPS by lead day (lower is better; a baseline's is its MAE); model coverage")
     for column in ("day", *(m.replace("_", " ") for m in METHODS), "cov50", "cov80", "cov90", "cov95"):

@@ -172,7 +172,7 @@ def _diagnostics(result, history: DailyHistory, days: np.ndarray) -> dict:
     sd_level, sd_slope = np.sqrt(np.maximum(np.diag(result.filtered_state_cov[:, :, -1]), 0.0))
     z = _z(BAND)
     expected_today = float(history.expected[-1])
-    out = {"days": int(len(days)), "loglik": round(float(result.llf), 3),
+    out = {"days": len(days), "loglik": round(float(result.llf), 3),
            "aic": round(float(result.aic), 3),
            "level_ratio": round(math.exp(level), 4),
            "level_ratio_band": [round(math.exp(level - z * sd_level), 4),

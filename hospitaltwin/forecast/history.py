@@ -19,7 +19,7 @@ A backtest calls this same function at each past origin, so it scores exactly wh
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
 
 import numpy as np
@@ -114,7 +114,7 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
         state = history.state_from_counts(at)
     else:
         state = history.state_at(at, scenario.layout)
-    fresh = check_fresh(state, at, options, now or datetime.now(timezone.utc))
+    fresh = check_fresh(state, at, options, now or datetime.now(UTC))
     warnings = list(fresh.pop("warnings"))
     extra = None
     if options.counts:

@@ -6,7 +6,8 @@ The census on a day is the survivors of every earlier day's admissions:
 days (``p = exp(-1/m)`` survives a day; ``q = m (1 - p)`` is the share of a day's admissions,
 spread over the day, still in at its end) and ``s`` the number of census entries per counted
 admission (1 when every entry is counted; more when, as in public COVID series, patients are
-confirmed after admission). ``m`` and ``s`` are fitted by least squares on the last weeks of
+confirmed after admission). ``m`` (and ``s``, when the Akaike information criterion says the
+counts can tell it apart: demand must have moved) are fitted by least squares on the last weeks of
 census (a deconvolution of admissions against census: unlike census / admissions over a
 window, it stays unbiased while demand rises or falls). With too little admission history,
 Little's law (mean census / mean admissions) gives ``m`` and ``s`` is 1.
@@ -68,7 +69,7 @@ def fit_stays(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountSta
     if not np.nansum(admissions) > 0 or not np.isfinite(census).any():
         return None
     filled = np.nan_to_num(admissions, nan=np.nanmean(admissions))
-    best = None
+    fixed, free = None, None  # best (error, m, s, noise, n) with s = 1, and with s fitted
     for mean_days in GRID_DAYS:
         first = int(math.ceil(MEMORY * mean_days))
         if len(census) - first < FIT_DAYS // 2:
@@ -79,14 +80,28 @@ def fit_stays(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountSta
         keep = np.isfinite(y) & (x > 0)
         if keep.sum() < FIT_DAYS // 2:
             continue
-        scale = float(np.dot(x[keep], y[keep]) / np.dot(x[keep], x[keep]))
-        error = float(np.sum((y[keep] - scale * x[keep]) ** 2))
-        if best is None or error < best[0]:
-            noise = float(np.sqrt(np.mean(((y[keep] - scale * x[keep]) / np.maximum(y[keep], 1.0)) ** 2)))
-            best = (error, mean_days, scale, noise, int(keep.sum()))
-    if best is not None:
-        return CountStays(unit, best[1], best[2], best[3], "deconvolution", best[4])
-    return _little(unit, census, admissions)
+        x, y = x[keep], y[keep]
+        for scale, best in ((1.0, "fixed"), (float(np.dot(x, y) / np.dot(x, x)), "free")):
+            error = float(np.sum((y - scale * x) ** 2))
+            current = fixed if best == "fixed" else free
+            if current is None or error < current[0]:
+                noise = float(np.sqrt(np.mean(((y - scale * x) / np.maximum(y, 1.0)) ** 2)))
+                value = (error, float(mean_days), scale, noise, len(y))
+                fixed, free = (value, free) if best == "fixed" else (fixed, value)
+    if fixed is None:
+        return _little(unit, census, admissions)
+    chosen = free if _aic_prefers_free(fixed, free) else fixed
+    return CountStays(unit, chosen[1], chosen[2], chosen[3], "deconvolution", chosen[4])
+
+
+def _aic_prefers_free(fixed: tuple, free: tuple) -> bool:
+    """Whether fitting the entries per admission (one more parameter) lowers the AIC.
+
+    On steady demand census only tells the product of stay and entries per admission; the
+    model with one entry per admission then wins and the stay is Little's.
+    """
+    n = fixed[4]
+    return n * math.log(max(fixed[0], 1e-9) / max(free[0], 1e-9)) > 2.0
 
 
 def _little(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountStays | None:

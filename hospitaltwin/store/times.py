@@ -8,7 +8,7 @@ zone first, see :func:`parse_user_time`).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import numpy as np
 
@@ -37,7 +37,7 @@ def to_db(value: datetime) -> datetime:
 
 def from_db(value: datetime | None) -> datetime | None:
     """A stored naive UTC value as tz-aware UTC."""
-    return None if value is None else value.replace(tzinfo=timezone.utc)
+    return None if value is None else value.replace(tzinfo=UTC)
 
 
 def column_to_db(values) -> list:
@@ -46,7 +46,7 @@ def column_to_db(values) -> list:
     return [None if v is None or v != v else v for v in naive.astype(object)]
 
 
-def column_from_db(values) -> "object":
+def column_from_db(values) -> object:
     """Stored naive UTC values (datetimes or None) as a ``datetime64[ns, UTC]`` series."""
     import pandas as pd
 
@@ -91,7 +91,7 @@ def _localise(stamp, zone: str, what: str):
     from zoneinfo import ZoneInfo
 
     naive = stamp.to_pydatetime()
-    readings = [naive.replace(tzinfo=ZoneInfo(zone), fold=fold).astimezone(timezone.utc)
+    readings = [naive.replace(tzinfo=ZoneInfo(zone), fold=fold).astimezone(UTC)
                 for fold in (0, 1)]
     exists = [r.astimezone(ZoneInfo(zone)) for r in dict.fromkeys(readings)
               if r.astimezone(ZoneInfo(zone)).replace(tzinfo=None) == naive]
@@ -104,4 +104,4 @@ def _localise(stamp, zone: str, what: str):
                                 f"{' or '.join(offsets)}; give the one meant with its offset")
     import pandas as pd
 
-    return pd.Timestamp(exists[0].astimezone(timezone.utc))
+    return pd.Timestamp(exists[0].astimezone(UTC))
