@@ -60,7 +60,7 @@ def test_the_backtest_scores_the_shipped_forecast_function(store, monkeypatch):
 
 def test_a_stale_state_warns_and_past_the_limit_is_refused(store):
     scenario = scenario_from_dict(SCENARIO)
-    last_day_end = datetime(2024, 4, 30, tzinfo=UTC) + timedelta(days=1)
+    last_day_end = datetime(2024, 4, 30, tzinfo=UTC)  # the end of day 120, 2024-04-29
     options = ForecastOptions(counts=True, horizon_h=24, replications=4, seed=1)
     fc = forecast_from_history(scenario, store, None, options, now=last_day_end + timedelta(days=3))
     assert fc.info["stale"] and fc.info["state_age_h"] == pytest.approx(72.0)
