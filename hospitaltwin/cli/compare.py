@@ -10,11 +10,11 @@ from rich.table import Table
 from hospitaltwin.cli.common import command, out, paired_table
 from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.run import HEADLINE, _duration
-from hospitaltwin.compare import compare
+from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.experiment import with_run
-from hospitaltwin.policy import read_policy
-from hospitaltwin.results import checksum
+from hospitaltwin.config.policy import read_policy
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import checksum
 
 
 @command("compare")

@@ -11,8 +11,8 @@ from rich.table import Table
 from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import parse_datetime
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.durations import parse_datetime
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 def _at(text: str | None, timezone: str) -> datetime | None:
@@ -80,9 +80,9 @@ def forecast_cmd(
     out_dir: Path = typer.Option(..., "--out"),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.forecast import run_forecast, write_forecast
     from hospitaltwin.forecast.trend import with_levels
-    from hospitaltwin.results import checksum
     from hospitaltwin.store import Store
 
     scenario = read_scenario(scenario_path)
@@ -126,7 +126,7 @@ def backtest_cmd(
     """Score rolling-origin forecasts against what happened, beside three baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
     from hospitaltwin.backtest.baselines import WEEK_H, back_weeks
-    from hospitaltwin.results import checksum
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.store import Store
 
     scenario = read_scenario(scenario_path)

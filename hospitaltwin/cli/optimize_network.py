@@ -18,8 +18,8 @@ from rich.table import Table
 from hospitaltwin.cli.common import err, out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
-from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.durations import parse_duration
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @optimize_command("network")
@@ -50,8 +50,8 @@ def network_cmd(
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
     from hospitaltwin.config.load import read_scenario
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
-    from hospitaltwin.results import checksum
 
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
@@ -84,7 +84,7 @@ def network_cmd(
 
 def _from_state(scenario, state, days: int):
     """The scenario as run from ``state``: no warmup, the plan's days, the calendar from its time."""
-    from hospitaltwin.experiment import with_run
+    from hospitaltwin.experiment.replicate import with_run
     from hospitaltwin.forecast import local_origin
 
     origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
@@ -138,7 +138,7 @@ def _print_plan(plan) -> None:
 
 
 def _moves_table(plan) -> Table:
-    from hospitaltwin.optimize.network.policy import final_counts, link_caps
+    from hospitaltwin.optimize.network.network_policy import final_counts, link_caps
 
     data, outcome = plan.data, plan.plan
     table = Table(title="Plan: devices per pool after the moves; transfers per day and link")

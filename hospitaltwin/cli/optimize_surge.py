@@ -11,10 +11,10 @@ from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
-from hospitaltwin.results import checksum
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import checksum
 
 
 @optimize_command("surge")
@@ -73,8 +73,8 @@ def surge_cmd(
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
-    from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
-    from hospitaltwin.policy import Policy
+    from hospitaltwin.config.policy import Policy
+    from hospitaltwin.optimize.surge.surge_policy import evaluate, side_effects, target_rows
 
     policy = Policy.model_validate(result.policy)
     comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,

@@ -10,11 +10,11 @@ from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import run_scenario, with_run
-from hospitaltwin.results import checksum
-from hospitaltwin.summary import fmt as _fmt
+from hospitaltwin.core.durations import parse_duration
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.replicate import run_scenario, with_run
+from hospitaltwin.experiment.results import checksum
+from hospitaltwin.experiment.summary import fmt as _fmt
 
 HEADLINE = {
     "units": ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full",
@@ -57,7 +57,7 @@ def run(
 def _event_log_writer(path: Path, timezone: str):
     def write(rep, model) -> None:
         if rep.replication == 0:
-            from hospitaltwin.export import replication_events, write_events
+            from hospitaltwin.experiment.export import replication_events, write_events
 
             write_events(replication_events(rep, model, timezone), path)
     return write

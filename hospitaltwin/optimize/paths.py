@@ -17,10 +17,10 @@ import numpy as np
 
 from hospitaltwin.config.load import scenario_from_dict
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import Replication, compile_scenario
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.experiment import replicate, with_run
-from hospitaltwin.state import SystemState
+from hospitaltwin.experiment.replicate import replicate, with_run
 
 UNLIMITED = 100_000
 

@@ -9,7 +9,7 @@ centers that only receive daily counts. The tables are described in :mod:`.schem
 events and cancels are handled in :mod:`.resolve`.
 """
 
-from hospitaltwin.store.report import SyncReport
 from hospitaltwin.store.store import Store
+from hospitaltwin.store.sync_report import SyncReport
 
 __all__ = ["Store", "SyncReport"]

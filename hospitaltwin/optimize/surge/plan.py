@@ -16,16 +16,17 @@ from datetime import timedelta
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import manifest, write_json
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
 from hospitaltwin.optimize.surge.data import SurgeData, build_data
 from hospitaltwin.optimize.surge.explain import plan_rows, solve_report
-from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan, solve_plan
+from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan
 from hospitaltwin.optimize.surge.options import SurgeOptions
-from hospitaltwin.optimize.surge.policy import plan_policy, write_policy
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
+from hospitaltwin.optimize.surge.solve import solve_plan
+from hospitaltwin.optimize.surge.surge_policy import plan_policy, write_policy
 
 
 @dataclass

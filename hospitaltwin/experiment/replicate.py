@@ -19,12 +19,12 @@ import numpy as np
 from pydantic import ValidationError
 
 from hospitaltwin.config.scenario import RunSpec, Scenario
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.frame import Frame
-from hospitaltwin.results import ResultWriter, manifest
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import kpi_summary
+from hospitaltwin.experiment.results import ResultWriter, manifest
+from hospitaltwin.experiment.summary import kpi_summary
 
 _WORKER: dict = {}
 
