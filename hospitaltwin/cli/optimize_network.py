@@ -16,7 +16,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import err, out, paired_table
-from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
@@ -52,12 +52,13 @@ def network_cmd(
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
+    from hospitaltwin.store.start import from_state, provenance, store_state
 
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
-    state, store_url = store_state(scenario, store_url, at)
+    state, store_url = store_state(scenario, store_url, _at(at, scenario.layout.timezone))
     if state is not None:
-        scenario = _from_state(scenario, state, days)
+        scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate and eval_seed == seed:
@@ -74,21 +75,10 @@ def network_cmd(
     evaluation = None
     if evaluate:
         evaluation = _evaluate(plan, evaluate, eval_seed, workers, state)
-    inputs = {str(scenario_path): checksum(scenario_path)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    inputs = {str(scenario_path): checksum(scenario_path)} | provenance(state, store_url)
     written = write_plan(plan, out_dir, inputs, evaluation)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
               f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
-
-
-def _from_state(scenario, state, days: int):
-    """The scenario as run from ``state``: no warmup, the plan's days, the calendar from its time."""
-    from hospitaltwin.experiment.replicate import with_run
-    from hospitaltwin.forecast import local_origin
-
-    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
-    return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin)
 
 
 def _whole_days(text: str) -> int:

@@ -14,7 +14,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import out, paired_table
-from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.core.errors import HospitaltwinError
 
@@ -39,8 +39,8 @@ def roster_cmd(
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.config.load import read_scenario
+    from hospitaltwin.core.durations import local_origin
     from hospitaltwin.experiment.results import checksum
-    from hospitaltwin.forecast import local_origin
     from hospitaltwin.optimize.roster import (
         naive_instance,
         period_run,
@@ -49,10 +49,11 @@ def roster_cmd(
         solve_instance,
     )
     from hospitaltwin.optimize.roster.roster_policy import write_result
+    from hospitaltwin.store.start import provenance, store_state
 
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
-    state, store_url = store_state(spec, store_url, at)
+    state, store_url = store_state(spec, store_url, _at(at, spec.layout.timezone))
     origin = local_origin(state.as_of, spec.layout.timezone) if state is not None else None
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed
@@ -63,9 +64,7 @@ def roster_cmd(
     result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
     wanted = (naive or evaluate) and result.solution.found
     baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
-    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
     write_result(out_dir, result, period, inputs, baseline)
     if result.explanation is not None:
         raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")

@@ -96,7 +96,7 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
-            "give the state (Python API) or set run.start to 'empty' with a warmup")
+            "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
     writer = ResultWriter(out, scenario.name) if out is not None else None
     kpi_rows: list[tuple] = []

@@ -19,7 +19,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
-from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment.replicate import replicate, with_run
@@ -47,13 +47,6 @@ class Forecast:
             if (res.name, res.kind) == (resource, kind):
                 return float(self.accumulator.p_full_within(hours)[i])
         raise KeyError((resource, kind))
-
-
-def local_origin(as_of: datetime, timezone: str) -> datetime:
-    """``as_of`` as a naive date-time in the layout's zone (naive input is taken as local)."""
-    if as_of.tzinfo is None:
-        return as_of
-    return as_of.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, seed: int | None,

@@ -19,7 +19,7 @@ import numpy as np
 
 from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.replicate import with_run
@@ -91,8 +91,6 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
         found = demand_paths(spec, paths=paths, horizon_h=hours, seed=seed, workers=workers)
         origin = scenario.run.origin
     else:
-        from hospitaltwin.forecast import local_origin
-
         origin = local_origin(state.as_of, scenario.layout.timezone)
         before = _hours_from(origin, problem.period.start)
         period_run(scenario, problem, origin)  # refuses a period before the state
