@@ -10,7 +10,7 @@ import pytest
 import hospitaltwin.backtest.run as backtest_run
 from hospitaltwin.backtest import run_backtest
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
 from hospitaltwin.store import Store
 from hospitaltwin.store.times import parse_user_time

@@ -31,9 +31,9 @@ from hospitaltwin.backtest.scores import (
     quantile_from_cdf,
 )
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
 from hospitaltwin.forecast.scored import model_arrays, scored_rows
-from hospitaltwin.state import SystemState
 
 METHODS = ("model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses")
 POINT_METHODS = ("persistence", "last_week", "linear_trend", "ses")

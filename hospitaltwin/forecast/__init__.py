@@ -1,6 +1,6 @@
 """Warm-started forecasts: from the hospital's state now, what happens in the next days.
 
-Every replication starts from the same :class:`~hospitaltwin.state.SystemState` (remaining
+Every replication starts from the same :class:`~hospitaltwin.core.state.SystemState` (remaining
 stays drawn given time already spent) and runs the scenario's demand forward, each along its
 own demand path when a demand model gives them (:mod:`.history` fits the model and calls
 :func:`run_forecast`). Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
@@ -20,14 +20,15 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
-from hospitaltwin.durations import format_hours
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.engine.compile import with_demand_paths
-from hospitaltwin.experiment import replicate, with_run
+from hospitaltwin.experiment.replicate import replicate, with_run
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
-from hospitaltwin.results import manifest, write_csv, write_json
-from hospitaltwin.state import SystemState
+from hospitaltwin.store.start import from_state
 
 WINDOWS_H = (24, 72, 168, 336)
 FORECAST_COLUMNS = ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full")
@@ -51,13 +52,6 @@ class Forecast:
         raise KeyError((resource, kind))
 
 
-def local_origin(as_of: datetime, timezone: str) -> datetime:
-    """``as_of`` as a naive date-time in the layout's zone (naive input is taken as local)."""
-    if as_of.tzinfo is None:
-        return as_of
-    return as_of.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
-
-
 def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, seed: int | None,
                       demand_multiplier: float = 1.0) -> Scenario:
     """The scenario as a forecast runs it: no warmup, the forecast horizon, a demand level."""
@@ -79,9 +73,9 @@ def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 3
     replication its own demand path (see :func:`~hospitaltwin.forecast.history.forecast_from_history`,
     which fits them; this function only simulates).
     """
-    spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)
-    origin = local_origin(state.as_of, scenario.layout.timezone)
-    model = compile_scenario(spec, origin=origin)
+    spec = from_state(forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier), state)
+    origin = spec.run.origin
+    model = compile_scenario(spec)
     if demand_paths:
         model = with_demand_paths(model, demand_paths)
     edges = day_edges(model)

@@ -22,8 +22,8 @@ import numpy as np
 
 from hospitaltwin.config.demand import ArrivalStream, LosSpec, UnitDemand
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.forecast.stays import CountStays, blur_counts, fit_stays
-from hospitaltwin.state import SystemState
 
 LOOKBACK_DAYS = 200
 RATE_DAYS = 28

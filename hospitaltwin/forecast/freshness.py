@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import SystemState
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
 
 
 def last_data_time(state: SystemState, at: datetime | None) -> datetime | None:

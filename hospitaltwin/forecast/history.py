@@ -25,14 +25,15 @@ from typing import Literal, Protocol
 import numpy as np
 from pydantic import BaseModel, ConfigDict, Field
 
+from hospitaltwin.calendar.timeline import hourly_rates
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.engine.timeline import hourly_rates
-from hospitaltwin.forecast import Forecast, local_origin, run_forecast
+from hospitaltwin.core.durations import local_origin
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.core.streams import stream
+from hospitaltwin.forecast import Forecast, run_forecast
 from hospitaltwin.forecast.counts_mode import CountsInputs, counts_inputs
 from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand
 from hospitaltwin.forecast.freshness import check_fresh
-from hospitaltwin.state import SystemState
-from hospitaltwin.streams import stream
 
 
 class History(Protocol):
