@@ -10,8 +10,13 @@ CRPS and MAE, and the MAE of persistence, the 7-day linear trend, the same day l
 simple exponential smoothing. Targets: 90% covers 85-95%, 80% 75-85%, 50% 40-60%; CRPS below
 the MAE of persistence and of the linear trend at every lead day.
 
-Run: ``HOSPITALTWIN_DATA=... python benchmarks/bench_backtest_hhs.py [--replications 200]
-[--workers 2] [--states AL,AZ] [--demand trend] [--json out.json]``. Needs the HHS data (see
+Each coverage is printed with its 95% Wilson interval: origins two weeks apart, and states,
+are taken as independent forecasts (each lead day has one outcome per origin).
+
+States run in parallel processes (``--jobs``), one replication stream each, so the figures do
+not depend on the number of jobs. Run: ``HOSPITALTWIN_DATA=... python
+benchmarks/bench_backtest_hhs.py [--replications 100] [--jobs 2] [--states AL,AZ]
+[--demand trend] [--no-recalibrate] [--json out.json]``. Needs the HHS data (see
 ``hhs_counts.py``); nothing of it is written into the repository.
 """
 
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 from collections import defaultdict
+from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -36,6 +42,7 @@ import hhs_counts
 from hospitaltwin.backtest import run_backtest
 from hospitaltwin.backtest.run import STATS, WIDTH
 from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.core.tstats import wilson_interval
 from hospitaltwin.forecast.history import ForecastOptions
 from hospitaltwin.store import Store
 
@@ -52,20 +59,23 @@ def origins(last_day: datetime) -> list[datetime]:
     return out
 
 
-def backtest_state(frame, state: str, args, work: Path):
-    """The summed scores of one state's backtest."""
-    counts = hhs_counts.state_counts(frame, state)
-    path = work / f"{state}.csv"
-    counts.to_csv(path, index=False)
-    store = Store.open(f"sqlite:///{work / state}.db")
-    store.sync_counts(path)
-    last = datetime.fromisoformat(counts["date"].max()).replace(tzinfo=UTC)
-    options = ForecastOptions(counts=True, admissions_previous_day=True, demand=args.demand)
-    scenario = scenario_from_dict(hhs_counts.scenario_dict(state))
-    bt = run_backtest(scenario, store, origins(last), horizon_h=168, replications=args.replications,
-                      seed=1, workers=args.workers, options=options)
-    store.close()
-    return bt
+def backtest_state(state: str, replications: int, demand: str, recalibrate: bool) -> tuple:
+    """One state's backtest (in its own process): summed scores, origins, seconds."""
+    start = time.perf_counter()
+    counts = hhs_counts.state_counts(hhs_counts.read_hhs(), state)
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / f"{state}.csv"
+        counts.to_csv(path, index=False)
+        store = Store.open(f"sqlite:///{Path(tmp) / state}.db")
+        store.sync_counts(path)
+        last = datetime.fromisoformat(counts["date"].max()).replace(tzinfo=UTC)
+        options = ForecastOptions(counts=True, admissions_previous_day=True, demand=demand,
+                                  recalibrate=recalibrate)
+        scenario = scenario_from_dict(hhs_counts.scenario_dict(state))
+        bt = run_backtest(scenario, store, origins(last), horizon_h=168, replications=replications,
+                          seed=1, options=options)
+        store.close()
+    return state, dict(bt.sums), len(bt.origins), time.perf_counter() - start
 
 
 def table(sums: dict) -> list[dict]:
@@ -77,7 +87,9 @@ def table(sums: dict) -> list[dict]:
     for day in sorted({d for d, _ in by_day}):
         model = by_day[(day, "model")]
         row = {"day": day, "n": int(model[0])}
-        row.update({c: model[STATS.index(c)] / model[0] for c in COLUMNS})
+        for c in COLUMNS:
+            hits = model[STATS.index(c)]
+            row[c], row[c + "_ci"] = hits / model[0], wilson_interval(hits, model[0])
         row["crps"], row["mae"] = model[STATS.index("crps")] / model[0], model[1] / model[0]
         for method in ("persistence", "linear_trend", "last_week", "ses"):
             s = by_day[(day, method)]
@@ -87,41 +99,44 @@ def table(sums: dict) -> list[dict]:
 
 
 def show(rows: list[dict]) -> None:
-    print(f"{'day':>3} {'n':>4} {'cov50':>6} {'cov80':>6} {'cov90':>6} {'cov95':>6} {'CRPS':>7} {'MAE':>7} "
-          f"{'persist':>8} {'trend7':>7} {'lastwk':>7} {'SES':>7} {'CRPS/pers':>9} {'CRPS/trend':>10}")
+    """The table by lead day; each coverage with its 95% interval."""
+    head = " ".join(f"{'cov' + c[-2:] + ' (95% CI)':>18}" for c in COLUMNS)
+    print(f"{'day':>3} {'n':>4} {head} {'CRPS':>7} {'MAE':>7} {'persist':>8} {'trend7':>7} {'lastwk':>7} "
+          f"{'SES':>7} {'CRPS/pers':>9} {'CRPS/trend':>10}")
     for r in rows:
-        print(f"{r['day']:>3} {r['n']:>4} {r['coverage50']:>6.3f} {r['coverage80']:>6.3f} {r['coverage90']:>6.3f} "
-              f"{r['coverage95']:>6.3f} {r['crps']:>7.1f} {r['mae']:>7.1f} {r['persistence']:>8.1f} "
+        cover = " ".join(f"{r[c]:>6.3f} ({r[c + '_ci'][0]:.2f}-{r[c + '_ci'][1]:.2f})" for c in COLUMNS)
+        print(f"{r['day']:>3} {r['n']:>4} {cover} {r['crps']:>7.1f} {r['mae']:>7.1f} {r['persistence']:>8.1f} "
               f"{r['linear_trend']:>7.1f} {r['last_week']:>7.1f} {r['ses']:>7.1f} "
               f"{r['crps'] / r['persistence']:>9.3f} {r['crps'] / r['linear_trend']:>10.3f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--replications", type=int, default=200)
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--replications", type=int, default=100)
+    parser.add_argument("--jobs", type=int, default=2, help="states backtested at once")
     parser.add_argument("--states", default=",".join(hhs_counts.STATES))
     parser.add_argument("--demand", default="trend")
+    parser.add_argument("--no-recalibrate", dest="recalibrate", action="store_false")
     parser.add_argument("--json", type=Path)
     args = parser.parse_args()
     if not hhs_counts.data_file().is_file():
         sys.exit(f"no HHS data at {hhs_counts.data_file()}; set HOSPITALTWIN_DATA")
-    frame = hhs_counts.read_hhs()
     total: dict = defaultdict(lambda: np.zeros(WIDTH))
     per_state = {}
-    with tempfile.TemporaryDirectory() as tmp:
-        for state in args.states.split(","):
-            start = time.perf_counter()
-            bt = backtest_state(frame, state, args, Path(tmp))
-            for key, s in bt.sums.items():
+    states = args.states.split(",")
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        runs = [pool.submit(backtest_state, s, args.replications, args.demand, args.recalibrate) for s in states]
+        for run in runs:
+            state, sums, n_origins, seconds = run.result()
+            for key, s in sums.items():
                 total[key] += s
-            per_state[state] = table(bt.sums)
+            per_state[state] = table(sums)
             week = per_state[state][-1]
-            print(f"{state}: {len(bt.origins)} origins in {time.perf_counter() - start:.0f} s; day 7 "
-                  f"cov90 {week['coverage90']:.2f}, CRPS/persistence {week['crps'] / week['persistence']:.2f}",
-                  flush=True)
+            print(f"{state}: {n_origins} origins in {seconds:.0f} s; day 7 cov90 {week['coverage90']:.2f}, "
+                  f"CRPS/persistence {week['crps'] / week['persistence']:.2f}", flush=True)
     rows = table(total)
-    print(f"\nAll {len(per_state)} states, by lead day (demand model {args.demand}):")
+    print(f"\nAll {len(per_state)} states, by lead day (demand model {args.demand}, "
+          f"{'recalibrated' if args.recalibrate else 'not recalibrated'}, {args.replications} replications):")
     show(rows)
     if args.json:
         args.json.write_text(json.dumps({"all": rows, "states": per_state}, indent=1))

@@ -78,3 +78,21 @@ def _binomial_quantile(u: float, n: int, p: float) -> int:
         k += 1
         cdf += pmf
     return k
+
+
+def wilson_interval(successes: float, n: float, z: float = 1.959963984540054) -> tuple[float, float]:
+    """Wilson score interval of a binomial proportion (95% by default); (nan, nan) when n is 0.
+
+    Parameters
+    ----------
+    successes, n
+        Observed successes and trials.
+    z
+        The standard normal quantile of the interval's level.
+    """
+    if n <= 0:
+        return math.nan, math.nan
+    p = successes / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    return max(centre - half, 0.0), min(centre + half, 1.0)

@@ -8,7 +8,9 @@ From the store's daily counts before the forecast origin, per unit:
   admissions (:func:`~hospitaltwin.forecast.stays.fit_stays`), with the number of census
   entries per counted admission; a unit with counts but no arrival stream gets a Poisson one
   at its recent admission rate;
-- the count noise of its census, carried by the forecast of that unit;
+- for such a unit, its census forecast turned into the count it will report: weekday
+  reporting factors and the noise its own past forecast errors show
+  (:mod:`~hospitaltwin.forecast.recalibrate`);
 - warnings, never silence: a unit of the layout missing from the counts (it starts empty)
   and a unit whose latest count is older than the state's day are named.
 """
@@ -16,14 +18,21 @@ From the store's daily counts before the forecast origin, per unit:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 
 from hospitaltwin.config.demand import ArrivalStream, LosSpec, UnitDemand
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.forecast.stays import CountStays, blur_counts, fit_stays
+from hospitaltwin.forecast.recalibrate import (
+    CensusErrors,
+    PastInputs,
+    census_errors,
+    log_variance,
+    reported,
+)
+from hospitaltwin.forecast.stays import CountStays, fit_stays
 
 LOOKBACK_DAYS = 200
 RATE_DAYS = 28
@@ -43,6 +52,7 @@ class CountsInputs:
     stale: dict[str, str] = field(default_factory=dict)
     previous_day: bool = False
     warnings: list[str] = field(default_factory=list)
+    errors: dict[str, CensusErrors] = field(default_factory=dict)
 
     def admissions_by_day(self, origin: datetime, days: int) -> dict[str, np.ndarray]:
         """Admissions per unit in each of the ``days`` days before ``origin``'s date."""
@@ -59,26 +69,50 @@ class CountsInputs:
         fit = self.stays.get(unit)
         return fit.entries_per_admission if fit is not None and unit in self.from_counts else 1.0
 
-    def apply_count_noise(self, fc) -> None:
-        """Carry each unit's count noise into its census forecast (beds and staffed beds)."""
+    def recalibrate(self, fc, fits: dict, expected: dict[str, np.ndarray], day: date) -> None:
+        """Turn each counted unit's census forecast into its reported count, recalibrated on
+        its own past errors (:mod:`.recalibrate`); ``expected`` per unit are the scenario's
+        arrivals on the days before ``day`` (the origin's), ``fits`` the demand models."""
         acc = fc.accumulator
-        noise = {u: s.count_noise for u, s in self.stays.items() if s.count_noise > 0}
-        rows = [i for i, r in enumerate(acc.resources) if r.kind != "equipment" and r.name in noise]
-        if not rows:
+        leads = (acc.hist.shape[1] - 1) // 24
+        if leads < 1 or not self.dates or self.dates[-1] != day:
             return
-        blurred = {i: blur_counts(acc.hist[i].astype(float), noise[acc.resources[i].name]) for i in rows}
-        width = max([acc.hist.shape[2]] + [b.shape[-1] for b in blurred.values()])
-        hist = np.zeros(acc.hist.shape[:2] + (width,))
-        hist[..., : acc.hist.shape[2]] = acc.hist
-        for i, b in blurred.items():
-            hist[i] = 0.0
-            hist[i, :, : b.shape[-1]] = b
-        acc.hist = hist
+        for unit in self.from_counts:
+            rows = [i for i, r in enumerate(acc.resources) if r.name == unit and r.kind != "equipment"]
+            past = self._past(unit, fits.get(unit), expected.get(unit), day)
+            if not rows or past is None:
+                continue
+            sim_var = np.array([log_variance(acc.hist[rows[0], 24 * h]) for h in range(1, leads + 1)])
+            errors = census_errors(unit, past, leads, sim_var)
+            hists = {i: reported(acc.hist[i].astype(float), fc.origin, errors) for i in rows}
+            acc.hist = _widened(acc.hist, max(h.shape[1] for h in hists.values()))
+            for i, hist in hists.items():
+                acc.hist[i] = 0.0
+                acc.hist[i, :, : hist.shape[1]] = hist
+                acc.level_sum[i] = hist @ np.arange(hist.shape[1])
+            self.errors[unit] = errors
+
+    def _past(self, unit: str, fit, expected: np.ndarray | None, day: date) -> PastInputs | None:
+        """The unit's counts, expected arrivals and demand forecasts on the counts' days."""
+        if expected is None:
+            return None
+        window = day - timedelta(days=len(expected))
+        offset = (window - self.dates[0]).days  # counts index of the window's first day
+        aligned = np.full(len(self.dates), np.nan)
+        lo = max(offset, 0)
+        aligned[lo: offset + len(expected)] = expected[lo - offset:]
+
+        def ratio_ahead(t: int, days: int):
+            if fit is None:
+                return np.ones(days)
+            return fit.ratio_ahead(t - 1 - offset, days)
+
+        return PastInputs(self.census[unit], self.admissions[unit], self.dates, aligned, ratio_ahead)
 
     def info(self) -> dict:
         """What ``summary.json`` records of counts mode."""
         return {"stays_from_counts": {u: self.stays[u].summary() for u in self.from_counts},
-                "count_noise": {u: round(s.count_noise, 4) for u, s in self.stays.items()},
+                "recalibration": {u: e.summary() for u, e in self.errors.items()},
                 "missing_units": list(self.missing), "stale_units": dict(self.stale),
                 "admissions_previous_day": self.previous_day}
 
@@ -95,6 +129,13 @@ def counts_inputs(scenario: Scenario, history, state: SystemState, previous_day:
     inputs.scenario, inputs.from_counts = _with_counted_stays(scenario, inputs)
     inputs.warnings = _warnings(inputs)
     return inputs
+
+
+def _widened(hist: np.ndarray, width: int) -> np.ndarray:
+    """``hist`` as floats with at least ``width`` levels."""
+    out = np.zeros(hist.shape[:2] + (max(width, hist.shape[2]),))
+    out[..., : hist.shape[2]] = hist
+    return out
 
 
 def _series(frame, previous_day: bool) -> tuple[list, dict, dict]:

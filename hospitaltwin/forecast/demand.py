@@ -60,6 +60,7 @@ class DemandFit:
     params: dict = field(default_factory=dict)
     diagnostics: dict = field(default_factory=dict)
     fitted: dict = field(default_factory=dict)
+    first: int = 0
     _sampler: object = None
 
     def sample(self, days: int, n: int, rng: np.random.Generator) -> np.ndarray:
@@ -67,6 +68,17 @@ class DemandFit:
         if self._sampler is None:
             return np.full((n, days), float(self.params.get("multiplier", 1.0)))
         return self._sampler(days, n, rng)
+
+    def ratio_ahead(self, day: int, days: int) -> np.ndarray | None:
+        """The point forecast of the ratio for the ``days`` days after history day ``day``.
+
+        The model as fitted, filtered only to the end of history day ``day`` (index into the
+        history, oldest first): what it would have forecast then. None when fewer than
+        :data:`MIN_DAYS` days were behind it.
+        """
+        if self._sampler is None:
+            return np.full(days, float(self.params.get("multiplier", 1.0)))
+        return self._sampler.ahead(day - self.first, days)
 
     def summary(self) -> dict:
         """What ``summary.json`` records of this fit."""
@@ -142,7 +154,8 @@ def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit | None:
     params = {"sigma2_irregular": irregular, "sigma2_level": level_var, "sigma2_trend": trend_var,
               "sigma2_poisson": poisson_var, "sigma2_extra": extra_var}
     fit = DemandFit(history.unit, "trend", {k: _sig(v) for k, v in params.items()},
-                    _diagnostics(result, history, days), _fitted(result, history, days[0]))
+                    _diagnostics(result, history, days), _fitted(result, history, days[0]),
+                    first=int(days[0]))
     fit._sampler = _TrendSampler(result, math.sqrt(extra_var))
     return fit
 
@@ -165,6 +178,13 @@ class _TrendSampler:
         log_level = np.asarray(log_level).reshape(days, n).T
         noise = rng.normal(0.0, self.extra_sd, size=(n, days)) if self.extra_sd > 0 else 0.0
         return np.exp(np.clip(log_level + noise, -30.0, 30.0))
+
+    def ahead(self, index: int, days: int) -> np.ndarray | None:
+        """Level plus slope times days ahead, from the state filtered to ``index``."""
+        if index + 1 < MIN_DAYS or index >= self.result.filtered_state.shape[1]:
+            return None
+        level, slope = self.result.filtered_state[:, index]
+        return np.exp(np.clip(level + slope * np.arange(1, days + 1), -30.0, 30.0))
 
 
 def _diagnostics(result, history: DailyHistory, days: np.ndarray) -> dict:

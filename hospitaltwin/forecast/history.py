@@ -11,7 +11,9 @@ the :class:`~hospitaltwin.forecast.Forecast` the twin ships:
    warnings for layout units the counts miss or report late (:mod:`.counts_mode`);
 3. the demand model fitted per entry unit to the recent daily arrivals (:mod:`.demand`), one
    demand path drawn per replication;
-4. the warm-started simulation of every replication and its aggregation.
+4. the warm-started simulation of every replication and its aggregation;
+5. in counts mode, each counted unit's census turned into the count it will report, with
+   the noise the same model's past errors show (:mod:`.recalibrate`).
 
 A backtest calls this same function at each past origin, so it scores exactly what ships.
 """
@@ -55,7 +57,9 @@ class ForecastOptions(BaseModel):
     ``history_weeks`` the weeks of arrivals it is fitted to (default 8 for ``trend``, 4 for
     ``multiplier``); ``counts`` starts from daily counts; ``admissions_previous_day`` reads a
     day's admissions as those of the day before (the HHS convention); ``stale_after_h`` and
-    ``stale_limit_h`` bound the state's age (warning, refusal unless ``allow_stale``).
+    ``stale_limit_h`` bound the state's age (warning, refusal unless ``allow_stale``);
+    ``recalibrate`` turns a counted unit's census forecast into its reported count, with the
+    noise its own past errors show (:mod:`.recalibrate`, counts mode only).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -71,6 +75,7 @@ class ForecastOptions(BaseModel):
     stale_after_h: float = Field(default=24.0, ge=0)
     stale_limit_h: float = Field(default=168.0, ge=0)
     allow_stale: bool = False
+    recalibrate: bool = True
 
     def weeks(self) -> int:
         """Weeks of history behind the demand level."""
@@ -121,14 +126,15 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     if options.counts:
         extra = counts_inputs(scenario, history, state, options.admissions_previous_day)
         scenario, warnings = extra.scenario, warnings + extra.warnings
-    fits = _demand_fits(scenario, history, state, options, extra)
+    expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
+    fits = _demand_fits(expected, history, state, options, extra)
     spec_seed = scenario.run.seed if options.seed is None else options.seed
     paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
     fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
                       seed=options.seed, workers=options.workers, demand_paths=paths,
                       progress=progress)
-    if extra is not None:
-        extra.apply_count_noise(fc)
+    if extra is not None and options.recalibrate:
+        extra.recalibrate(fc, fits, expected, state.as_of.date())
     fc.info.update({"demand_model": options.demand, "history_weeks": options.weeks(),
                     "demand": {unit: fit.summary() for unit, fit in fits.items()},
                     "state_age_h": fresh["age_h"], "stale": fresh["stale"], "warnings": warnings})
@@ -137,13 +143,13 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     return fc
 
 
-def _demand_fits(scenario: Scenario, history: History, state: SystemState, options: ForecastOptions,
-                 extra: CountsInputs | None) -> dict[str, DemandFit]:
-    """One fitted demand level per entry unit with Poisson streams."""
+def _demand_fits(expected: dict[str, np.ndarray], history: History, state: SystemState,
+                 options: ForecastOptions, extra: CountsInputs | None) -> dict[str, DemandFit]:
+    """One fitted demand level per entry unit with Poisson streams (``expected``: the
+    scenario's arrivals per unit on each day of the history)."""
     if options.demand == "scenario":
         return {}
     origin, days = state.as_of, 7 * options.weeks()
-    expected = expected_by_day(scenario, origin, days)
     if extra is not None:
         observed = extra.admissions_by_day(origin, days)
     else:

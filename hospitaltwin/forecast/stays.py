@@ -12,9 +12,8 @@ census (a deconvolution of admissions against census: unlike census / admissions
 window, it stays unbiased while demand rises or falls). With too little admission history,
 Little's law (mean census / mean admissions) gives ``m`` and ``s`` is 1.
 
-The relative root-mean-square residual of that fit says how far the reported census strays
-from what admissions explain (reporting noise, definitional drift): counts-mode forecasts of a
-unit's census carry it as count noise (:func:`blur_counts`).
+How far the reported census then strays from the forecast is learnt from the unit's own
+past errors (:mod:`.recalibrate`).
 """
 
 from __future__ import annotations
@@ -36,7 +35,6 @@ class CountStays:
     unit: str
     mean_days: float
     entries_per_admission: float
-    count_noise: float
     method: str
     days: int
 
@@ -44,64 +42,63 @@ class CountStays:
         """What ``summary.json`` records."""
         return {"mean_days": round(self.mean_days, 3),
                 "entries_per_admission": round(self.entries_per_admission, 4),
-                "count_noise": round(self.count_noise, 4), "method": self.method, "days": self.days}
+                "method": self.method, "days": self.days}
 
 
-def survival_weights(mean_days: float, n: int) -> np.ndarray:
-    """Weights ``q p**k`` of admissions ``k`` days before the census day before, k < n."""
-    p = math.exp(-1.0 / mean_days)
-    return mean_days * (1.0 - p) * p ** np.arange(n)
-
-
-def _convolved(admissions: np.ndarray, weights: np.ndarray, first: int) -> np.ndarray:
-    """For census days ``first..`` the admissions-weighted survivors (admissions up to the day before)."""
-    full = np.convolve(admissions, weights)[: len(admissions)]
-    return full[first - 1: len(admissions) - 1]
+def survivors(admissions: np.ndarray, mean_days: np.ndarray) -> np.ndarray:
+    """``(len(mean_days), days)``: for each mean stay, the expected census at the start of each
+    day from the admissions before it, ``sum_k q p**k admissions[t-1-k]`` (one entry each)."""
+    p = np.exp(-1.0 / mean_days)
+    q = mean_days * (1.0 - p)
+    out = np.zeros((len(mean_days), len(admissions)))
+    for t in range(1, len(admissions)):
+        out[:, t] = p * out[:, t - 1] + q * admissions[t - 1]
+    return out
 
 
 def fit_stays(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountStays | None:
     """Fit a unit's stay law from aligned daily ``census`` and ``admissions`` (oldest first).
 
     ``admissions[t]`` are the admissions during day ``t``, ``census[t]`` the census at its
-    start. Missing days are NaN. Returns None when the counts hold no admissions.
+    start. Missing days are NaN. Every mean stay of the grid :data:`GRID_DAYS` whose
+    :data:`MEMORY` mean stays of admissions precede at least half of the last
+    :data:`FIT_DAYS` census days is tried. Returns None when the counts hold no admissions.
     """
     census, admissions = np.asarray(census, float), np.asarray(admissions, float)
     if not np.nansum(admissions) > 0 or not np.isfinite(census).any():
         return None
-    filled = np.nan_to_num(admissions, nan=np.nanmean(admissions))
-    fixed, free = None, None  # best (error, m, s, noise, n) with s = 1, and with s fitted
-    for mean_days in GRID_DAYS:
-        first = int(math.ceil(MEMORY * mean_days))
-        if len(census) - first < FIT_DAYS // 2:
-            break
-        start = max(first, len(census) - FIT_DAYS)
-        x = _convolved(filled, survival_weights(mean_days, first), start)
-        y = census[start:]
-        keep = np.isfinite(y) & (x > 0)
-        if keep.sum() < FIT_DAYS // 2:
-            continue
-        x, y = x[keep], y[keep]
-        for scale, best in ((1.0, "fixed"), (float(np.dot(x, y) / np.dot(x, x)), "free")):
-            error = float(np.sum((y - scale * x) ** 2))
-            current = fixed if best == "fixed" else free
-            if current is None or error < current[0]:
-                noise = float(np.sqrt(np.mean(((y - scale * x) / np.maximum(y, 1.0)) ** 2)))
-                value = (error, float(mean_days), scale, noise, len(y))
-                fixed, free = (value, free) if best == "fixed" else (fixed, value)
-    if fixed is None:
+    n = len(census)
+    first = np.ceil(MEMORY * GRID_DAYS).astype(int)
+    grid = GRID_DAYS[n - first >= FIT_DAYS // 2]
+    if not len(grid):
         return _little(unit, census, admissions)
-    chosen = free if _aic_prefers_free(fixed, free) else fixed
-    return CountStays(unit, chosen[1], chosen[2], chosen[3], "deconvolution", chosen[4])
+    x = survivors(np.nan_to_num(admissions, nan=np.nanmean(admissions)), grid)
+    start = np.maximum(first[: len(grid)], n - FIT_DAYS)
+    days = np.arange(n)
+    used = (days[None, :] >= start[:, None]) & np.isfinite(census)[None, :] & (x > 0)
+    y = np.nan_to_num(census)[None, :] * used
+    x = x * used
+    xx, xy, yy = (x * x).sum(axis=1), (x * y).sum(axis=1), (y * y).sum(axis=1)
+    enough = used.sum(axis=1) >= FIT_DAYS // 2
+    if not enough.any():
+        return _little(unit, census, admissions)
+    fixed_error = np.where(enough, yy - 2 * xy + xx, np.inf)
+    free_error = np.where(enough, yy - xy**2 / np.maximum(xx, 1e-300), np.inf)
+    fixed, free = int(np.argmin(fixed_error)), int(np.argmin(free_error))
+    count = int(used[fixed].sum())
+    if _aic_prefers_free(fixed_error[fixed], free_error[free], count):
+        return CountStays(unit, float(grid[free]), float(xy[free] / xx[free]), "deconvolution",
+                          int(used[free].sum()))
+    return CountStays(unit, float(grid[fixed]), 1.0, "deconvolution", count)
 
 
-def _aic_prefers_free(fixed: tuple, free: tuple) -> bool:
+def _aic_prefers_free(fixed_error: float, free_error: float, n: int) -> bool:
     """Whether fitting the entries per admission (one more parameter) lowers the AIC.
 
     On steady demand census only tells the product of stay and entries per admission; the
     model with one entry per admission then wins and the stay is Little's.
     """
-    n = fixed[4]
-    return n * math.log(max(fixed[0], 1e-9) / max(free[0], 1e-9)) > 2.0
+    return n * math.log(max(fixed_error, 1e-9) / max(free_error, 1e-9)) > 2.0
 
 
 def _little(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountStays | None:
@@ -110,28 +107,4 @@ def _little(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountStays
     if not mean_admissions > 0 or not mean_census > 0:
         return None
     days = int(np.isfinite(census[window]).sum())
-    return CountStays(unit, float(mean_census / mean_admissions), 1.0, 0.0, "little", days)
-
-
-def blur_counts(hist: np.ndarray, relative_sd: float) -> np.ndarray:
-    """Histograms ``(hours, levels)`` of a census convolved with count noise.
-
-    The reported count is the level times ``exp(e)``, ``e ~ N(0, relative_sd**2)``, rounded;
-    mass moves between integer levels, the number of replications stays.
-    """
-    if relative_sd <= 0:
-        return hist
-    from scipy.stats import norm
-
-    levels = np.arange(hist.shape[-1])
-    top = int(math.ceil(hist.shape[-1] * math.exp(4 * relative_sd))) + 2
-    edges = np.arange(top + 1) - 0.5
-    out = np.zeros(hist.shape[:-1] + (top,))
-    for level in np.flatnonzero(hist.reshape(-1, hist.shape[-1]).sum(axis=0)):
-        if level == 0:
-            out[..., 0] += hist[..., 0]
-            continue
-        z = np.log(np.maximum(edges, 1e-9) / levels[level]) / relative_sd
-        weights = np.diff(norm.cdf(z))
-        out += hist[..., level, None] * weights
-    return out
+    return CountStays(unit, float(mean_census / mean_admissions), 1.0, "little", days)
