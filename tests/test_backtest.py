@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import math
-from datetime import timedelta
 
 import numpy as np
 import pytest
@@ -54,7 +53,7 @@ def backtest(tmp_path_factory):
 
 
 def test_intervals_are_calibrated(backtest):
-    bt, summary, _ = backtest
+    bt, _, _ = backtest
     model = np.sum([s for (res, kind, lead, m), s in bt.sums.items() if m == "model"], axis=0)
     coverage80 = model[3] / model[0]
     assert 0.75 <= coverage80 <= 0.85, coverage80

@@ -75,7 +75,7 @@ def test_a_forecast_before_the_first_event_is_refused_clearly(store):
 
 
 def test_compare_from_the_store_state(store, tmp_path):
-    url, scenario, work = store
+    url, scenario, _ = store
     policy = tmp_path / "more-icu.yaml"
     policy.write_text("name: more-icu\nlayout:\n  units: {ICU: {beds: 16}}\n"
                       "  staff: {icu_nurses: {shifts: {day: {weekday: 8, weekend: 8}, night: {weekday: 8}}}}\n")

@@ -54,8 +54,8 @@ def forecast_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1),
     demand: str = typer.Option("trend", "--demand", help=DEMAND_HELP),
     trend_weeks: int = typer.Option(None, "--trend-weeks", min=0,
-                                    help="Weeks of recent arrivals behind the demand level (default 8 for "
-                                         "trend, 4 for multiplier; 0: the scenario's demand)."),
+                                    help="Weeks of recent arrivals behind the demand level (default 4; 0: "
+                                         "the scenario's demand)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
     previous_day: bool = typer.Option(False, "--admissions-previous-day",
                                       help="Counts mode: a row's admissions are the previous day's (HHS)."),
@@ -99,7 +99,16 @@ def _demand_lines(fc) -> list[str]:
     for unit, stay in fc.info.get("stays_from_counts", {}).items():
         lines.append(f"stays {unit}: {stay['mean_days']:.1f} days on average, read from the counts "
                      f"({stay['method']})")
+    for unit, recal in fc.info.get("recalibration", {}).items():
+        lines.append(recalibration_line(unit, recal))
     return lines
+
+
+def recalibration_line(unit: str, recal: dict) -> str:
+    """One sentence on how a counted unit's intervals were recalibrated."""
+    added = [f"{d} d {sd:.1%}" for d, sd in enumerate(recal["added_sd_log"], start=1) if d in (1, 3, 7)]
+    return (f"recalibrated {unit}: the census as it will be reported (weekday factors), with the spread of the "
+            f"model's errors at the last {recal['past_origins']} days (noise added, log sd: {', '.join(added)})")
 
 
 def _headline(fc) -> Table:

@@ -14,7 +14,9 @@ over the days ahead, applied to every Poisson stream into the unit (:data:`MODEL
     current level and slope from their filtered distribution, then their future shocks. The
     part of the day-to-day noise that Poisson counting explains (about ``1/count`` on the log
     scale) is taken out, since the simulation counts arrivals itself; the rest is drawn per
-    day. The fan thus holds level uncertainty, trend uncertainty and extra-Poisson noise.
+    day. The fan thus holds level uncertainty, trend uncertainty and extra-Poisson noise. When
+    the model's own level forecasts of the last weeks missed by more than it said, the variance
+    it lacked is added to the paths (:mod:`.level_errors`).
 ``multiplier``
     The earlier rule, kept to compare: one constant ratio for every replication, shrunk toward
     1 as a gamma-Poisson posterior mean with one week of the scenario's demand as prior weight.
@@ -32,6 +34,8 @@ import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
+
+from hospitaltwin.forecast import level_errors
 
 MODELS = ("trend", "multiplier", "scenario")
 MIN_DAYS = 14
@@ -64,10 +68,16 @@ class DemandFit:
     _sampler: object = None
 
     def sample(self, days: int, n: int, rng: np.random.Generator) -> np.ndarray:
-        """``(n, days)`` ratios of demand to the scenario's for the days ahead."""
+        """``(n, days)`` ratios of demand to the scenario's for the days ahead.
+
+        The trend model's paths carry the variance its own past errors show it lacks
+        (:mod:`.level_errors`); ``diagnostics["level_errors"]`` records it.
+        """
         if self._sampler is None:
             return np.full((n, days), float(self.params.get("multiplier", 1.0)))
-        return self._sampler(days, n, rng)
+        recalibration = self._sampler.recalibration(days)
+        self.diagnostics["level_errors"] = recalibration
+        return self._sampler(days, n, rng, np.array(recalibration["added_variance"]))
 
     def ratio_ahead(self, day: int, days: int) -> np.ndarray | None:
         """The point forecast of the ratio for the ``days`` days after history day ``day``.
@@ -156,7 +166,7 @@ def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit | None:
     fit = DemandFit(history.unit, "trend", {k: _sig(v) for k, v in params.items()},
                     _diagnostics(result, history, days), _fitted(result, history, days[0]),
                     first=int(days[0]))
-    fit._sampler = _TrendSampler(result, math.sqrt(extra_var))
+    fit._sampler = _TrendSampler(result, y, math.sqrt(extra_var))
     return fit
 
 
@@ -167,17 +177,30 @@ def _sig(value: float) -> float:
 class _TrendSampler:
     """Draws ratio paths from the fitted state-space model's predictive distribution."""
 
-    def __init__(self, result, extra_sd: float):
-        self.result, self.extra_sd = result, extra_sd
+    def __init__(self, result, y: np.ndarray, extra_sd: float):
+        self.result, self.y, self.extra_sd = result, y, extra_sd
 
-    def __call__(self, days: int, n: int, rng: np.random.Generator) -> np.ndarray:
+    def __call__(self, days: int, n: int, rng: np.random.Generator, added: np.ndarray) -> np.ndarray:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             log_level = self.result.simulate(days, repetitions=n, anchor="end", rng=rng,
                                              measurement_shocks=np.zeros((days, 1)))
         log_level = np.asarray(log_level).reshape(days, n).T
         noise = rng.normal(0.0, self.extra_sd, size=(n, days)) if self.extra_sd > 0 else 0.0
-        return np.exp(np.clip(log_level + noise, -30.0, 30.0))
+        walk = level_errors.random_walk(added, n, rng) if added.max(initial=0.0) > 0 else 0.0
+        return np.exp(np.clip(log_level + walk + noise, -30.0, 30.0))
+
+    def recalibration(self, days: int) -> dict:
+        """The level's past error ratios by lead day and the variance added to the paths."""
+        irregular, level_var, trend_var = (float(v) for v in self.result.params)
+        shocks = np.diag([level_var, trend_var])
+        ratios, counts = level_errors.error_ratios(
+            self.y, self.result.filtered_state, self.result.filtered_state_cov, shocks, irregular, days,
+            MIN_DAYS - 1)
+        given = level_errors.window_variances(self.result.filtered_state_cov[:, :, -1], shocks, irregular, days)
+        added = level_errors.added_variance(ratios, given)
+        return {"error_ratio": json_floats(ratios), "errors": [int(c) for c in counts],
+                "added_variance": [float(f"{v:.4g}") for v in added]}
 
     def ahead(self, index: int, days: int) -> np.ndarray | None:
         """Level plus slope times days ahead, from the state filtered to ``index``."""
@@ -219,17 +242,17 @@ def _fitted(result, history: DailyHistory, first: int) -> dict:
     level = result.smoothed_state[0]
     sd = np.sqrt(np.maximum(result.smoothed_state_cov[0, 0], 0.0))
     expected = history.expected[first:]
-    return {"observed": _listed(history.observed[first:]),
-            "level": _listed(_exp(level) * expected),
-            "lo": _listed(_exp(level - z * sd) * expected),
-            "hi": _listed(_exp(level + z * sd) * expected)}
+    return {"observed": json_floats(history.observed[first:]),
+            "level": json_floats(_exp(level) * expected),
+            "lo": json_floats(_exp(level - z * sd) * expected),
+            "hi": json_floats(_exp(level + z * sd) * expected)}
 
 
 def _exp(x: np.ndarray) -> np.ndarray:
     return np.exp(np.clip(x, -50.0, 50.0))
 
 
-def _listed(values: np.ndarray) -> list:
+def json_floats(values: np.ndarray) -> list:
     """Values for JSON: rounded, None where not finite."""
     return [round(float(v), 3) if np.isfinite(v) else None for v in values]
 

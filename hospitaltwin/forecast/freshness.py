@@ -45,7 +45,7 @@ def check_fresh(state: SystemState, at: datetime | None, options, now: datetime)
     reference = state.as_of if at is not None else now
     age = max((reference - last) / timedelta(hours=1), 0.0)
     what = "last day of counts" if state.notes.get("source") == "counts" else "last event"
-    told = (f"the state is {format_hours(round(age))} old: its {what} ends {last.isoformat()}, "
+    told = (f"the state is {_age_text(age)} old: its {what} ends {last.isoformat()}, "
             f"the forecast is for {reference.isoformat(timespec='minutes')}")
     if age > options.stale_limit_h and not options.allow_stale:
         raise HospitaltwinError(f"{told}; that is past the limit of "
@@ -53,3 +53,10 @@ def check_fresh(state: SystemState, at: datetime | None, options, now: datetime)
                                 "pass --allow-stale to forecast from it anyway")
     stale = age > options.stale_after_h
     return {"age_h": round(age, 2), "stale": stale, "warnings": [f"stale state: {told}"] if stale else []}
+
+
+def _age_text(hours: float) -> str:
+    """``5h``, ``3 days``, ``1,846 days``: whole hours up to two days, whole days beyond."""
+    if hours < 48:
+        return format_hours(round(hours))
+    return f"{hours / 24:,.0f} days"

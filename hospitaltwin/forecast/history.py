@@ -34,7 +34,7 @@ from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.streams import stream
 from hospitaltwin.forecast import Forecast, run_forecast
 from hospitaltwin.forecast.counts_mode import CountsInputs, counts_inputs
-from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand
+from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand, json_floats
 from hospitaltwin.forecast.freshness import check_fresh
 
 
@@ -50,12 +50,14 @@ class History(Protocol):
     def counts_history(self, start: datetime, end: datetime): ...
 
 
+HISTORY_WEEKS = 4  # what the forecast reads from recent history: demand, stays, past errors
+
+
 class ForecastOptions(BaseModel):
     """How to forecast (frozen; copy with ``model_copy(update=...)`` to change).
 
     ``demand`` names the demand model (``trend``, ``multiplier`` or ``scenario``);
-    ``history_weeks`` the weeks of arrivals it is fitted to (default 8 for ``trend``, 4 for
-    ``multiplier``); ``counts`` starts from daily counts; ``admissions_previous_day`` reads a
+    ``history_weeks`` the weeks of arrivals it is fitted to (default :data:`HISTORY_WEEKS`); ``counts`` starts from daily counts; ``admissions_previous_day`` reads a
     day's admissions as those of the day before (the HHS convention); ``stale_after_h`` and
     ``stale_limit_h`` bound the state's age (warning, refusal unless ``allow_stale``);
     ``recalibrate`` turns a counted unit's census forecast into its reported count, with the
@@ -79,9 +81,7 @@ class ForecastOptions(BaseModel):
 
     def weeks(self) -> int:
         """Weeks of history behind the demand level."""
-        if self.history_weeks is not None:
-            return self.history_weeks
-        return 8 if self.demand == "trend" else 4
+        return HISTORY_WEEKS if self.history_weeks is None else self.history_weeks
 
 
 def forecast_from_history(scenario: Scenario, history: History, at: datetime | None = None,
@@ -154,14 +154,19 @@ def _demand_fits(expected: dict[str, np.ndarray], history: History, state: Syste
         observed = extra.admissions_by_day(origin, days)
     else:
         observed = arrivals_by_day(history, origin, days, state.notes.get("first_event"))
-    return {unit: fit_demand(DailyHistory(unit, observed.get(unit, np.zeros(days)), exp), options.demand)
+    fits = {unit: fit_demand(DailyHistory(unit, observed.get(unit, np.zeros(days)), exp), options.demand)
             for unit, exp in expected.items()}
+    for fit in fits.values():
+        if fit.fitted:
+            fit.fitted["start"] = (origin - timedelta(days=days - fit.first)).isoformat()
+    return fits
 
 
-def expected_by_day(scenario: Scenario, origin: datetime, days: int) -> dict[str, np.ndarray]:
+def expected_by_day(scenario: Scenario, origin: datetime, days: int, ahead: bool = False) -> dict[str, np.ndarray]:
     """Arrivals per entry unit the scenario expects in each of the ``days`` 24-h periods before
-    ``origin`` (oldest first), from its rates, profiles and changes."""
-    start = local_origin(origin - timedelta(days=days), scenario.layout.timezone)
+    ``origin`` (oldest first; after it when ``ahead``), from its rates, profiles and changes."""
+    first = origin if ahead else origin - timedelta(days=days)
+    start = local_origin(first, scenario.layout.timezone)
     out: dict[str, np.ndarray] = {}
     for spec in scenario.demand.arrivals:
         if spec.rate is None:
@@ -203,10 +208,12 @@ def _paths(scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
            options: ForecastOptions, seed: int, extra: CountsInputs | None) -> dict[str, np.ndarray]:
     """Hourly demand multipliers ``(replications, hours)`` per Poisson stream."""
     days = math.ceil(options.horizon_h / 24.0) + 1
+    expected = expected_by_day(scenario, origin, days, ahead=True)
     out = {}
     for unit, fit in fits.items():
         rng = stream(seed, 0, f"demand-path:{unit}")
         daily = fit.sample(days, options.replications, rng)
+        fit.fitted["ahead"] = _band_ahead(daily, expected[unit], origin)
         if extra is not None:
             daily = daily * extra.entries_per_admission(unit)
         hourly = np.repeat(daily, 24, axis=1)[:, : math.ceil(options.horizon_h)]
@@ -214,3 +221,10 @@ def _paths(scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
             if spec.unit == unit and spec.rate is not None:
                 out[spec.stream_name] = hourly
     return out
+
+
+def _band_ahead(ratios: np.ndarray, expected: np.ndarray, origin: datetime) -> dict:
+    """The demand paths' median and 90% band in arrivals per 24-h period, from ``origin``."""
+    arrivals = ratios * expected[None, :]
+    lo, mid, hi = np.quantile(arrivals, (0.05, 0.5, 0.95), axis=0)
+    return {"start": origin.isoformat(), "level": json_floats(mid), "lo": json_floats(lo), "hi": json_floats(hi)}

@@ -32,11 +32,10 @@ from datetime import date, datetime, timedelta
 
 import numpy as np
 
-from hospitaltwin.forecast.stays import FIT_DAYS, fit_stays
+from hospitaltwin.forecast.level_errors import MIN_ERRORS, PAST_ORIGINS
+from hospitaltwin.forecast.stays import fit_stays
 
 WEEKDAY_WEEKS = 8
-PAST_ORIGINS = FIT_DAYS
-MIN_ERRORS = 5
 MIN_DF = 3
 NODES = 50
 
@@ -195,14 +194,15 @@ def reported(hist: np.ndarray, origin: datetime, errors: CensusErrors) -> np.nda
     leads = np.arange(len(errors.sd) + 1)
     sd = np.concatenate(([0.0], errors.sd))
     base = errors.factors[origin.weekday()]
-    probabilities = (np.arange(NODES) + 0.5) / NODES
+    dfs = errors.df if len(errors.df) else np.array([float(MIN_DF)])
+    nodes = student.ppf((np.arange(NODES)[None, :] + 0.5) / NODES, dfs[:, None])
     rows = []
     for hour in range(hist.shape[0]):
         lead = hour / 24.0
         scale = _lead_sd(lead, leads, sd)
         day = (origin + timedelta(hours=hour)).weekday()
-        df = errors.df[min(max(math.ceil(lead), 1), len(errors.df)) - 1] if len(errors.df) else MIN_DF
-        multipliers = errors.factors[day] / base * np.exp(scale * student.ppf(probabilities, df))
+        quantiles = nodes[min(max(math.ceil(lead), 1), len(dfs)) - 1]
+        multipliers = errors.factors[day] / base * np.exp(scale * quantiles)
         levels = np.flatnonzero(hist[hour])
         moved = np.rint(levels[:, None] * multipliers[None, :]).astype(np.int64)
         rows.append((moved.ravel(), np.repeat(hist[hour, levels] / NODES, NODES)))

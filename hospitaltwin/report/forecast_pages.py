@@ -19,8 +19,16 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.report import run_pages
-from hospitaltwin.report.charts import (Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, single_page)
+from hospitaltwin.report import demand_pages, run_pages
+from hospitaltwin.report.charts import (
+    Fan,
+    Page,
+    draw_fan,
+    draw_heat,
+    heat_axes,
+    panel_pages,
+    single_page,
+)
 from hospitaltwin.report.clock import date_axis, local_times, span_text
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.style import OKABE_ITO, empty_panel
@@ -111,7 +119,8 @@ def sentences(result: Result) -> list[str]:
         span = "in the next 7 days" if window == 168 else f"in the next {hours_text(window)}"
         out.append(f"{unit_title(result.layout, r)} {WHAT[k]} on at least one day {span}: {pct(p)}.")
     out += _riskiest_day(result)
-    return out or ["No resource reaches capacity in any replication."]
+    out = out or ["No resource reaches capacity in any replication."]
+    return out + [f"Warning: {w}" for w in result.summary.get("warnings") or []]
 
 
 def _riskiest_day(result: Result) -> list[str]:
@@ -121,8 +130,8 @@ def _riskiest_day(result: Result) -> list[str]:
         return []
     top = daily.loc[daily["p_full_any"].idxmax()]
     day = pd.Timestamp(top["date"])
-    return [f"Riskiest day: {unit_title(result.layout, top['resource'])} on {day:%a %-d %b}, with a "
-            f"{pct(top['p_full_any'])} chance of {REACHING[top['kind']]}."]
+    return [(f"Riskiest day: {unit_title(result.layout, top['resource'])} on {day:%a %-d %b}, with a "
+            f"{pct(top['p_full_any'])} chance of {REACHING[top['kind']]}.")]
 
 
 def _range(s: Series, hour: int) -> str:
@@ -244,4 +253,5 @@ def pages(result: Result) -> list[Page]:
     data = series(result)
     subtitle = _subtitle(result, data)
     return (table_pages(result) + census_pages(result, data, subtitle) + [heat_page(result, subtitle)]
-            + equipment_pages(result, data, subtitle) + layout_pages(result, data, subtitle))
+            + equipment_pages(result, data, subtitle) + demand_pages.pages(result)
+            + layout_pages(result, data, subtitle))

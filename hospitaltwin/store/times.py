@@ -42,8 +42,10 @@ def from_db(value: datetime | None) -> datetime | None:
 
 def column_to_db(values) -> list:
     """A ``datetime64[ns, UTC]`` series as naive UTC datetimes (None for NaT), for inserts."""
+    import pandas as pd
+
     naive = values.dt.tz_convert("UTC").dt.tz_localize(None)
-    return [None if v is None or v != v else v for v in naive.astype(object)]
+    return [None if v is None or pd.isna(v) else v for v in naive.astype(object)]
 
 
 def column_from_db(values) -> object:
