@@ -59,15 +59,13 @@ def test_intervals_stay_calibrated_while_demand_doubles(ramp):
 def test_the_median_tracks_the_ramp(ramp):
     scenario, history, origins = ramp
     options = ForecastOptions(horizon_h=168, replications=60, seed=2)
-    errors, lags, rises = [], [], []
-    for origin in origins[2:21:3]:  # inside the ramp
+    errors, rises = [], []
+    for origin in origins[1:22:3]:  # inside the ramp
         fc = forecast_from_history(scenario, history, origin, options.model_copy(update={"allow_stale": True}))
         median = fc.accumulator.quantiles((0.5,))[0, 168, 0]
         truth = history.census_history(origin, origin + np.timedelta64(7, "D"), 168.0)["occupied"].to_numpy()
         errors.append(median - truth[-1])
-        lags.append(truth[0] - truth[-1])
         rises.append(truth[-1] - truth[0])
-    rise, bias, lag = np.mean(rises), np.mean(errors), np.mean(lags)
-    assert rise > 40, rises  # the ward did fill over a week of the ramp
+    rise, bias = np.mean(rises), np.mean(errors)
+    assert rise > 25, rises  # the ward did fill over a week of the ramp; persistence lags by that
     assert abs(bias) < 0.3 * rise, (errors, rises)
-    assert abs(bias) < 0.3 * abs(lag), (errors, lags)

@@ -26,12 +26,14 @@ def _at(text: str | None, timezone: str) -> datetime | None:
     return None if text is None else parse_user_time(text, timezone)
 
 
+RECALIBRATE_HELP = ("Counts mode: forecast a unit's census as the count it will report, with weekday "
+                    "factors and the noise its own past forecast errors show (on by default).")
 DEMAND_HELP = ("Demand model: 'trend' (level and trend with their uncertainty, one demand path per "
                "replication), 'multiplier' (one constant ratio, the earlier rule) or 'scenario' (as given).")
 
 
 def _options(horizon: str, replications: int, seed, workers: int, demand: str, trend_weeks, counts: bool,
-             previous_day: bool, **stale):
+             previous_day: bool, recalibrate: bool, **stale):
     from hospitaltwin.forecast.history import ForecastOptions
 
     if demand not in ("trend", "multiplier", "scenario"):
@@ -40,7 +42,7 @@ def _options(horizon: str, replications: int, seed, workers: int, demand: str, t
         demand, trend_weeks = "scenario", None
     return ForecastOptions(horizon_h=_duration(horizon, "--horizon"), replications=replications, seed=seed,
                            workers=workers, demand=demand, history_weeks=trend_weeks, counts=counts,
-                           admissions_previous_day=previous_day, **stale)
+                           admissions_previous_day=previous_day, recalibrate=recalibrate, **stale)
 
 
 @command("forecast")
@@ -59,6 +61,7 @@ def forecast_cmd(
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
     previous_day: bool = typer.Option(False, "--admissions-previous-day",
                                       help="Counts mode: a row's admissions are the previous day's (HHS)."),
+    recalibrate: bool = typer.Option(True, "--recalibrate/--no-recalibrate", help=RECALIBRATE_HELP),
     stale_after: str = typer.Option("24h", "--stale-after", help="Warn when the state is older than this."),
     stale_limit: str = typer.Option("7d", "--stale-limit", help="Refuse a state older than this..."),
     allow_stale: bool = typer.Option(False, "--allow-stale", help="...unless this is given."),
@@ -71,7 +74,7 @@ def forecast_cmd(
     from hospitaltwin.store import Store
 
     scenario = read_scenario(scenario_path)
-    options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day,
+    options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate,
                        stale_after_h=_duration(stale_after, "--stale-after"),
                        stale_limit_h=_duration(stale_limit, "--stale-limit"), allow_stale=allow_stale)
     store = Store.open(store_url)
@@ -136,6 +139,7 @@ def backtest_cmd(
     trend_weeks: int = typer.Option(None, "--trend-weeks", min=0, help="As for forecast."),
     counts: bool = typer.Option(False, "--counts", help="Backtest counts-mode forecasts against the daily counts."),
     previous_day: bool = typer.Option(False, "--admissions-previous-day", help="As for forecast."),
+    recalibrate: bool = typer.Option(True, "--recalibrate/--no-recalibrate", help="As for forecast."),
     out_dir: Path = typer.Option(..., "--out"),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside five baselines."""
@@ -146,7 +150,7 @@ def backtest_cmd(
 
     scenario = read_scenario(scenario_path)
     store = Store.open(store_url)
-    options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day)
+    options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate)
     hours = options.horizon_h
     first, last = _span(store, counts, store_url)
     need = WEEK_H * max(back_weeks(weeks, int(hours)), options.weeks())
@@ -188,7 +192,11 @@ def _scores_table(bt) -> Table:
     for column in ("day", *(m.replace("_", " ") for m in METHODS), "cov50", "cov80", "cov90", "cov95"):
         table.add_column(column)
     for day, methods in daily_summary(bt).items():
-        crps = [str(methods.get(m, {}).get("crps", "–")) for m in METHODS]
-        cover = [str(methods["model"][f"coverage{k}"]) for k in (50, 80, 90, 95)]
+        crps = [_shown(methods.get(m, {}).get("crps"), "{:.3g}") for m in METHODS]
+        cover = [_shown(methods["model"][f"coverage{k}"], "{:.0%}") for k in (50, 80, 90, 95)]
         table.add_row(day, *crps, *cover)
     return table
+
+
+def _shown(value, fmt: str) -> str:
+    return "–" if value in (None, "") else fmt.format(value)

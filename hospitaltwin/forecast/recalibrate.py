@@ -175,8 +175,9 @@ def census_errors(unit: str, inputs: PastInputs, leads: int, sim_log_var: np.nda
 
 def log_variance(hist: np.ndarray) -> float:
     """Variance of the log level of a histogram over levels 0.. (level 0 read as 0.5)."""
-    levels = np.log(np.maximum(np.arange(len(hist)), 0.5))
-    weights = hist / hist.sum()
+    held = np.flatnonzero(hist)
+    levels = np.log(np.maximum(held, 0.5))
+    weights = hist[held] / hist.sum()
     mean = float(weights @ levels)
     return float(weights @ (levels - mean) ** 2)
 
@@ -207,7 +208,10 @@ def reported(hist: np.ndarray, origin: datetime, errors: CensusErrors) -> np.nda
         moved = np.rint(levels[:, None] * multipliers[None, :]).astype(np.int64)
         rows.append((moved.ravel(), np.repeat(hist[hour, levels] / NODES, NODES)))
     width = max(hist.shape[1], max(int(m.max(initial=0)) for m, _ in rows) + 1)
-    return np.stack([np.bincount(m, weights=w, minlength=width) for m, w in rows])
+    out = np.empty((len(rows), width))
+    for hour, (moved, weights) in enumerate(rows):
+        out[hour] = np.bincount(moved, weights=weights, minlength=width)
+    return out
 
 
 def _lead_sd(lead: float, leads: np.ndarray, sd: np.ndarray) -> float:
