@@ -60,22 +60,24 @@ def fit_stays(unit: str, census: np.ndarray, admissions: np.ndarray) -> CountSta
     """Fit a unit's stay law from aligned daily ``census`` and ``admissions`` (oldest first).
 
     ``admissions[t]`` are the admissions during day ``t``, ``census[t]`` the census at its
-    start. Missing days are NaN. Every mean stay of the grid :data:`GRID_DAYS` whose
-    :data:`MEMORY` mean stays of admissions precede at least half of the last
-    :data:`FIT_DAYS` census days is tried. Returns None when the counts hold no admissions.
+    start. Missing days are NaN. Every mean stay of the grid :data:`GRID_DAYS` is scored on
+    the same days, the last :data:`FIT_DAYS` census days (half as many with a short
+    history): the mean stays whose :data:`MEMORY` mean stays of admissions precede them. (A
+    stay scored on fewer days would win by having fewer residuals.) Returns None when the
+    counts hold no admissions.
     """
     census, admissions = np.asarray(census, float), np.asarray(admissions, float)
     if not np.nansum(admissions) > 0 or not np.isfinite(census).any():
         return None
     n = len(census)
     first = np.ceil(MEMORY * GRID_DAYS).astype(int)
-    grid = GRID_DAYS[n - first >= FIT_DAYS // 2]
+    start = n - FIT_DAYS if first[0] <= n - FIT_DAYS else n - FIT_DAYS // 2
+    grid = GRID_DAYS[first <= start]
     if not len(grid):
         return _little(unit, census, admissions)
     x = survivors(np.nan_to_num(admissions, nan=np.nanmean(admissions)), grid)
-    start = np.maximum(first[: len(grid)], n - FIT_DAYS)
     days = np.arange(n)
-    used = (days[None, :] >= start[:, None]) & np.isfinite(census)[None, :] & (x > 0)
+    used = (days[None, :] >= start) & np.isfinite(census)[None, :] & (x > 0)
     y = np.nan_to_num(census)[None, :] * used
     x = x * used
     xx, xy, yy = (x * x).sum(axis=1), (x * y).sum(axis=1), (y * y).sum(axis=1)
