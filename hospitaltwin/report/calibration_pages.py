@@ -27,18 +27,12 @@ from hospitaltwin.report.board import Finding
 from hospitaltwin.report.charts import Page, panel_pages, single_page
 from hospitaltwin.report.clock import when_text
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.numformat import num
+from hospitaltwin.report.numformat import duration, num
 from hospitaltwin.report.stay_fit import stay_fits
 from hospitaltwin.report.style import BAD, CYCLE, MUTED, empty_panel
 from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _h(hours) -> str:
-    if hours is None or not np.isfinite(hours):
-        return "–"
-    return f"{hours / 24:.2f} d" if hours >= 48 else f"{hours:.1f} h"
 
 
 def _best(los: dict) -> dict:
@@ -89,7 +83,7 @@ def sentences(result: Result) -> list[str]:
     for uid, unit in list((s.get("units") or {}).items())[:6]:
         los, fit = unit.get("los") or {}, _best(unit.get("los") or {})
         ks = f"; distance to Kaplan–Meier {num(fit['ks_km'])}" if fit.get("ks_km") is not None else ""
-        out.append(f"{uid}: {los.get('chosen', '?')} length of stay, mean {_h(fit.get('mean_h'))} from "
+        out.append(f"{uid}: {los.get('chosen', '?')} length of stay, mean {duration(fit.get('mean_h'))} from "
                    f"{los.get('n', '?')} stays{ks}.")
     out += [f.words() for f in stay_fits(s) if f.fails]
     warnings = s.get("warnings") or []
@@ -114,7 +108,7 @@ def table_pages(result: Result) -> list[Page]:
         check = checks.get(str(uid))
         verdict = f"{check.verdict()} (5%: {check.critical:.3f})" if check else "–"
         units.append((uid, str(los.get("n", "")), str(los.get("n_censored", "")), los.get("chosen", ""),
-                      f"{_h(fit.get('mean_h'))} [{_h(lo)}, {_h(hi)}]", _h(fit.get("sd_h")), num(fit.get("ks_km")),
+                      duration(fit.get("mean_h"), lo, hi), duration(fit.get("sd_h")), num(fit.get("ks_km")),
                       verdict))
     blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(("stream", "unit", "n", "rate per day [95% CI]", "profile"), arrivals, "llrrl"),

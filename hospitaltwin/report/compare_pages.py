@@ -47,7 +47,7 @@ PHRASES = {
     "p_full": ("the time {name} is at capacity", "", ""),
     "boarding_h_per_day": ("boarding in {name}", " h", " a day"),
     "diverted_fraction": ("the share of {name}'s bed requests diverted", "", ""),
-    "diverted_per_day": ("patients diverted from {name}", "", " a day"),
+    "diverted_per_day": ("the number of patients diverted from {name}", "", " a day"),
     "overflow_fraction": ("the share of {name}'s patients placed in overflow beds", "", ""),
     "over_ratio_h": ("the hours {name} is over its staff ratio", " h", ""),
     "unmet_fraction": ("the share of {name} episodes without a device", "", ""),
@@ -81,6 +81,8 @@ def effect_sentence(row, layout: dict) -> str:
     verb = "falls" if row.diff_mean < 0 else "rises"
     size = change_words(row.diff_mean, row.diff_lo, row.diff_hi, fraction, unit)
     name = unit_name(layout, str(row.name))
+    if getattr(row, "scope", "") == "hospital" and name == "main":
+        name = "the hospital"
     return f"{phrase.format(name=name)} {verb} from {before} to {after}{per} (change {size})"
 
 
@@ -151,6 +153,8 @@ def table_pages(result: Result, title: str = "Policy comparison", subtitle: str 
     default to a comparison's own; an optimiser's out-of-sample test gives its own words.
     """
     rows = headline_rows(result)
+    if rows.empty:
+        return nothing_changed_pages(result, title, subtitle, lead)
     cells = tuple((r.policy, r.name, label(r.kpi), _value(r.kpi, r.baseline_mean), _value(r.kpi, r.policy_mean),
                    change(r.diff_mean, r.diff_lo, r.diff_hi, r.kpi in FRACTIONS),
                    {"none": "–"}.get(r.better, r.better)) for r in rows.itertuples())
@@ -158,6 +162,14 @@ def table_pages(result: Result, title: str = "Policy comparison", subtitle: str 
                   "lllrrrl", "pts: percentage points. KPIs with no change in any replication are left out.")
     found = sentences(result) if findings is None else findings
     blocks = [Para(lead or intro(result), muted=True)] + ([Bullets(tuple(found))] if found else []) + [table]
+    figures = text_pages(f"{title}: paired differences", subtitle or result.label, blocks)
+    return [Page(f, "comparison", chart=False) for f in figures]
+
+
+def nothing_changed_pages(result: Result, title: str, subtitle: str | None, lead: str | None) -> list[Page]:
+    """The page of a test in which no headline KPI changed in any replication."""
+    blocks = [Para(lead or intro(result), muted=True),
+              Para("No headline KPI changes in any replication: the policy makes no difference here.")]
     figures = text_pages(f"{title}: paired differences", subtitle or result.label, blocks)
     return [Page(f, "comparison", chart=False) for f in figures]
 

@@ -126,8 +126,8 @@ def _window(result: Result) -> int:
 
 
 def sentences(result: Result) -> list[str]:
-    """Headline risks, the week's risks and the riskiest day."""
-    out = [str(h["text"]) for h in (result.summary.get("headline") or [])[:5] if h.get("text")]
+    """The week's risks and the riskiest day (the 24 h and 72 h risks are in the table below)."""
+    out = []
     window = _window(result)
     ranked = sorted(((risk(result, r, k, window), r, k) for r, k in _names(result)), key=lambda t: -np.nan_to_num(t[0]))
     for p, r, k in [t for t in ranked if t[0] > 0.05][:4]:

@@ -16,12 +16,15 @@ from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
 from hospitaltwin.report.style import MUTED, RISK_MAP
 
 NODE_AREA = 2600.0
 PER_COLUMN = 7
+STAGGER = 3
 
 
 def unit_graph(layout: dict, demand: dict) -> nx.DiGraph:
@@ -70,14 +73,18 @@ def layers(graph: nx.DiGraph, entries: list[str]) -> list[list[str]]:
 
 def flow_positions(graph: nx.DiGraph, entries: list[str], width: float = 10.0, height: float = 4.6) -> dict:
     """Positions in inches on a ``width`` x ``height`` area: columns left to right (patient flow),
-    each column's units spread evenly from top to bottom; a lone unit sits in the middle."""
+    each column's units spread evenly from top to bottom, alternately a little left and right
+    of the column's line when it holds more than :data:`STAGGER` (so neighbours sit further
+    apart); a lone unit sits in the middle."""
     columns = layers(graph, entries)
+    step = width / len(columns) if columns else width
     pos = {}
     for i, part in enumerate(columns):
-        x = width * (i + 0.5) / len(columns)
+        x = step * (i + 0.5)
+        shift = 0.22 * step if len(part) > STAGGER else 0.0
         for k, node in enumerate(part):
             y = height / 2 if len(part) == 1 else height * (1 - (k + 0.5) / len(part))
-            pos[node] = np.array([x, y])
+            pos[node] = np.array([x + (shift if k % 2 else -shift), y])
     return pos
 
 
@@ -98,28 +105,28 @@ def node_sizes(graph, pos: dict) -> np.ndarray:
 
 def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entries: list[str],
                labels: Mapping[str, str]) -> None:
-    """Nodes coloured by occupancy with ``labels`` inside, moves as arrows; a colour bar."""
+    """Nodes coloured by occupancy with ``labels`` on them, moves as arrows; a colour bar."""
+    _colour_bar(fig, ax)
     box = ax.get_position()
-    width, height = box.width * fig.get_figwidth() - 1.2, box.height * fig.get_figheight()
+    width, height = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
     pos = flow_positions(graph, entries, width, height)
     nodes = list(graph)
     sizes = node_sizes(graph, pos)
     values = [occupancy.get(n, np.nan) for n in nodes]
-    drawn = nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_size=sizes, node_color=values,
-                                   cmap=RISK_MAP, vmin=0, vmax=1, edgecolors="black", linewidths=0.8, ax=ax)
+    nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_size=sizes, node_color=values, cmap=RISK_MAP,
+                           vmin=0, vmax=1, edgecolors="black", linewidths=0.8, ax=ax)
     for kind, style in (("route", "solid"), ("overflow", "dashed")):
         edges = [(u, v) for u, v, k in graph.edges(data="kind") if k == kind]
         widths = [0.6 + 3.0 * graph.edges[e]["weight"] for e in edges]
         nx.draw_networkx_edges(graph, pos, edgelist=edges, width=widths, style=style, edge_color=MUTED,
                                arrows=True, arrowsize=12, node_size=sizes, connectionstyle="arc3,rad=0.12",
-                               alpha=0.75, ax=ax)
+                               alpha=0.7, ax=ax)
     for node, (x, y) in pos.items():
         ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5 if len(nodes) <= 12 else 7,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.8}, zorder=5)
+                zorder=5, path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")])
     ax.set_xlim(0, width)
     ax.set_ylim(0, height)
-    ax.set_aspect("equal", adjustable="box")
-    _finish(fig, ax, drawn)
+    ax.set_axis_off()
 
 
 def hospital_graph(layout: dict) -> nx.Graph:
@@ -153,6 +160,13 @@ def draw_hospitals(fig, ax, graph: nx.Graph, occupancy: Mapping[str, float], lab
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.8})
     ax.margins(0.12)
     _finish(fig, ax, drawn)
+
+
+def _colour_bar(fig, ax) -> None:
+    """The occupancy colour bar beside ``ax`` (drawn first, so the nodes are placed in what is left)."""
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), RISK_MAP), ax=ax, fraction=0.025, pad=0.01)
+    bar.set_label("occupancy (census ÷ staffed beds)")
+    bar.outline.set_visible(False)
 
 
 def _finish(fig, ax, drawn) -> None:

@@ -162,8 +162,11 @@ def transfer_pages(result: Result) -> list[Page]:
         ax.scatter(day, rows["p95_transfers"], marker="_", s=160, color=NEUTRAL, zorder=3,
                    label="95th percentile")
         ax.step(day, rows["planned_slots"], where="mid", color=NEUTRAL, linestyle="--", label="slots booked")
-        ax.set_xticks(day)
-        ax.set_xlabel("plan day")
+        origin = str(result.manifest.get("origin") or "")[:10]
+        step = max(1, int(np.ceil(len(day) / 8)))
+        ax.set_xticks(day[::step], labels=[_date(origin, d) if origin else f"day {d:.0f}" for d in day[::step]]
+                      if origin else None)
+        ax.set_xlabel("plan day (local date)" if origin else "plan day")
         ax.set_ylabel("patients per day")
         ax.set_ylim(0, max(float(rows[["planned_slots", "p95_transfers"]].to_numpy().max()), 1.0) * 1.15)
         ax.set_title(f"{link[0]} transfers {link[1]} → {link[2]}", loc="left")

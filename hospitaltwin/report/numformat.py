@@ -83,12 +83,16 @@ def pct(x: float | None) -> str:
     return f"{value:.0f}%" if abs(value) >= 10 else f"{value:.1f}%"
 
 
-def interval_decimals(lo: float, hi: float, mean: float, digits: int = 2) -> int:
-    """Decimals for a mean and its interval: two significant figures of the half-width."""
+def interval_decimals(lo: float, hi: float, mean: float) -> int:
+    """Decimals for a mean and its interval, set by the interval's half-width: one significant
+    figure of it, two when it starts with a 1 (``16.8 [16.4, 17.2]``, ``−9.9 pts``,
+    ``0.15 [0.00, 0.30]``), never more than the three the mean itself would get."""
     half = abs(hi - lo) / 2
+    own = _decimals(mean, 3) if mean else MAX_DECIMALS
     if half > 0:
-        return min(MAX_DECIMALS, _decimals(half, digits))
-    return min(MAX_DECIMALS, _decimals(mean, 3)) if mean else 0
+        lead = half / 10 ** math.floor(math.log10(half))
+        return min(MAX_DECIMALS, _decimals(half, 2 if lead < 2 else 1), own)
+    return min(MAX_DECIMALS, own) if mean else 0
 
 
 def change_parts(mean: float, lo: float | None = None, hi: float | None = None, fraction: bool = False,
@@ -169,6 +173,20 @@ def hours_text(hours: float, adjective: bool = False) -> str:
         text = f"{days:.0f}" if float(days).is_integer() else f"{days:.1f}"
         return f"{text}-day" if adjective else f"{text} days"
     return f"{hours:.0f}-hour" if adjective else f"{hours:.0f} h"
+
+
+def duration(hours: float | None, lo: float | None = None, hi: float | None = None) -> str:
+    """A stay or wait: ``3.70 h``, ``4.09 d`` (days from two days on); with an interval,
+    ``3.70 h [3.66 h, 3.74 h]`` at the interval's precision."""
+    if not _finite(hours):
+        return "–"
+    scale, unit = (24.0, " d") if hours >= 48 else (1.0, " h")
+    if not (_finite(lo) and _finite(hi)):
+        return num(hours / scale) + unit
+    values = [v / scale for v in (hours, lo, hi)]
+    d = interval_decimals(values[1], values[2], values[0])
+    m, a, b = (fixed(v, d) + unit for v in values)
+    return f"{m} [{a}, {b}]"
 
 
 def plural(count: float, word: str, many: str | None = None) -> str:

@@ -134,6 +134,9 @@ def evaluation_pages(result: Result, plan: str, baseline: str) -> list[Page]:
     if evaluation is None:
         return []
     rows = compare_pages.headline_rows(evaluation)
+    if rows.empty:
+        return compare_pages.nothing_changed_pages(evaluation, TITLE, result.label,
+                                                   evaluation_lead(result, plan, baseline))
     directed = rows[rows["kpi"].isin(list(LOWER_IS_BETTER))]
     return (compare_pages.table_pages(evaluation, TITLE, result.label, evaluation_lead(result, plan, baseline),
                                       findings=[])

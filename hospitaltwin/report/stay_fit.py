@@ -17,6 +17,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+from hospitaltwin.report.numformat import duration, num
+
 C_05 = 1.358
 POOR = 0.05
 
@@ -54,20 +56,16 @@ class StayFit:
 
     def words(self) -> str:
         """The check in a sentence, with the means when the fit misses the observed one."""
-        gap = (f"up to {100 * self.distance:.0f} percentage points off the observed share of stays still in the "
-               f"unit (5% critical value {100 * self.critical:.1f} for {self.n} complete stays)")
+        gap = (f"up to {num(100 * self.distance, 2)} percentage points off the observed share of stays still in the "
+               f"unit (5% critical value {num(100 * self.critical, 2)} for {self.n} complete stays)")
         mean = ""
         if self.fitted_mean_h and self.km_mean_h:
-            mean = f"; fitted mean stay {_hours(self.fitted_mean_h)} against {_hours(self.km_mean_h)} observed"
+            mean = f"; fitted mean stay {duration(self.fitted_mean_h)} against {duration(self.km_mean_h)} observed"
         if self.poor:
             return f"The {self.law} stay law of {self.unit} fits its stays poorly: {gap}{mean}."
         if self.fails:
             return f"The {self.law} stay law of {self.unit} is detectably off, but by little: {gap}."
         return f"The {self.law} stay law of {self.unit} fits its stays ({gap})."
-
-
-def _hours(hours: float) -> str:
-    return f"{hours / 24:.1f} d" if hours >= 48 else f"{hours:.1f} h"
 
 
 def _chosen(los: dict) -> dict:

@@ -60,7 +60,7 @@ def test_no_scientific_notation_anywhere(board, results, tmp_path):
         assert not SCIENTIFIC.search(page), SCIENTIFIC.search(page).group(0)
 
 
-def test_bed_capacities_are_whole_numbers(results, tmp_path):
+def test_bed_capacities_are_whole_numbers(results, reports, tmp_path):
     forecast = shutil.copytree(results["forecast"], tmp_path / "forecast")
     rows = list(csv.DictReader(open(forecast / "forecast.csv", encoding="utf-8")))
     for row in rows:
@@ -77,7 +77,7 @@ def test_bed_capacities_are_whole_numbers(results, tmp_path):
     run = json.loads((results["run"] / "summary.json").read_text())
     unit, staffed = next((u, k["mean_staffed_beds"]["mean"]) for u, k in run["units"].items()
                          if not float(k["mean_staffed_beds"]["mean"]).is_integer())
-    run_pages = _pages(build_report([results["run"]], tmp_path / "r.pdf").pdf)
+    run_pages = _pages(reports["run"].pdf)
     kpis = next(p for p in run_pages if p.startswith("Key figures"))
     assert re.search(rf"{unit} [\d.]+ \[[\d.]+, [\d.]+\] {round(staffed)} ", kpis), (staffed, kpis)
 
@@ -105,7 +105,8 @@ def test_numbers_for_people():
     assert num(-5.69e-05) == "−0.0001" and num(2e-6) == "≈0"
     assert change(-5.69e-05, -0.000173, 5.94e-05) == "−0.0001 [−0.0002, +0.0001]"
     assert change(-0.0309, -0.0412, -0.0206, fraction=True) == "−3.1 pts [−4.1 pts, −2.1 pts]"
-    assert change(-0.399, -0.632, -0.166) == "−0.40 [−0.63, −0.17]"
+    assert change(-0.399, -0.632, -0.166) == "−0.4 [−0.6, −0.2]" and change(0.993, 0.946, 1.04) == "+0.99 [+0.95, +1.04]"
+    assert change(0.15, 0.0, 0.3) == "+0.15 [+0.00, +0.30]"
     assert whole(3.91) == "4" and whole(116082.5) == "116,082"
     assert num(0.57) == "0.57" and num(8.2) == "8.20" and num(14.68) == "14.7" and num(1390.4) == "1,390"
     assert pct(0.998) == "100%" and pct(0.0004) == "<0.1%" and pct(0.042) == "4.2%"

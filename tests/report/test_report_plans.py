@@ -68,7 +68,7 @@ def test_surge_plan_in_words_chart_table_and_test(reports):
             "cuts the expected patient-days without a bed from 8.20 to 5.17.") in summary
     assert "Tested in the twin (20 replications, seed 2, other random numbers than the plan was made on), against no " \
            "surge beds:" in summary
-    assert "(change −3.27 pts, 95% CI −3.61 to −2.93 pts)" in summary, "the tested effect with its interval"
+    assert "(change −3.3 pts, 95% CI −3.6 to −2.9 pts)" in summary, "the tested effect with its interval"
     assert "Solver note: SCIP (OR-Tools MathOpt) found the best surge plan for its 100 demand paths (optimal, MIP gap " \
            "0.00%)." in summary
     assert "objective" not in summary and "KPIs" not in summary, "no solver-speak on page 1"
