@@ -24,7 +24,7 @@ def surge_cmd(
     options_path: Path = typer.Option(..., "--options", help="Surge options YAML: beds, lead times, costs, limits."),
     out_dir: Path = typer.Option(..., "--out", help="Result directory (policy.yaml, plan.csv, solve.json, manifest.json)."),
     paths: int = typer.Option(200, "--paths", min=1, help="Demand paths the plan is optimised over."),
-    gap_batches: int = typer.Option(10, "--gap-batches", min=0, help="Batches of fresh paths (each as many as --paths) that estimate how far the plan may be from the best plan for the twin's demand (SAA gap); 0: no estimate."),
+    gap_batches: int = typer.Option(5, "--gap-batches", min=0, help="Batches of fresh paths (each as many as --paths) that estimate how far the plan may be from the best plan for the twin's demand (SAA gap); 0: no estimate."),
     target_gap: float = typer.Option(0.01, "--target-gap", min=0.0, help="The SAA gap (95% upper bound, share of the plan's expected cost) counted as small."),
     max_paths: int = typer.Option(None, "--max-paths", min=1, help="While the SAA gap is above --target-gap, make the plan again on twice the paths, up to this many (default: never)."),
     horizon: str = typer.Option("14d", "--horizon", help="Plan length in whole days."),

@@ -31,6 +31,7 @@ from hospitaltwin.report.surge_words import (
     cost_words,
     day_label,
     no_plan_words,
+    opens_beds,
     plan_origin,
     plan_words,
     saa_note,
@@ -60,11 +61,12 @@ def intro(result: Result) -> str:
 
 def sentences(result: Result) -> list[str]:
     """The plan in words, its cost, its test, then the solver's and the sampling notes."""
-    words = plan_words(result) or [no_plan_words(result)]
+    solve = [solver_note(result.solve, "surge plan") if result.solve else None, saa_note(result)]
+    if not opens_beds(result):
+        return [no_plan_words(result)] + [t for t in solve if t]
     units = list(dict.fromkeys(result.tables["plan"]["unit"]))
-    extra = [cost_words(result), tested_sentence(result, PLAN, BASELINE, units),
-             solver_note(result.solve, "surge plan") if result.solve else None, saa_note(result)]
-    return words + [t for t in extra if t] + evaluation_sentences(result, PLAN, BASELINE)[1:]
+    extra = [cost_words(result), tested_sentence(result, PLAN, BASELINE, units)] + solve
+    return plan_words(result) + [t for t in extra if t] + evaluation_sentences(result, PLAN, BASELINE)[1:]
 
 
 def beds_page(result: Result) -> Page:
@@ -126,10 +128,12 @@ def table_pages(result: Result) -> list[Page]:
 
 def key_pages(result: Result) -> list[Page]:
     """The figures page 1 rests on: beds open by day, and what the plan buys in the twin."""
-    opens = bool((result.tables["plan"]["beds"] > 0).any())
-    return ([beds_page(result)] if opens else []) + evaluation_key_pages(result, "Surge plan")
+    if not opens_beds(result):
+        return []
+    return [beds_page(result)] + evaluation_key_pages(result, "Surge plan")
 
 
 def pages(result: Result) -> list[Page]:
-    """The plan's detail: its findings and table, then its out-of-sample test."""
-    return table_pages(result) + evaluation_pages(result, PLAN, BASELINE)
+    """The plan's detail: its findings and table, then its out-of-sample test (none for a plan
+    that opens nothing: it is the baseline)."""
+    return table_pages(result) + (evaluation_pages(result, PLAN, BASELINE) if opens_beds(result) else [])

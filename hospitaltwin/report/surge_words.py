@@ -69,6 +69,11 @@ def _option_name(result: Result, option: str) -> str:
     return f"{option} ({spec['description']})" if spec.get("description") else option
 
 
+def opens_beds(result: Result) -> bool:
+    """Whether the plan opens any surge bed at all."""
+    return bool((result.tables["plan"]["beds"] > 0).any())
+
+
 def plan_words(result: Result) -> list[str]:
     """Each option opened, as runs of days with their beds and nurses; the options kept closed."""
     plan, out, closed = result.tables["plan"], [], []
@@ -133,7 +138,8 @@ def saa_note(result: Result) -> str | None:
         return None
     batches, size, same = saa.get("batches"), saa.get("batch_paths"), saa.get("same_plan_batches")
     tried = saa.get("paths_tried") or []
-    grown = f" (the paths were doubled from {tried[0]} to reach it)" if len(tried) > 1 and saa.get("small") else ""
+    grown = (f"; the paths were doubled from {tried[0]} to {tried[-1]} to reach it" if len(tried) > 1 and saa.get("small")
+             else "")
     text = (f"Sampling: on {batches} batches of {size} fresh demand paths, the plan costs at most {pct(share)} "
             f"({money(bound)}) more than the best plan for the demand the twin expects (95% upper bound)")
     if saa.get("small"):

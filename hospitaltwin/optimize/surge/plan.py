@@ -37,7 +37,7 @@ class GapSettings:
     95% upper bound exceeds ``target`` (a share of the plan's expected cost), the plan is made
     again on twice the paths, up to ``max_paths`` (``None``: never)."""
 
-    batches: int = 10
+    batches: int = 5
     target: float = 0.01
     max_paths: int | None = None
 
