@@ -43,7 +43,8 @@ def subtitle(results: list[Result]) -> str:
     """``community-150 · as of Sun 6 Jul 2025, 23:58 CDT · times are local to the hospital (…)``."""
     first = results[0]
     hospital = next((str(r.layout["name"]) for r in results if r.layout.get("name")), first.name)
-    moment = next((r.summary["as_of"] for r in results if r.summary.get("as_of")), None)
+    moments = [r.summary.get("as_of") or (r.manifest.get("inputs") or {}).get("as_of") for r in results]
+    moment = next((m for m in moments if m), None)
     when = f" · as of {when_text(moment, first.timezone)}" if moment else ""
     return f"{hospital}{when} · {zone_note(first.timezone)}"
 

@@ -55,6 +55,7 @@ PHRASES = {
     "mean_census": ("{name}'s mean census", "", ""),
     "occupancy_fraction": ("{name}'s occupancy", "", ""),
     "mean_in_use": ("{name} devices in use", "", ""),
+    "unmet_h_per_day": ("the device-hours short at {name}", " h", " a day"),
 }
 """How a KPI reads in a sentence: its phrase, the unit of its values and a rate's period."""
 
@@ -105,6 +106,14 @@ def significant_rows(result: Result) -> pd.DataFrame:
     return sig.sort_values(["headline", "size"], ascending=[True, False], kind="stable")
 
 
+def varied(sig: pd.DataFrame, count: int) -> pd.DataFrame:
+    """``count`` rows of ``significant_rows``, one KPI after another before any KPI twice (so a
+    page-1 sentence speaks of waits, capacity and boarding, not three units' capacity)."""
+    first = sig.drop_duplicates("kpi")
+    rest = sig.drop(first.index)
+    return pd.concat([first, rest]).head(count)
+
+
 def sentences(result: Result, limit: int = 8, actor: str | None = None) -> list[str]:
     """The significant changes in words, headline KPIs first; ``actor`` names the policy (``The plan``)."""
     sig = significant_rows(result)
@@ -127,7 +136,7 @@ def answer(result: Result) -> list[Finding]:
         if mine.empty:
             out.append(Finding("policies", f"{policy}: no KPI changes beyond its 95% confidence interval."))
             continue
-        effects = "; ".join(effect_sentence(r, result.layout) for r in mine.head(3).itertuples())
+        effects = "; ".join(effect_sentence(r, result.layout) for r in varied(mine, 3).itertuples())
         worse = int((mine["better"] == "baseline").sum())
         tail = f" It is worse on {worse} KPI{'s' if worse != 1 else ''} (see its table)." if worse else ""
         out.append(Finding("policies", f"{policy} against {result.name}: {effects}.{tail}"))

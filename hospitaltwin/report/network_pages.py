@@ -82,8 +82,9 @@ def shortage_sentences(result: Result) -> list[str]:
     table, out = result.tables["shortage"], []
     for measure in measures(result):
         before, after = table[f"{measure}_before"], table[f"{measure}_after"]
-        order = np.argsort(-before.to_numpy(), kind="stable")
-        parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order]
+        order = np.argsort(-np.nan_to_num(before.to_numpy(), nan=-1.0), kind="stable")
+        parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order
+                 if not (np.isnan(before.iloc[i]) and np.isnan(after.iloc[i]))]
         out.append(f"Expected {measure_words(measure)} short, today → with the plan: {', '.join(parts)} "
                    f"(total {num(before.sum())} → {num(after.sum())}).")
     return out

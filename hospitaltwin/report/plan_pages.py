@@ -69,7 +69,7 @@ def tested_effects(result: Result, limit: int = 3, units: list[str] | None = Non
         sig = sig.assign(mine=~sig["name"].isin(units)).sort_values(["mine", "headline", "size"], kind="stable",
                                                                       ascending=[True, True, False])
     return [compare_pages.effect_sentence(r, result.layout) + ("" if r.better == "policy" else ", which is worse")
-            for r in sig.head(limit).itertuples()]
+            for r in compare_pages.varied(sig, limit).itertuples()]
 
 
 def tested_sentence(result: Result, plan: str, baseline: str, units: list[str] | None = None) -> str | None:
