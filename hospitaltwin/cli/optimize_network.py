@@ -49,6 +49,7 @@ def network_cmd(
     at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
+    from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
@@ -61,9 +62,8 @@ def network_cmd(
         scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"the evaluation seed ({eval_seed}) is the seed the plan is optimised on: choose "
-                                "another (--eval-seed) so the test is out of sample")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     settings = Settings(move_cost=move_cost, transfer_cost=transfer_cost, slot_cost=slot_cost, bed_weight=bed_weight,
                         daily_slots=daily_slots, fair=fair, seed=seed, time_limit_s=_seconds(time_limit),
                         node_limit=node_limit, gap=gap)

@@ -38,6 +38,7 @@ def roster_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
+    from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.core.durations import local_origin
     from hospitaltwin.experiment.results import checksum
@@ -58,8 +59,8 @@ def roster_cmd(
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed of the demand paths; an out-of-sample test needs another")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     solver = {"time_limit": time_limit, "workers": solver_workers, "gap": gap}
     result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
     wanted = (naive or evaluate) and result.solution.found

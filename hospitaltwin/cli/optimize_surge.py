@@ -10,6 +10,7 @@ from hospitaltwin.cli.common import out, paired_table
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
+from hospitaltwin.compare.out_of_sample import require_fresh_seed
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.errors import HospitaltwinError
@@ -55,9 +56,8 @@ def surge_cmd(
     options = read_options(options_path, scenario, days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
-                                "test needs another")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
     result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
                         state=state)
