@@ -20,7 +20,8 @@ from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.replicate import run_scenario
-from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.experiment.summary import mean_ci
 
 LOWER_IS_BETTER = frozenset({
@@ -28,8 +29,7 @@ LOWER_IS_BETTER = frozenset({
     "boarding_h_per_day", "p_full", "over_ratio_h", "over_ratio_patient_h", "unmet_fraction",
     "unmet_h_per_day", "diverted_per_day", "transfers_out_per_day", "lost_per_day",
 })
-COLUMNS = ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
-           "diff_hi", "better")
+COLUMNS = CSV_COLUMNS["comparison"]
 
 
 @dataclass
@@ -102,13 +102,8 @@ def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
 
 
 def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict) -> Path:
-    import csv
-
     out.mkdir(parents=True, exist_ok=True)
-    with open(out / "comparison.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_records(out / "comparison.csv", rows, COLUMNS)
     run = scenario.run
     better = [r for r in rows if r["better"] != "none"]
     write_json(out / "summary.json", {

@@ -23,12 +23,12 @@ from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment.replicate import replicate, with_run
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
 
 WINDOWS_H = (24, 72, 168, 336)
-FORECAST_COLUMNS = ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full")
 
 
 @dataclass
@@ -132,8 +132,8 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
 def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
     """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
-    write_csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
+    write_csv(out / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
+    write_csv(out / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
     summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
     write_json(out / "summary.json", summary)
     resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -12,7 +12,6 @@ compare``), ``solve.json`` and ``manifest.json``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 from pathlib import Path
@@ -23,10 +22,10 @@ from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.experiment.results import write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import write_json, write_records
 from hospitaltwin.optimize.roster.data import Instance
 
-ROSTER_COLUMNS = ("staff", "day", "shift", "unit")
 
 
 def head_counts(inst: Instance, assignments: list[tuple[int, int]]) -> dict[int, int]:
@@ -93,11 +92,7 @@ def write_policy(policy: Policy, path: Path) -> Path:
 
 def write_roster(inst: Instance, assignments: list[tuple[int, int]], path: Path) -> Path:
     """Write ``roster.csv`` (``staff, day, shift, unit``)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=ROSTER_COLUMNS)
-        writer.writeheader()
-        writer.writerows(roster_rows(inst, assignments))
-    return path
+    return write_records(path, roster_rows(inst, assignments), CSV_COLUMNS["roster"])
 
 
 def shift_table(inst: Instance, assignments: list[tuple[int, int]]) -> list[dict]:
