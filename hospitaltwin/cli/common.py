@@ -55,11 +55,6 @@ def command(name: str, on: typer.Typer | None = None) -> Callable:
     return lambda func: (on or app).command(name)(user_errors(func))
 
 
-def stdout_is_terminal() -> bool:
-    """Whether to draw progress bars (only for a person watching a terminal)."""
-    return sys.stderr.isatty()
-
-
 @app.callback()
 def _root() -> None:
     """A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report."""

@@ -39,10 +39,6 @@ class Comparison:
     rows: list[dict]
     out: Path | None
 
-    def winners(self, kpi: str) -> dict[str, str]:
-        """``{policy: better}`` for one KPI, summed over resources is not done: first match."""
-        return {r["policy"]: r["better"] for r in self.rows if r["kpi"] == kpi}
-
 
 def _by_key(kpis) -> dict[tuple, np.ndarray]:
     frame = kpis
