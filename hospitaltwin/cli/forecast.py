@@ -70,8 +70,8 @@ def forecast_cmd(
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
     fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
                       seed=seed, workers=workers)
-    fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
-                                         "multiplier": round(l.multiplier, 4)} for l in levels}
+    fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
+                                          "multiplier": round(lv.multiplier, 4)} for lv in levels}
     written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
     out.print(_headline(fc))
     out.print(f"results: {written}", highlight=False)

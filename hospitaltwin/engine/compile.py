@@ -131,7 +131,7 @@ def compile_scenario(scenario: Scenario, horizon: float | None = None,
     """Compile ``scenario`` (optionally with another horizon or calendar origin)."""
     horizon = scenario.run.horizon if horizon is None else horizon
     origin = scenario.run.origin if origin is None else origin
-    layout, demand = scenario.layout, scenario.demand
+    layout = scenario.layout
     hospitals = tuple(layout.hospitals) or ("main",)
     unit_ids = list(layout.units)
     pools = _pools(scenario, hospitals)
