@@ -51,3 +51,16 @@ def test_a_run_is_read_back_by_the_report(tmp_path):
     run_scenario(_scenario(), out=tmp_path / "r")
     result = load_result(tmp_path / "r")
     assert result.kind == "run" and set(result.tables) >= {"census", "stays"}
+
+
+def test_reading_the_format_does_not_load_the_engine():
+    import subprocess
+    import sys
+
+    code = ("import sys, hospitaltwin.report.load; "
+            "print(sorted(m for m in sys.modules if m.startswith('hospitaltwin.engine')))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert loaded.strip() == "[]", "report reads result files only"
+    from hospitaltwin.experiment import run_scenario, with_run  # the package's face, as the README shows
+
+    assert run_scenario.__module__ == with_run.__module__ == "hospitaltwin.experiment.replicate"
