@@ -55,6 +55,12 @@ def command(name: str, on: typer.Typer | None = None) -> Callable:
     return lambda func: (on or app).command(name)(user_errors(func))
 
 
+def warn(lines) -> None:
+    """Print each line as a warning on stderr: what a result cannot be trusted for."""
+    for line in lines:
+        err.print(f"[bold yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+
+
 def stdout_is_terminal() -> bool:
     """Whether to draw progress bars (only for a person watching a terminal)."""
     return sys.stderr.isatty()

@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, paired_table
+from hospitaltwin.cli.common import command, out, paired_table, warn
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.config.policy import read_policy
+from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.store.start import provenance, warm_start
@@ -40,6 +41,7 @@ def compare_cmd(
     target = out_dir or Path("runs") / f"compare-{base.name}"
     result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs)
     out.print(_table(result.rows, show_all))
+    warn(hazards(base)["warnings"])
     out.print(f"results: {result.out}", highlight=False)
 
 

@@ -64,7 +64,7 @@ def forecast_cmd(
 
     scenario = read_scenario(scenario_path)
     hours = _duration(horizon, "--horizon")
-    store = Store.open(store_url)
+    store = Store.open_existing(store_url)
     when = _at(at, scenario.layout.timezone)
     state = store.state_from_counts(when) if counts else store.state_at(when, scenario.layout)
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
@@ -78,12 +78,19 @@ def forecast_cmd(
 
 
 def _headline(fc) -> Table:
-    from hospitaltwin.forecast import headline
+    from hospitaltwin.forecast import headline, precision
 
     table = Table(title=f"Forecast from {fc.info['as_of']} ({fc.info['replications']} replications)")
     table.add_column("risk")
+    table.add_column("95% CI", justify="right")
     for risk in headline(fc):
-        table.add_row(risk["text"])
+        lo, hi = risk["ci95"]
+        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+    known = precision(fc)
+    if known["max_half_width"] > known["target_half_width"]:
+        table.caption = (f"with {known['replications']} replications a probability is known to within "
+                         f"±{known['max_half_width']:.0%}; about {known['replications_needed']} replications "
+                         f"give ±{known['target_half_width']:.0%}")
     return table
 
 
@@ -107,7 +114,7 @@ def backtest_cmd(
     from hospitaltwin.store import Store
 
     scenario = read_scenario(scenario_path)
-    store = Store.open(store_url)
+    store = Store.open_existing(store_url)
     hours = _duration(horizon, "--horizon")
     first, last = store.first_event_time(), store.last_event_time()
     if first is None:

@@ -12,7 +12,7 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, out, warn
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
@@ -55,6 +55,7 @@ def run(
     inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
     result = _run_with_progress(spec, workers, target, inputs, hook, state)
     out.print(_table(result.summary))
+    warn(result.summary.get("warnings", ()))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
         out.print(f"event log of replication 0: {events_out}", highlight=False)
@@ -84,8 +85,10 @@ def _table(summary: dict) -> Table:
     kpis = HEADLINE["units"]
     for kpi in kpis:
         table.add_column(kpi, justify="right")
+    unstable = {u for u, load in summary.get("offered_load", {}).items() if load.get("unstable")}
     for name, values in summary["units"].items():
-        table.add_row(name, *(_cell(values.get(k)) for k in kpis))
+        label = f"{name} [bold red](unstable)[/]" if name in unstable else name
+        table.add_row(label, *(_cell(values.get(k)) for k in kpis))
     for name, values in summary["equipment"].items():
         cells = {"mean_census": values.get("mean_in_use"), "diverted_fraction": values.get("unmet_fraction"),
                  "p_full": values.get("p_full")}
