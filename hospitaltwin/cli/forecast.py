@@ -48,13 +48,14 @@ def forecast_cmd(
     store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     at: str = typer.Option(None, "--at", help="Forecast from this time (default: the last event)."),
-    horizon: str = typer.Option("14d", "--horizon"),
-    replications: int = typer.Option(500, "--replications", "-r", min=2),
-    seed: int = typer.Option(None, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("14d", "--horizon", help="How far ahead to forecast, e.g. 7d."),
+    replications: int = typer.Option(500, "--replications", "-r", min=2,
+                                     help="Simulated futures behind every probability; more narrow its interval."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result directory: forecast.csv, daily.csv, summary.json."),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
     from hospitaltwin.experiment.results import checksum
@@ -96,16 +97,16 @@ def _headline(fc) -> Table:
 
 @command("backtest")
 def backtest_cmd(
-    store_url: str = typer.Option(..., "--store"),
-    scenario_path: Path = typer.Option(..., "--scenario"),
+    store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
+    scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     origins: str = typer.Option("7d", "--origins", help="Span of past origins, ending one horizon before the last event."),
     every: str = typer.Option("1d", "--every", help="Time between origins."),
-    horizon: str = typer.Option("7d", "--horizon"),
-    replications: int = typer.Option(200, "--replications", "-r", min=2),
-    seed: int = typer.Option(1, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("7d", "--horizon", help="Horizon of every forecast scored, e.g. 7d."),
+    replications: int = typer.Option(200, "--replications", "-r", min=2, help="Replications per origin."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Root seed."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result directory: scores.csv, reliability.csv, summary.json."),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside three baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest

@@ -39,7 +39,7 @@ def network_cmd(
     slot_cost: float = typer.Option(0.0, "--slot-cost", min=0.0, help="Cost per transfer slot booked per day (0: links keep their capacity)."),
     daily_slots: bool = typer.Option(False, "--daily-slots", help="Plan each day's transfer slots (the policy keeps the busiest day's)."),
     bed_weight: float = typer.Option(1.0, "--bed-weight", min=0.0, help="A bed-day short against a device-day short (0: devices only)."),
-    time_limit: str = typer.Option("60s", "--time-limit", help="Solver time limit per stage."),
+    time_limit: str = typer.Option("60s", "--time-limit", metavar="DURATION", help="Solver time limit per stage."),
     node_limit: int = typer.Option(None, "--node-limit", min=1, help="Solver node limit (deterministic)."),
     gap: float = typer.Option(1e-3, "--gap", min=0.0, help="Relative gap at which the solver stops."),
     evaluate: int = typer.Option(20, "--evaluate", min=0, help="Engine replications for the out-of-sample test (0: skip)."),

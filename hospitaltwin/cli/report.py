@@ -16,8 +16,10 @@ from hospitaltwin.cli.common import command, out
 
 @command("report")
 def report(
-    results: list[Path] = typer.Argument(..., help="Result directories: runs, forecasts, comparisons, backtests, "
-                                                   "calibrations, rosters (in the order their pages should come)."),
+    results: list[Path] = typer.Argument(..., help="Result directories, in the order their pages should come: "
+                                                   "a run, forecast, compare, backtest, calibration (the folder "
+                                                   "of demand.yaml and demand.calibration.json), roster, surge "
+                                                   "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
 ) -> None:

@@ -18,7 +18,7 @@ def sync_command(
     unit_map: Path = typer.Option(None, "--map", help="Unit-mapping YAML (units: and activities:)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
     key_file: Path = typer.Option(None, "--key-file", help="Pseudonymisation key (else $HOSPITALTWIN_PSEUDONYM_KEY)."),
-    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (see the README)."),
+    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (date, hospital, unit, census, …)."),
 ) -> None:
     """Sync event logs into the state store: incremental, idempotent, one transaction."""
     from hospitaltwin.store import Store  # sqlalchemy and pandas: imported only for this verb
