@@ -91,10 +91,12 @@ def load_yaml(path: str | Path) -> tuple[object, SourceMap]:
     return parse_yaml(text, str(path))
 
 
-def write_yaml(path: Path, data: object, header: str = "") -> Path:
+def write_yaml(path: Path, data: object, header: str = "", exclusive: bool = False) -> Path:
     """Write ``data`` as YAML in key order, under ``header`` as comment lines (a blank line
-    becomes a bare ``#``): how the optimisers write policies and resolved scenarios."""
+    becomes a bare ``#``): how the optimisers write policies and resolved scenarios. With
+    ``exclusive``, a file that exists is never replaced (``FileExistsError``)."""
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(comment + body, encoding="utf-8")
+    with open(path, "x" if exclusive else "w", encoding="utf-8") as handle:
+        handle.write(comment + body)
     return path
