@@ -133,11 +133,6 @@ def warn(lines) -> None:
         err.print(f"[bold yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
 
 
-def stdout_is_terminal() -> bool:
-    """Whether to draw progress bars (only for a person watching a terminal)."""
-    return sys.stderr.isatty()
-
-
 def _print_version(value: bool) -> None:
     if value:
         from hospitaltwin import __version__

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from hospitaltwin.cli.common import command, out, paired_table, warn
 from hospitaltwin.cli.forecast import _at
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
@@ -40,7 +41,8 @@ def compare_cmd(
     policies = [read_policy(p) for p in policy]
     inputs = {str(p): checksum(p) for p in [scenario, *policy]} | provenance(state, store_url)
     target = out_dir or Path("runs") / f"compare-{base.name}"
-    result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs)
+    with progress("compare: replications", base.run.replications * (1 + len(policies))) as bar:
+        result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs, progress=bar.step)
     out.print(_table(result.rows, show_all))
     warn(hazards(base)["warnings"])
     out.print(f"results: {result.out}", highlight=False)

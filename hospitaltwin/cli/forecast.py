@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_datetime
@@ -69,8 +70,9 @@ def forecast_cmd(
     when = _at(at, scenario.layout.timezone)
     state = store.state_from_counts(when) if counts else store.state_at(when, scenario.layout)
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
-    fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
-                      seed=seed, workers=workers)
+    with progress("forecast", replications) as bar:
+        fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
+                          seed=seed, workers=workers, progress=bar.step)
     fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
                                          "multiplier": round(l.multiplier, 4)} for l in levels}
     written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
@@ -126,8 +128,9 @@ def backtest_cmd(
         raise HospitaltwinError(f"the store covers {first:%Y-%m-%d} to {last:%Y-%m-%d}: too short for a {horizon} "
                                 f"horizon after {need / 168:.0f} weeks of history; shorten --weeks or --horizon")
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
-    bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
-                      workers=workers, weeks=weeks)
+    with progress("backtest: origins", len(points)) as bar:
+        bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
+                          workers=workers, weeks=weeks, progress=bar.step)
     written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)

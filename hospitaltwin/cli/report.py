@@ -12,6 +12,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.progress import progress
 
 
 @command("report")
@@ -29,7 +30,8 @@ def report(
     matplotlib.use("Agg")
     from hospitaltwin.report import build_report
 
-    written = build_report(results, pdf, png)
+    with progress(f"drawing the report of {len(results)} result(s)"):
+        written = build_report(results, pdf, png)
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out, warn
+from hospitaltwin.cli.common import command, out, warn
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
@@ -71,11 +71,9 @@ def _event_log_writer(path: Path, timezone: str):
 
 
 def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None):
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(f"{spec.name}", total=spec.run.replications)
+    with progress(spec.name, spec.run.replications) as bar:
         return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
-                            progress=lambda _: bar.advance(task), on_replication=hook)
+                            progress=bar.step, on_replication=hook)
 
 
 def _table(summary: dict) -> Table:

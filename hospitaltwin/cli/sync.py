@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
 
@@ -32,7 +33,7 @@ def sync_command(
     from hospitaltwin.eventlog.pseudonym import load_key
 
     key = load_key(key_file)
-    with Store.open(store) as twin:
+    with Store.open(store) as twin, progress(f"syncing {len(inputs)} input(s)"):
         report = twin.sync(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
         held = twin.summary()
     _print_events(report, held)
