@@ -33,7 +33,7 @@ VERBS = list(verbs())
 
 def test_every_verb_is_walked():
     names = {" ".join(p) for p, _ in VERBS}
-    assert {"run", "validate", "report", "forecast", "optimize surge", "optimize roster", "init"} <= names
+    assert {"run", "validate", "report", "forecast", "optimize surge", "optimize roster", "init", "export"} <= names
 
 
 @pytest.mark.parametrize("path, command", VERBS, ids=[" ".join(p) for p, _ in VERBS])
