@@ -2,7 +2,7 @@
 
 Every replication starts from the same :class:`~hospitaltwin.core.state.SystemState` (remaining
 stays drawn given time already spent) and runs the scenario's demand forward, optionally
-scaled by a recent trend. Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
+scaled by a recent trend. Results (docs/reference/results.md): ``forecast.csv`` — per resource and hour the
 mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
 and the probability of being at capacity; ``daily.csv`` — per resource and local day the
 probability of reaching capacity at any moment that day; ``summary.json`` — headline risks
