@@ -43,7 +43,7 @@ METAVARS = {
     "--time-limit": "SECONDS", "--gap": "FRACTION", "--keep": "FRACTION", "--min": "POOL=N",
     "--move-cost": "COST", "--transfer-cost": "COST", "--slot-cost": "COST",
     "--bed-weight": "WEIGHT", "--formulation": "NAME", "--name": "NAME",
-    "--unit": "NAME:beds=N,admissions=N,stay=D", "--route": "UNIT:TARGET=SHARE,…",
+    "--unit": "NAME:beds=N,…", "--route": "UNIT:TARGET=SHARE,…",
     "--ventilators": "N", "--ventilated": "UNIT=SHARE,…", "--ventilation": "DURATION",
     # arguments, by parameter name
     "scenario": "SCENARIO", "files": "FILE", "inputs": "FILE", "events": "EVENTS",

@@ -57,6 +57,8 @@ IN_TABLE = {
     "equipment": {"capacity": "capacity (devices)"},
     "devices": {"start": "device from (h from start)", "end": "device until (h from start)",
                 "met": "device available (true or false)"},
+    "demand_levels": {"observed": "arrivals seen", "expected": "arrivals expected by the scenario",
+                      "multiplier": "demand level applied (x the scenario's)"},
 }
 """Columns whose meaning depends on their table (a census counts boarders; a stay lasts hours)."""
 

@@ -121,7 +121,7 @@ def json_sheets(name: str, data: dict, title: str) -> list[Sheet]:
     for key, value in data.items():
         records = _records(key, value)
         if records is not None:
-            tables.append(Sheet(key.replace("_", " ")[:31], f"{title}: {key}", _headed(records)))
+            tables.append(Sheet(key.replace("_", " ")[:31], f"{title}: {key}", _headed(records, key)))
         else:
             pairs += _flatten(key, value)
     head = [Sheet(name, title, pd.DataFrame(pairs, columns=["key", "value"]))] if pairs else []
@@ -162,11 +162,17 @@ def _flatten(key: str, value: object) -> list[tuple[str, object]]:
 
 
 def _headed(frame: pd.DataFrame, table: str | None = None) -> pd.DataFrame:
-    """Columns renamed to their labels with units (as meant in ``table``)."""
+    """Columns renamed to their labels with units (as meant in ``table``); a ``kpi`` column gains
+    its meaning and unit beside it, since the values of the row are in that unit."""
+    if "kpi" in frame.columns and "KPI (unit)" not in frame.columns:
+        frame = frame.copy()
+        frame.insert(frame.columns.get_loc("kpi") + 1, "KPI (unit)", [label(str(k)) for k in frame["kpi"]])
     return frame.rename(columns={c: _header(str(c), table) for c in frame.columns})
 
 
 def _header(column: str, table: str | None = None) -> str:
+    if column == "KPI (unit)":
+        return column
     base, _, end = column.rpartition(" ")
     if end in ("low", "high") and base:
         return f"95% CI {end}" if base == "ci95" else f"{label(base, table)} {end}"
