@@ -37,7 +37,7 @@ def test_the_readme_is_short():
 
 def test_the_readme_opens_with_the_two_commands():
     text = (ROOT / "README.md").read_text(encoding="utf-8")
-    block = re.search(r"```bash\n(.*?)```", text, re.S).group(1).splitlines()
+    block = re.search(r"```bash\n(.*?)```", text, re.DOTALL).group(1).splitlines()
     assert block == ['python3 -m venv .venv && .venv/bin/pip install -e ".[test]" && scripts/main_job.sh',
                      '.venv/bin/python -m pytest -q -n 2 -m "not slow"']
 
