@@ -103,7 +103,7 @@ def _represent_list(dumper: yaml.SafeDumper, value: list):
 _Dumper.add_representer(list, _represent_list)
 
 
-def write_yaml(path: Path, data: object, header: str = "") -> Path:
+def write_yaml(path: Path, data: object, header: str = "", exclusive: bool = False) -> Path:
     """Write ``data`` as YAML in key order, under ``header`` as comment lines.
 
     The one YAML writer: demand files from ``calibrate``, and the optimisers' policies and
@@ -118,6 +118,8 @@ def write_yaml(path: Path, data: object, header: str = "") -> Path:
         Plain data (mappings, lists, strings, numbers).
     header
         Text written above the data as comment lines.
+    exclusive
+        Never replace a file that exists (``FileExistsError``).
 
     Returns
     -------
@@ -126,5 +128,6 @@ def write_yaml(path: Path, data: object, header: str = "") -> Path:
     """
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
     body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(comment + body, encoding="utf-8")
+    with open(path, "x" if exclusive else "w", encoding="utf-8") as handle:
+        handle.write(comment + body)
     return path

@@ -3,7 +3,7 @@
 Each patient is a chain of SimPy events whose callbacks move them on (arrive -> request a bed
 -> stay -> ready -> request the next unit or leave); this is SimPy's event-callback style,
 which runs the same logic as a process per patient without a generator per patient.
-Semantics (DESIGN.md): a unit admits only into a staffed bed; when full it queues (a patient
+Semantics (docs/concepts.md): a unit admits only into a staffed bed; when full it queues (a patient
 from another unit keeps that bed while waiting: boarding), diverts (counted; in a network the
 patient may go to a linked hospital after the transfer delay) or tries overflow units then
 queues. Staffing drops never evict. Equipment episodes take a free device or are counted
