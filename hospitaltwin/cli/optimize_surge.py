@@ -73,7 +73,9 @@ def surge_cmd(
     out.print(f"demand paths: {result.paths_drawn} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
     for line in summary_lines(result.plan) + gap_lines(result):
         out.print(line, highlight=False, markup=False)
-    if evaluate:
+    if evaluate and not result.plan.beds.any():
+        out.print("the plan opens no surge beds: it is the baseline, so there is nothing to test", highlight=False)
+    elif evaluate:
         _evaluate(result, eval_seed, replications, workers, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False)
 

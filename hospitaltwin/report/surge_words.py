@@ -57,6 +57,11 @@ def _runs(beds: list[int]) -> list[tuple[int, int, int]]:
     return out
 
 
+def bed_runs(result: Result, beds: list[int]) -> str:
+    """``1 bed on Tue 8 Jul; 2 beds from Wed 9 Jul to Sat 12 Jul``."""
+    return "; ".join(f"{plural(b, 'bed')} {_days(result, f, t)}" for f, t, b in _runs(beds))
+
+
 def _days(result: Result, first: int, last: int) -> str:
     if first == last:
         return f"on {day_label(result, first, short=True)}"
@@ -83,7 +88,7 @@ def plan_words(result: Result) -> list[str]:
         if not any(beds):
             closed.append(str(option))
             continue
-        runs = "; ".join(f"{plural(b, 'bed')} {_days(result, f, t)}" for f, t, b in _runs(beds))
+        runs = bed_runs(result, beds)
         nurses = int(rows["nurses_per_shift"].max())
         staff = f", needing up to {plural(nurses, 'surge nurse')} per shift" if nurses else ""
         unit = str(rows["unit"].iloc[0])
@@ -100,12 +105,23 @@ def _unmet(result: Result) -> dict[str, tuple[float, float]]:
 
 
 def no_plan_words(result: Result) -> str:
-    """Why no beds open: the options cost more than the waits they would spare."""
+    """Why no beds open, and what the best plan that opens beds would cost and buy."""
     pairs = _unmet(result)
     before = sum(p[0] for p in pairs.values())
     days = f" over the {result.solve['days']} days" if result.solve.get("days") else ""
-    return ("Open no surge beds: in the twin's demand, every option costs more than the patient-days without a "
-            f"bed it would spare (expected {num(before)} patient-days without a bed{days} either way).")
+    text = ("Open no surge beds: at the options' costs none pays for itself in the demand the twin expects "
+            f"(expected {num(before)} patient-days without a bed{days}).")
+    other = result.solve.get("alternative") if isinstance(result.solve.get("alternative"), dict) else None
+    if not other:
+        return text
+    opened = [f"{option}: {bed_runs(result, beds)}" for option, beds in (other.get("beds") or {}).items()
+              if any(beds)]
+    cost = sum(v for v in (other.get("cost") or {}).values() if isinstance(v, (int, float)))
+    after = sum(v for v in (other.get("unmet_patient_days") or {}).values() if isinstance(v, (int, float)))
+    extra = number(other, "extra_expected_cost")
+    dearer = f", an expected {money(extra)} more in all" if extra is not None else ""
+    return (text + f" The best plan that opens beds ({'; '.join(opened)}) would cost {money(cost)} and cut that to "
+            f"{num(after)} patient-days{dearer}.")
 
 
 def cost_words(result: Result) -> str | None:

@@ -89,3 +89,20 @@ def test_a_gap_above_the_target_makes_the_plan_again_on_twice_the_paths(tmp_path
     assert "paths tried 6 -> 12" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["plan"]["paths"] == 12 and manifest["origin"].startswith("2024-01-01")
+
+
+def test_a_plan_that_opens_nothing_says_what_opening_beds_would_cost_and_is_not_tested(tmp_path):
+    options = small_options()
+    for option in options["options"].values():
+        option["cost_per_bed_day"] = 1_000_000
+    options["budget"] = None
+    out = tmp_path / "plan"
+    args = _inputs(tmp_path, options) + ["--paths", "6", "--horizon", "4d", "--gap-batches", "2", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    solve = json.loads((out / "solve.json").read_text())
+    assert sum(solve["beds_opened"].values()) == 0
+    other = solve["alternative"]
+    assert sum(sum(beds) for beds in other["beds"].values()) >= 1 and other["extra_expected_cost"] > 0
+    assert other["cost"]["bed_days"] >= 1_000_000
+    assert "nothing to test" in result.output and not (out / "evaluation").exists()

@@ -110,3 +110,26 @@ def test_numbers_for_people():
     assert whole(3.91) == "4" and whole(116082.5) == "116,082"
     assert num(0.57) == "0.57" and num(8.2) == "8.20" and num(14.68) == "14.7" and num(1390.4) == "1,390"
     assert pct(0.998) == "100%" and pct(0.0004) == "<0.1%" and pct(0.042) == "4.2%"
+
+
+def test_a_plan_that_opens_no_beds_says_why_and_what_opening_them_would_cost(results, tmp_path):
+    surge = shutil.copytree(results["surge"], tmp_path / "surge")
+    rows = list(csv.DictReader(open(surge / "plan.csv", encoding="utf-8")))
+    for row in rows:
+        row["beds"], row["nurses_per_shift"] = "0", "0"
+    with open(surge / "plan.csv", "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    solve = json.loads((surge / "solve.json").read_text())
+    solve["unmet_patient_days"] = {"WARD_A": {"plan": 6.09, "no_plan": 6.09}, "ICU": {"plan": 2.11, "no_plan": 2.11}}
+    solve["alternative"] = {"beds": {"WING_4W": [0, 1, 2, 2, 0, 0, 0], "DAYSURG": [0] * 7},
+                            "cost": {"bed_days": 9000.0, "opening": 5000.0, "closing": 0.0},
+                            "unmet_patient_days": {"WARD_A": 4.5, "ICU": 2.11}, "extra_expected_cost": 1234.5}
+    (surge / "solve.json").write_text(json.dumps(solve))
+    pages = _pages(build_report([surge], tmp_path / "s.pdf").pdf)
+    first = pages[0]
+    assert "Open no surge beds: at the options' costs none pays for itself" in first
+    assert ("The best plan that opens beds (WING_4W: 1 bed on Tue 5 Nov; 2 beds from Wed 6 Nov to Thu 7 Nov) would "
+            "cost 14,000 and cut that to 6.61 patient-days, an expected 1,234 more in all.") in first
+    assert not any("Surge plan: beds open by day" in p or "Out-of-sample test" in p for p in pages)

@@ -22,11 +22,11 @@ from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
 from hospitaltwin.optimize.surge.data import SurgeData, build_data
-from hospitaltwin.optimize.surge.explain import plan_rows, solve_report
+from hospitaltwin.optimize.surge.explain import alternative_report, plan_rows, solve_report
 from hospitaltwin.optimize.surge.gap import SaaGap, batches, estimate_gap
 from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan
 from hospitaltwin.optimize.surge.options import SurgeOptions
-from hospitaltwin.optimize.surge.solve import solve_plan
+from hospitaltwin.optimize.surge.solve import best_opening_plan, solve_plan
 from hospitaltwin.optimize.surge.surge_policy import plan_policy, write_policy
 from hospitaltwin.store.start import from_state
 
@@ -57,6 +57,7 @@ class SurgeResult:
     gap_settings: GapSettings = GapSettings()
     rounds: tuple[int, ...] = ()
     paths_drawn: int = 0
+    alternative: SurgePlan | None = None
 
     @property
     def horizon_h(self) -> float:
@@ -128,8 +129,9 @@ def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: i
         n *= 2
     origin = demand.origin - timedelta(hours=start_h)
     policy = plan_policy(plan, options, scenario, origin)
+    alternative = best_opening_plan(data, settings) if not plan.beds.any() else None
     return SurgeResult(scenario, options, data, plan, policy, pool.seconds, seed, saa, gap, tuple(rounds),
-                       pool.drawn.count)
+                       pool.drawn.count, alternative)
 
 
 def _estimate(pool: PathPool, options: SurgeOptions, scenario: Scenario, plan: SurgePlan, n: int, days: int,
@@ -168,6 +170,8 @@ def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str]) -> Path:
     report["paths_seconds"] = round(result.paths_seconds, 3)
     if result.saa is not None:
         report["saa"] = result.saa_report()
+    if result.alternative is not None:
+        report["alternative"] = alternative_report(result.plan, result.alternative)
     write_json(out / "solve.json", report)
     resolved = result.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     extra = {"options": result.options.model_dump(mode="json", by_alias=True, exclude_none=True),
