@@ -47,7 +47,9 @@ def forecast_changes(now: Result, before: Result) -> list[str]:
     n1, n2 = _replications(before), _replications(now)
     moved = [(p, r, k, old[(r, k)]) for p, r, k in ranked(now) if (r, k) in old and math.isfinite(p)
              and significant(old[(r, k)], n1, p, n2)]
-    since = f"Since the forecast as of {when_text(before.summary.get('as_of'), before.timezone)}"
+    then = when_text(before.summary.get("as_of"), before.timezone)
+    same = before.summary.get("as_of") == now.summary.get("as_of")
+    since = f"The last report's forecast is from the same moment ({then})" if same else f"Since the forecast as of {then}"
     if not moved:
         return [f"{since}, no unit's risk has changed beyond sampling noise."]
     parts = [f"{r} {'rose' if p > q else 'fell'} from {pct(q)} to {pct(p)}" for p, r, _, q in moved]

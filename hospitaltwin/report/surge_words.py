@@ -120,6 +120,9 @@ def no_plan_words(result: Result) -> str:
     after = sum(v for v in (other.get("unmet_patient_days") or {}).values() if isinstance(v, (int, float)))
     extra = number(other, "extra_expected_cost")
     dearer = f", an expected {money(extra)} more in all" if extra is not None else ""
+    saa = result.solve.get("saa") if isinstance(result.solve.get("saa"), dict) else {}
+    if extra is not None and number(saa, "gap_upper") is not None and extra <= number(saa, "gap_upper"):
+        dearer += " — within the plan's sampling gap, so in cost the two are a tie and the choice may rest on other grounds"
     return (text + f" The best plan that opens beds ({'; '.join(opened)}) would cost {money(cost)} and cut that to "
             f"{num(after)} patient-days{dearer}.")
 
