@@ -23,7 +23,7 @@ def report(
                                                    "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
-    previous: list[Path] = typer.Option(None, "--previous", help="A result directory of the last report (an earlier "
+    previous: list[Path] = typer.Option(None, "--previous", metavar="RESULT_DIR", help="A result directory of the last report (an earlier "
                                         "forecast or surge plan); page 1 says what changed since. Repeat for several."),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
