@@ -20,15 +20,7 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.report import run_pages
-from hospitaltwin.report.charts import (
-    Fan,
-    Page,
-    draw_fan,
-    draw_heat,
-    heat_axes,
-    panel_pages,
-    single_page,
-)
+from hospitaltwin.report.charts import Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, single_page
 from hospitaltwin.report.clock import date_axis, local_times, span_text, when_text, zone_note
 from hospitaltwin.report.forecast_days import dropped_days, forecast_days
 from hospitaltwin.report.load import Result

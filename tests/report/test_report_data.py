@@ -13,14 +13,8 @@ from hospitaltwin.report.backtest_pages import pooled
 from hospitaltwin.report.clock import day_index
 from hospitaltwin.report.forecast_pages import series
 from hospitaltwin.report.load import load_result
-from hospitaltwin.report.run_data import diversions_by_day, p_full_by_day, run_data
+from hospitaltwin.report.run_data import diversions_by_day, p_full_by_day
 from hospitaltwin.report.text import Table, text_pages
-
-
-@pytest.fixture(scope="module")
-def run(results):
-    result = load_result(results["run"])
-    return result, run_data(result)
 
 
 def test_fan_quantiles_are_across_replications_per_hour(run):

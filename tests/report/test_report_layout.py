@@ -16,7 +16,6 @@ from hospitaltwin.report.clock import day_index
 from hospitaltwin.report.forecast_days import dropped_days, forecast_days
 from hospitaltwin.report.load import load_result
 from hospitaltwin.report.previous import changes, significant
-from hospitaltwin.report.run_data import run_data
 from hospitaltwin.report.run_periods import full_by_weekday, period_mean, periods, stationary
 from hospitaltwin.report.style import report_style
 
@@ -31,12 +30,6 @@ def test_a_forecast_day_covered_in_part_is_named_so_and_one_covered_for_minutes_
     result = load_result(late)
     assert dropped_days(result) == ["2024-10-26"], "two minutes of Saturday are not Saturday's risk"
     assert forecast_days(result)[0].label == "Sun 27 Oct"
-
-
-@pytest.fixture(scope="module")
-def run(results):
-    result = load_result(results["run"])
-    return result, run_data(result)
 
 
 def test_long_runs_are_drawn_by_whole_days_or_weeks_and_the_means_are_right(run):
