@@ -103,11 +103,6 @@ def when_text(text, timezone: str, year: bool = True) -> str:
     return moment_text(moment, year) if moment is not None else str(text)
 
 
-def day_text(moment: datetime, year: bool = False) -> str:
-    """``Tue 8 Jul`` (``Tue 8 Jul 2025`` with the year)."""
-    return f"{moment:%a} {moment.day} {moment:%b}" + (f" {moment:%Y}" if year else "")
-
-
 def zone_note(timezone: str) -> str:
     """``times are local to the hospital (America/Chicago)``."""
     return f"times are local to the hospital ({timezone})"

@@ -4,8 +4,9 @@ Each optimiser keeps its solver's report in ``solve.json`` (status, objective, b
 relative gap) and may test its plan in the engine against what the plan replaces — the naive
 roster, the hospital without surge beds, the network as it is today — on other random numbers
 than those it was optimised on: a compare result (:attr:`~hospitaltwin.report.load.Result.evaluation`)
-whose baseline is the status quo and whose policy is the plan. This module says the solve and
-the test's significant effects in words and draws the test's pages with
+whose baseline is the status quo and whose policy is the plan. This module gives the solve as
+a note (status and MIP gap), the test's significant effects in words, and draws the test's
+pages with
 :mod:`~hospitaltwin.report.compare_pages` under the optimiser's own titles; a result without
 a solve or a test simply goes without those parts.
 """
@@ -17,7 +18,6 @@ import math
 from hospitaltwin.report import compare_pages
 from hospitaltwin.report.charts import Page
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.numformat import num
 
 TITLE = "Out-of-sample test"
 LOWER_IS_BETTER = ("diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "boarding_h_per_day", "p_full",
@@ -36,19 +36,6 @@ def number(mapping: dict, key: str) -> float | None:
 def gap_text(gap: float) -> str:
     """``0.48%``; ``<0.01%`` for a gap that rounds to nothing but is not zero."""
     return "<0.01%" if 0 < gap < 5e-5 else f"{100 * gap:.2f}%"
-
-
-def solve_phrase(solve: dict) -> str:
-    """``is optimal (objective 116,082)`` or ``is within 0.48% of the best possible (bound 3,006)``."""
-    status = str(solve.get("status") or "unknown").lower()
-    objective, bound, gap = number(solve, "objective"), number(solve, "bound"), number(solve, "gap")
-    if status == "optimal" and (gap is None or gap < 1e-6):
-        return "is optimal" + (f" (objective {num(objective)})" if objective is not None else "")
-    if gap is not None and status in ("optimal", "feasible"):
-        return f"is within {gap_text(gap)} of the best possible" + (f" (bound {num(bound)})" if bound is not None else "")
-    if gap is not None:
-        return f"stopped with status {status}, within {gap_text(gap)} of the best possible"
-    return f"ended with status {status}"
 
 
 def replications_text(evaluation: Result) -> str:
