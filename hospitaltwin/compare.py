@@ -79,6 +79,15 @@ def _mean(values: np.ndarray) -> float:
     return float(defined.mean()) if defined.size else float("nan")
 
 
+def warm_start(scenario: Scenario, state: SystemState) -> Scenario:
+    """The scenario run from a synced state: no warmup, the calendar starting at its time."""
+    from hospitaltwin.experiment import with_run
+    from hospitaltwin.forecast import local_origin
+
+    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
+    return with_run(scenario, warmup="0h", origin=origin)
+
+
 def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
             state: SystemState | None = None, out: Path | None = None,
             inputs: dict[str, str] | None = None, progress=None) -> Comparison:

@@ -47,12 +47,11 @@ def compare_cmd(
 
 def _warm_start(base, store_url: str, at: str | None):
     """The scenario run from the store's state: no warmup, calendar from the state's time."""
-    from hospitaltwin.forecast import local_origin
+    from hospitaltwin.compare import warm_start
     from hospitaltwin.store import Store
 
     state = Store.open(store_url).state_at(_at(at, base.layout.timezone), base.layout)
-    origin = local_origin(state.as_of, base.layout.timezone).isoformat()
-    return with_run(base, warmup="0h", origin=origin), state
+    return warm_start(base, state), state
 
 
 def _table(rows: list[dict], show_all: bool) -> Table:
