@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import signal
 import sys
 
 import uvicorn
@@ -41,6 +42,8 @@ def serve(settings: Settings, tls_cert: str | None = None, tls_key: str | None =
 
 
 async def _run(server: uvicorn.Server, service: Service, scheme: str) -> None:
+    for sig in (signal.SIGTERM, signal.SIGINT):  # uvicorn re-raises the signal it stopped on:
+        signal.signal(sig, lambda *_: None)     # after a clean stop, exit 0, not killed by it
     task = asyncio.create_task(server.serve())
     while not server.started and not task.done():
         await asyncio.sleep(0.05)

@@ -34,7 +34,13 @@ import sqlalchemy as sa
 
 from hospitaltwin.eventlog.hl7v2 import _Reader, fast_fields, library_fields, split_messages
 from hospitaltwin.eventlog.mapping import UnitMap
-from hospitaltwin.eventlog.pseudonym import pseudonymise, raw_identifiers, redact
+from hospitaltwin.eventlog.pseudonym import (
+    ID_COLUMNS,
+    pseudonym,
+    pseudonymise,
+    raw_identifiers,
+    redact,
+)
 from hospitaltwin.eventlog.records import (
     ReadResult,
     empty_quarantine,
@@ -44,10 +50,11 @@ from hospitaltwin.eventlog.records import (
 from hospitaltwin.eventlog.schema import check_timezone, to_canonical
 from hospitaltwin.eventlog.validate import check_rows
 from hospitaltwin.store.connect import writing
+from hospitaltwin.store.feedrows import clean_rows
 from hospitaltwin.store.pending import mark_start
 from hospitaltwin.store.report import SyncReport
 from hospitaltwin.store.resolve import chunks
-from hospitaltwin.store.schema import sync_log
+from hospitaltwin.store.schema import events, sync_log
 from hospitaltwin.store.service_tables import feed_locations, mllp_messages
 from hospitaltwin.store.sync import (
     check_key,
@@ -180,24 +187,19 @@ class Feed:
             if known is not None and m.patient not in reader.where:
                 reader.where[m.patient] = known
             reader.message(m.number, m.segments)
-        read = ReadResult(SOURCE, events_from_records(SOURCE, reader.events),
-                          quarantine_records(SOURCE, reader.bad), skipped=reader.skipped)
-        sync_id, bad = self._insert(conn, read, fresh)
-        self._judge(fresh, bad)
+        sync_id, problems = self._insert(conn, reader, fresh)
+        self._judge(fresh, problems)
         self._record(conn, fresh, sync_id)
         moved = {pseudonyms[p]: reader.where.get(p) for p in pseudonyms}
         moved = {p: u for p, u in moved.items() if self.locations.get(p) != u}
         self._save_locations(conn, moved)
         return moved
 
-    def _insert(self, conn: sa.Connection, read: ReadResult, fresh: list[_Message]):
-        """Pseudonymise, check rows and store them as ``sync`` does; the sync id and the
-        rows quarantined for good (the sequence rules are judged by :mod:`.pending`)."""
-        ids = raw_identifiers(read.events) | raw_identifiers(read.quarantine)
-        checked = check_rows(pseudonymise(read.events, self.key), self.units, self.tz)
-        parts = [f for f in (pseudonymise(read.quarantine, self.key), checked.quarantine) if len(f)]
-        bad = redact(pd.concat(parts, ignore_index=True), ids) if parts else empty_quarantine()
-        rows = to_canonical(checked.events)
+    def _insert(self, conn: sa.Connection, reader: _Reader, fresh: list[_Message]) -> tuple[int, dict[int, tuple[str, str]]]:
+        """Check the rows and store them as ``sync`` does; the sync id and the problem of
+        each message quarantined for good (the sequence rules are judged by :mod:`.pending`)."""
+        clean = None if reader.bad else clean_rows(reader.events, self.key, self.units,
+                                                   self.tz, SOURCE)
         check_key(conn, self.key)
         mark_start(conn)
         digest = hashlib.sha256("\x1c".join(m.text for m in fresh).encode()).hexdigest()
@@ -207,32 +209,49 @@ class Feed:
             kind="events", started=started, finished=started, sources=json.dumps(sources),
             checksum=digest, format="hl7", read=0, new=0, duplicates=0, quarantined=0,
             cancelled=0, held=0)).inserted_primary_key[0])
+        if clean is not None:
+            rows, duplicates = clean
+            known = stored_ids(conn, [r["event_id"] for r in rows])
+            new = [dict(r, sync_id=sync_id) for r in rows if r["event_id"] not in known]
+            if new:
+                conn.execute(events.insert(), new)
+            problems, stored = {}, len(new)
+            duplicates += len(rows) - len(new)
+        else:
+            problems, stored, duplicates = self._checked_insert(conn, reader, sync_id)
+        log_finish(conn, SyncReport(
+            sync_id=sync_id, kind="events", sources=sources, new=stored,
+            read=len(reader.events) + len(reader.bad),
+            duplicates=duplicates, quarantined=len(problems), held=held_count(conn)))
+        return sync_id, problems
+
+    def _checked_insert(self, conn: sa.Connection, reader: _Reader, sync_id: int):
+        """The full row checks of ingest (frames), for a batch with any unclean record."""
+        read = ReadResult(SOURCE, events_from_records(SOURCE, reader.events),
+                          quarantine_records(SOURCE, reader.bad), skipped=reader.skipped)
+        ids = raw_identifiers(read.events) | raw_identifiers(read.quarantine)
+        checked = check_rows(pseudonymise(read.events, self.key), self.units, self.tz)
+        parts = [f for f in (pseudonymise(read.quarantine, self.key), checked.quarantine) if len(f)]
+        bad = redact(pd.concat(parts, ignore_index=True), ids) if parts else empty_quarantine()
+        rows = to_canonical(checked.events)
         known = stored_ids(conn, rows["event_id"].tolist())
         new = rows[~rows["event_id"].isin(known)].reset_index(drop=True)
         insert_events(conn, new, sync_id)
         store_quarantine(conn, bad, sync_id)
-        log_finish(conn, SyncReport(
-            sync_id=sync_id, kind="events", sources=sources, read=read.read, new=len(new),
-            duplicates=len(checked.duplicates) + len(rows) - len(new), quarantined=len(bad),
-            held=held_count(conn)))
-        return sync_id, bad
+        problems = {int(line): (str(problem), str(reason)) for line, problem, reason in
+                    zip(bad["source_line"], bad["problem"], bad["reason"])}
+        return problems, len(new), len(checked.duplicates) + len(rows) - len(new)
 
     def _pseudonyms(self, fresh: list[_Message]) -> dict[str, str]:
-        """Raw patient id -> pseudonym, for the batch (computed as ingest does)."""
-        raw = sorted({m.patient for m in fresh if m.patient.strip()})
-        if not raw:
-            return {}
-        stripped = pd.DataFrame({"patient_id": [p.strip() for p in raw]})
-        hashed = pseudonymise(stripped, self.key)["patient_id"]
-        return dict(zip(raw, hashed.astype(str)))
+        """Raw patient id -> pseudonym, for the batch (as ingest makes them)."""
+        return {m.patient: pseudonym(self.key, ID_COLUMNS["patient_id"], m.patient.strip())
+                for m in fresh if m.patient.strip()}
 
     @staticmethod
-    def _judge(fresh: list[_Message], bad: pd.DataFrame) -> None:
+    def _judge(fresh: list[_Message], problems: dict[int, tuple[str, str]]) -> None:
         """AA, or AE/AR for the messages whose row is in the quarantine for good."""
-        reasons = {int(line): (str(problem), str(reason)) for line, problem, reason in
-                   zip(bad["source_line"], bad["problem"], bad["reason"])}
         for m in fresh:
-            problem, reason = reasons.get(m.number, (None, None))
+            problem, reason = problems.get(m.number, (None, None))
             if problem is None:
                 m.verdict = Verdict("AA")
             else:
