@@ -10,6 +10,7 @@ with ``hospitaltwin users``.
 
 from __future__ import annotations
 
+import asyncio
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
@@ -50,31 +51,34 @@ class WhatIf(BaseModel):
         return value
 
 
-def _checked_policy(service, data: dict):
-    """The policy, validated and applied to the scenario once (errors become a 422)."""
+def _checked(service, body: WhatIf) -> None:
+    """Check the run's settings and the policy against the scenario at once (a 422 names
+    the problem), as the job will apply them."""
+    from hospitaltwin.experiment import with_run
     from hospitaltwin.policy import Policy, apply_policy
 
-    policy = _validate(Policy, data, SourceMap("policy"))
-    apply_policy(service.scenario, policy)
-    return policy
+    base = with_run(service.scenario, replications=body.replications, seed=body.seed,
+                    horizon=body.horizon, warmup="0h" if body.start == "now" else None)
+    apply_policy(base, _validate(Policy, body.policy, SourceMap("policy")))
 
 
 @router.post("/whatif", status_code=202, tags=["what-if"],
              responses={429: {"description": "every worker busy and the queue full"}})
-def whatif(request: Request, body: WhatIf, who: Analyst):
+async def whatif(request: Request, body: WhatIf, who: Analyst):
     """Queue a paired comparison of a policy with the scenario; returns the job id."""
     service = service_of(request)
-    _checked_policy(service, body.policy)
+    await asyncio.to_thread(_checked, service, body)
     store = service.settings.store if body.start == "now" else None
+    name = str(body.policy.get("name"))
     try:
         job = service.jobs.submit(who.name, scenario=service.settings.scenario,
                                   policy=body.policy, replications=body.replications,
                                   seed=body.seed, horizon=body.horizon, store=store)
     except PoolFull as exc:
-        audit(request, who, "whatif", body.policy.get("name"), outcome="denied",
-              detail={"why": "queue full"})
+        await asyncio.to_thread(audit, request, who, "whatif", name, {"why": "queue full"},
+                                "denied")
         return JSONResponse({"error": str(exc)}, status_code=429, headers={"Retry-After": "30"})
-    audit(request, who, "whatif", str(body.policy.get("name")), {"job": job.id})
+    await asyncio.to_thread(audit, request, who, "whatif", name, {"job": job.id})
     return {"job": job.id, "state": job.state, "url": f"/api/v1/jobs/{job.id}"}
 
 

@@ -108,7 +108,7 @@ def login(engine: sa.Engine, name: str, password: str, client: str | None = None
         locks = accounts.record_login(conn, name, ok)
         if ok and _hasher.check_needs_rehash(stored):
             accounts.set_password_hash(conn, name, _hasher.hash(password))
-        accounts.audit(conn, name, "login", "ok" if ok else "denied", client=client)
+        accounts.audit(conn, name, "login", outcome="ok" if ok else "denied", client=client)
         user = accounts.find_user(conn, name) if ok else None
     if ok:
         return LoginResult(user)

@@ -10,7 +10,6 @@ are written under the runs folder (``whatif/ID``).
 
 from __future__ import annotations
 
-import asyncio
 import secrets
 from collections import OrderedDict
 from dataclasses import dataclass, field
@@ -62,9 +61,7 @@ class JobPool:
         if self.open_jobs() >= self.capacity:
             raise PoolFull(f"{self.capacity} what-ifs are already waiting or running; try later")
         job = Job(secrets.token_hex(8), owner, datetime.now(UTC).isoformat(timespec="seconds"))
-        loop = asyncio.get_running_loop()
-        job.future = loop.run_in_executor(self.pool, run_whatif_job,
-                                          WhatIfSpec(job.id, out=self.out, **spec))
+        job.future = self.pool.submit(run_whatif_job, WhatIfSpec(job.id, out=self.out, **spec))
         job.future.add_done_callback(lambda f: self._done(job, f))
         self.jobs[job.id] = job
         while len(self.jobs) > KEEP:
@@ -72,6 +69,7 @@ class JobPool:
         return job
 
     def _done(self, job: Job, future) -> None:
+        """Record the outcome (called in the pool's thread when the job ends)."""
         if future.cancelled():
             job.state, job.error = "failed", "stopped (service stopped)"
         elif future.exception() is not None:

@@ -78,6 +78,8 @@ async def login(request: Request, username: str = Form("", max_length=64),
         return _login_form(request, "The form expired; please log in again.", 403)
     wait = service.limiter.wait_s(client_of(request))
     if wait > 0:
+        await asyncio.to_thread(audit, request, None, "login", username or None,
+                                {"why": "too many attempts from this address"}, "denied")
         return _login_form(request, f"Too many attempts; wait {wait:.0f} s.", 429)
     result = await asyncio.to_thread(auth.login, service.engine, username, password,
                                      client_of(request))

@@ -47,14 +47,13 @@ class Resolver:
         self.wanted.set()
 
     async def _run(self) -> None:
-        loop = asyncio.get_running_loop()
         while True:
             if not self.wanted.is_set():
                 self.idle.set()
             await self.wanted.wait()
             self.wanted.clear()
             try:
-                patients = await loop.run_in_executor(self.pool, resolve_in_worker, self.url)
+                patients = await self.pool.run(resolve_in_worker, self.url)
             except Exception as exc:  # noqa: BLE001  (kept running: the next poke retries)
                 log.error("judging new events failed (will retry): %s", exc)
                 await asyncio.sleep(1.0)

@@ -21,7 +21,7 @@ from hospitaltwin.service.mllp import Committer, MllpListener
 from hospitaltwin.service.resolver import Resolver
 from hospitaltwin.service.scheduler import Forecaster, Schedule
 from hospitaltwin.service.work import discard_partial
-from hospitaltwin.service.workers import process_pool, stop_pool
+from hospitaltwin.service.workers import Workers
 from hospitaltwin.store import Store, runs
 from hospitaltwin.store.connect import writing
 from hospitaltwin.store.sync import check_key
@@ -60,7 +60,7 @@ class Service:
                 log.warning("run %s was left unfinished by a stopped service", run_id)
 
     def _pool(self, workers: int):
-        pool = process_pool(workers)
+        pool = Workers(workers)
         self.pools.append(pool)
         return pool
 
@@ -70,6 +70,7 @@ class Service:
         self.forecaster = Forecaster(s, self.engine, self._pool(1), self.rules)
         self.schedule = Schedule(s, self.forecaster)
         self.resolver = Resolver(s.store, self._pool(1), self.schedule.events_arrived)
+        self.forecaster.settle = self.resolver.settle
         self.jobs = JobPool(self._pool(s.whatif_workers), s.whatif_workers, s.whatif_queue,
                             s.runs / "whatif")
         self.resolver.start()
@@ -102,6 +103,6 @@ class Service:
         await self.resolver.stop()
         await self.forecaster.stop()
         for pool in self.pools:
-            stop_pool(pool)
+            pool.stop()
         self.store.close()
         log.info("stopped")

@@ -43,8 +43,9 @@ def new_run_id(kind: str) -> str:
 class Forecaster:
     """Runs forecasts and backtests one at a time in a worker pool and records them."""
 
-    def __init__(self, settings: Settings, engine, pool, rules=None):
+    def __init__(self, settings: Settings, engine, pool, rules=None, settle=None):
         self.settings, self.engine, self.pool, self.rules = settings, engine, pool, rules
+        self.settle = settle  # awaited first: new events are judged before a forecast
         self.current: asyncio.Task | None = None
         self.again: set[str] = set()
         self.notifications: set[asyncio.Task] = set()
@@ -63,6 +64,8 @@ class Forecaster:
             return conn.execute(sa.select(events.c.seq).limit(1)).first() is not None
 
     async def _run(self, kind: str) -> None:
+        if self.settle is not None:
+            await self.settle()
         if not self._has_events():
             log.info("no events in the store yet: %s skipped", kind)
         else:
@@ -78,7 +81,7 @@ class Forecaster:
             runs.start_run(conn, run_id, kind)
         log.info("%s %s started", kind, run_id)
         try:
-            outcome = await asyncio.get_running_loop().run_in_executor(self.pool, JOBS[kind], spec)
+            outcome = await self.pool.run(JOBS[kind], spec)
         except asyncio.CancelledError:
             self._failed(run_id, "stopped before it finished (service stopped)")
             raise

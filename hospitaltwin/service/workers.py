@@ -1,28 +1,50 @@
 """Worker processes: the pools that keep heavy work off the listener's and the API's loop.
 
 Pools use the ``spawn`` start method: the service's process holds an event loop, threads and
-open database connections, none of which a forked child may touch. :func:`stop_pool` ends a
-pool at once on shutdown; the work it cuts short leaves no trace but a ``.partial`` folder of
-this service (removed) and a run row marked as stopped.
+open database connections, none of which a forked child may touch. A pool whose process died
+(killed by the system, out of memory) is replaced before the next piece of work, so one lost
+worker costs one run, not the service. :meth:`Workers.stop` ends a pool at once on shutdown;
+the work it cuts short leaves no trace but a ``.partial`` folder of this service (removed)
+and a run row marked as stopped.
 """
 
 from __future__ import annotations
 
+import asyncio
 import multiprocessing
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 
 
-def process_pool(workers: int) -> ProcessPoolExecutor:
-    """A pool of ``workers`` spawned processes."""
-    return ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn"))
+class Workers:
+    """A pool of ``size`` spawned worker processes that renews itself when broken."""
 
+    def __init__(self, size: int):
+        self.size = size
+        self.pool = self._new()
 
-def stop_pool(pool: ProcessPoolExecutor) -> None:
-    """Cancel queued work and end the pool's processes now (running work is cut short)."""
-    processes = list(getattr(pool, "_processes", {}).values())  # no public handle before 3.14
-    pool.shutdown(wait=False, cancel_futures=True)
-    for process in processes:
-        if process.is_alive():
-            process.terminate()
-    for process in processes:
-        process.join(timeout=5)
+    def _new(self) -> ProcessPoolExecutor:
+        return ProcessPoolExecutor(max_workers=self.size,
+                                   mp_context=multiprocessing.get_context("spawn"))
+
+    def submit(self, func, *args) -> Future:
+        """Start ``func(*args)`` in a worker; a concurrent future."""
+        try:
+            return self.pool.submit(func, *args)
+        except BrokenProcessPool:
+            self.pool = self._new()
+            return self.pool.submit(func, *args)
+
+    async def run(self, func, *args):
+        """``func(*args)`` in a worker, awaited."""
+        return await asyncio.wrap_future(self.submit(func, *args))
+
+    def stop(self) -> None:
+        """Cancel queued work and end the processes now (running work is cut short)."""
+        processes = list((getattr(self.pool, "_processes", None) or {}).values())
+        self.pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:  # no public handle on the processes before Python 3.14
+            if process.is_alive():
+                process.terminate()
+        for process in processes:
+            process.join(timeout=5)

@@ -51,7 +51,7 @@ def environment() -> dict:
 
 def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run ``hospitaltwin ARGS`` with the test key."""
-    return subprocess.run([sys.executable, "-m", "hospitaltwin", *args], input=stdin,
+    return subprocess.run([sys.executable, "-m", "hospitaltwin", *args], input=stdin, check=False,
                           capture_output=True, text=True, env=environment(), timeout=120)
 
 

@@ -45,14 +45,15 @@ async def send(host: str, port: int, messages: list[str], ahead: int = 1,
     order: asyncio.Queue = asyncio.Queue()
 
     async def receive():
-        while (i := await order.get()) is not None:
-            try:
+        try:
+            while (i := await order.get()) is not None:
                 block = await reader.readblock()
-            except (asyncio.IncompleteReadError, ConnectionError):
-                return
-            sent.codes[i], sent.control[i] = msa(block)
-            sent.seconds[i] = time.perf_counter() - started[i]
-            window.release()
+                sent.codes[i], sent.control[i] = msa(block)
+                sent.seconds[i] = time.perf_counter() - started[i]
+                window.release()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            for _ in range(ahead):  # the connection broke: let the sender see it and stop
+                window.release()
 
     receiver = asyncio.create_task(receive())
     t0 = time.perf_counter()
