@@ -13,7 +13,7 @@ import typer
 
 from hospitaltwin.cli.common import command, err
 from hospitaltwin.cli.run import _duration
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @command("serve")

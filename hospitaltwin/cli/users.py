@@ -12,7 +12,7 @@ import sys
 import typer
 
 from hospitaltwin.cli.common import app, command, out
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 users_app = typer.Typer(help="Accounts of the live service (hospitaltwin serve).", no_args_is_help=True)
 app.add_typer(users_app, name="users")

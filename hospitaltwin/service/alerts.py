@@ -37,10 +37,10 @@ from typing import Literal
 from pydantic import Field, HttpUrl
 
 from hospitaltwin.config.base import Model, PositiveHours, Probability
-from hospitaltwin.config.load import _validate
+from hospitaltwin.config.load import validate_model
 from hospitaltwin.config.yamlio import load_yaml
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import ConfigError
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import ConfigError
 
 WHAT = {"staffed_beds": "reaches its staffed capacity", "beds": "fills every physical bed",
         "equipment": "has every device in use"}
@@ -85,7 +85,7 @@ def read_alerts(path: str | Path, layout, horizon_h: float) -> AlertRules:
         Every problem found, each with the file, key path and line.
     """
     data, src = load_yaml(path)
-    rules = _validate(AlertRules, data, src)
+    rules = validate_model(AlertRules, data, src)
     problems, names = [], set()
     for i, rule in enumerate(rules.rules):
         where = f"rules.{i}"

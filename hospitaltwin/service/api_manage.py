@@ -18,9 +18,9 @@ from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from hospitaltwin.config.load import _validate
+from hospitaltwin.config.load import validate_model
 from hospitaltwin.config.yamlio import SourceMap
-from hospitaltwin.durations import parse_duration
+from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.service import auth
 from hospitaltwin.service.jobs import PoolFull
 from hospitaltwin.service.security import Identity, audit, require, service_of
@@ -54,12 +54,12 @@ class WhatIf(BaseModel):
 def _checked(service, body: WhatIf) -> None:
     """Check the run's settings and the policy against the scenario at once (a 422 names
     the problem), as the job will apply them."""
-    from hospitaltwin.experiment import with_run
-    from hospitaltwin.policy import Policy, apply_policy
+    from hospitaltwin.config.policy import Policy, apply_policy
+    from hospitaltwin.experiment.replicate import with_run
 
     base = with_run(service.scenario, replications=body.replications, seed=body.seed,
                     horizon=body.horizon, warmup="0h" if body.start == "now" else None)
-    apply_policy(base, _validate(Policy, body.policy, SourceMap("policy")))
+    apply_policy(base, validate_model(Policy, body.policy, SourceMap("policy")))
 
 
 @router.post("/whatif", status_code=202, tags=["what-if"],

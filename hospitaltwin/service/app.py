@@ -20,7 +20,7 @@ from fastapi.responses import JSONResponse
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from hospitaltwin.errors import ConfigError, HospitaltwinError
+from hospitaltwin.core.errors import ConfigError, HospitaltwinError
 from hospitaltwin.service import api, api_manage, pages
 from hospitaltwin.service.security import HEADERS
 

@@ -4,7 +4,7 @@
 once; the comparison runs in one of ``--whatif-workers`` processes. At most ``workers +
 queue`` jobs are waiting or running: one more is refused (:class:`PoolFull`, HTTP 429 with a
 ``Retry-After``) rather than piling up work nobody will wait for. A job's result (the paired
-rows of :func:`hospitaltwin.compare.compare`) is kept in memory for ``KEEP`` jobs and its files
+rows of :func:`hospitaltwin.compare.paired.compare`) is kept in memory for ``KEEP`` jobs and its files
 are written under the runs folder (``whatif/ID``).
 """
 
@@ -15,7 +15,7 @@ from collections import OrderedDict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.service.work import WhatIfSpec, discard_partial, run_whatif_job
 
 KEEP = 200

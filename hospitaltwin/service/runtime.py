@@ -13,7 +13,7 @@ from __future__ import annotations
 import logging
 
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.service.auth import LoginLimiter
 from hospitaltwin.service.config import Settings
 from hospitaltwin.service.jobs import JobPool

@@ -23,7 +23,7 @@ from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.date import DateTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.service.config import Settings
 from hospitaltwin.service.webhook import post_alert
 from hospitaltwin.service.work import RunSpec, discard_partial, run_backtest_job, run_forecast_job

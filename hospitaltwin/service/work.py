@@ -7,7 +7,7 @@ and renamed to ``ID`` only when complete, so a run that is stopped half-way leav
 that looks finished. A forecast is made by the same library functions as ``hospitaltwin
 forecast`` (state from the store, demand level from recent arrivals, :func:`run_forecast`,
 :func:`write_forecast`); a backtest as ``hospitaltwin backtest``; a what-if is
-:func:`hospitaltwin.compare.compare` of the policy against the scenario on common random
+:func:`hospitaltwin.compare.paired.compare` of the policy against the scenario on common random
 numbers, as ``hospitaltwin compare`` runs it.
 """
 
@@ -22,7 +22,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.results import checksum
+from hospitaltwin.experiment.results import checksum
 from hospitaltwin.store.connect import masked, normalise_url
 
 TREND_WEEKS = 4
@@ -69,7 +69,8 @@ def forecast_from_store(store, scenario, horizon_h: float, replications: int, se
                         trend_weeks: int = TREND_WEEKS):
     """The forecast ``hospitaltwin forecast`` makes: from the store's latest state, with the
     demand level of the last ``trend_weeks`` weeks of arrivals."""
-    from hospitaltwin.forecast import local_origin, run_forecast
+    from hospitaltwin.core.durations import local_origin
+    from hospitaltwin.forecast import run_forecast
     from hospitaltwin.forecast.trend import demand_levels, with_levels
 
     state = store.state_at(None, scenario.layout)
@@ -108,7 +109,7 @@ def run_backtest_job(spec: RunSpec, span_h: float = 7 * 24.0, every_h: float = 2
     """Score the last week's daily forecasts against what happened (as ``backtest``)."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
     from hospitaltwin.backtest.baselines import WEEK_H, back_weeks
-    from hospitaltwin.errors import HospitaltwinError
+    from hospitaltwin.core.errors import HospitaltwinError
     from hospitaltwin.store import Store
 
     scenario = read_scenario(spec.scenario)
@@ -146,24 +147,22 @@ class WhatIfSpec:
 
 
 def run_whatif_job(spec: WhatIfSpec) -> dict:
-    """Compare the policy with the scenario on common random numbers; the paired rows."""
-    from hospitaltwin.compare import compare, warm_start
-    from hospitaltwin.config.load import _validate
+    """Compare the policy with the scenario on common random numbers, as ``hospitaltwin
+    compare`` does (warm-started from the store when ``spec.store`` is given); the rows."""
+    from hospitaltwin.compare.paired import compare
+    from hospitaltwin.config.load import validate_model
+    from hospitaltwin.config.policy import Policy
     from hospitaltwin.config.yamlio import SourceMap
-    from hospitaltwin.experiment import with_run
-    from hospitaltwin.policy import Policy
-    from hospitaltwin.store import Store
+    from hospitaltwin.experiment.replicate import with_run
+    from hospitaltwin.store.start import provenance, warm_start
 
-    policy = _validate(Policy, spec.policy, SourceMap("policy"))
-    base = with_run(read_scenario(spec.scenario), replications=spec.replications, seed=spec.seed,
-                    horizon=spec.horizon, warmup="0h" if spec.store else None)
-    state = None
-    if spec.store:
-        with Store.open(spec.store) as store:
-            state = store.state_at(None, base.layout)
-        base = warm_start(base, state)
-    inputs = {str(spec.scenario): checksum(spec.scenario)}
-    result = compare(base, [policy], state=state, out=partial(spec.out, spec.job_id), inputs=inputs)
+    policy = validate_model(Policy, spec.policy, SourceMap("policy"))
+    scenario, state, store_url = warm_start(read_scenario(spec.scenario), spec.store)
+    base = with_run(scenario, replications=spec.replications, seed=spec.seed,
+                    horizon=spec.horizon)
+    inputs = {str(spec.scenario): checksum(spec.scenario)} | provenance(state, store_url)
+    result = compare(base, [policy], state=state, out=partial(spec.out, spec.job_id),
+                     inputs=inputs)
     _publish(spec.out, spec.job_id)
     return {"rows": [_finite(r) for r in result.rows], "scenario": base.name,
             "replications": base.run.replications, "seed": base.run.seed,

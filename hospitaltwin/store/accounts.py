@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 
 import sqlalchemy as sa
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.store.service_tables import audit as audit_table
 from hospitaltwin.store.service_tables import tokens, users
 from hospitaltwin.store.sync import now

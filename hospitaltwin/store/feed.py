@@ -52,7 +52,6 @@ from hospitaltwin.eventlog.validate import check_rows
 from hospitaltwin.store.connect import writing
 from hospitaltwin.store.feedrows import clean_rows
 from hospitaltwin.store.pending import mark_start
-from hospitaltwin.store.report import SyncReport
 from hospitaltwin.store.resolve import chunks
 from hospitaltwin.store.schema import events, sync_log
 from hospitaltwin.store.service_tables import feed_locations, mllp_messages
@@ -65,6 +64,7 @@ from hospitaltwin.store.sync import (
     store_quarantine,
     stored_ids,
 )
+from hospitaltwin.store.sync_report import SyncReport
 
 SOURCE = "mllp"
 NOT_HL7 = "not an HL7 v2 message (one MLLP block must hold one message starting with MSH)"

@@ -125,6 +125,3 @@ meta = sa.Table(
 
 #: Derived per patient; replaced for the patients a sync touches.
 DERIVED = (rejects, stays, episodes)
-
-# The live service's tables share the metadata (created with the others on open).
-from hospitaltwin.store import service_tables as _service_tables  # noqa: E402,F401

@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.errors import ConfigError
+from hospitaltwin.core.errors import ConfigError
 from hospitaltwin.service.alerts import read_alerts
 from tests.service.adt import message
 from tests.service.conftest import SCENARIO, Server, add_user, wait_for

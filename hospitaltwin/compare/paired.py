@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.experiment import run_scenario
-from hospitaltwin.policy import Policy, apply_policy
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import mean_ci
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import run_scenario
+from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.summary import mean_ci
 
 LOWER_IS_BETTER = frozenset({
     "diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "mean_queue", "mean_boarding",
@@ -77,15 +77,6 @@ def _mean(values: np.ndarray) -> float:
     mean wait of a unit that admitted nobody)."""
     defined = values[~np.isnan(values)]
     return float(defined.mean()) if defined.size else float("nan")
-
-
-def warm_start(scenario: Scenario, state: SystemState) -> Scenario:
-    """The scenario run from a synced state: no warmup, the calendar starting at its time."""
-    from hospitaltwin.experiment import with_run
-    from hospitaltwin.forecast import local_origin
-
-    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
-    return with_run(scenario, warmup="0h", origin=origin)
 
 
 def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
