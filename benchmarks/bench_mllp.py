@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.service.adt import streams  # noqa: E402
-from tests.service.mllp_client import Sent, send  # noqa: E402
+from tests.service.adt import streams
+from tests.service.mllp_client import Sent, send
 
 KEY = "bench-key-0123456789abcdef"
 READY = re.compile(r"mllp=127\.0\.0\.1:(\d+)")
@@ -94,8 +94,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
         store = args.store or f"sqlite:///{folder / 'twin.db'}"
-        patients = int(args.messages / 3.4) + 200
-        per = [s for s in streams(patients, 8, seed=3)]
+        patients = int(args.messages * 2 / 3.3) + 400  # 8 streams: 4 bulk, 4 paced
+        per = streams(patients, 8, seed=3)
         bulk = [s[: args.messages // 4] for s in per[:4]]
         paced = [s[: int(args.seconds * args.rate / 4)] for s in per[4:]]
         process, port, log = start(store, folder)

@@ -1,8 +1,12 @@
 """HL7 acknowledgements (original mode): ``MSA-1`` AA, AE or AR, ``MSA-2`` the message's MSH-10.
 
-For a message that parses, the ACK is built by python-hl7 (``Message.create_ack``: the
-sender and receiver swapped, the trigger event, processing id and version copied, a new
-control id) and MSA-3 carries the reason of an AE or AR. A block that is not HL7 at all gets
+For a message that parses, the ACK is python-hl7's (``Message.create_ack``: the sender and
+receiver swapped, the trigger event, processing id and version copied, a new control id) and
+MSA-3 carries the reason of an AE or AR. Parsing a whole message with python-hl7 costs about
+a millisecond, more than storing it; so, as the HL7 reader does for its fields, the same ACK
+is first built directly from the MSH segment's text (:func:`direct_ack`), which declines a
+segment with escape sequences or an odd shape, and a property test holds the two to the same
+answers. A block that is not HL7 at all gets
 an ACK built here with the standard separators and an empty MSA-2, since there is no control
 id to echo. Reasons never contain an identifier: they are the store's quarantine reasons,
 which ingest has already redacted, or a fixed text.
@@ -26,9 +30,42 @@ def _control_id() -> str:
 
 def build_ack(text: str, code: str, reason: str | None = None) -> str:
     """The ACK (segments separated by CR) of a received block ``text``."""
+    stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
+    direct = direct_ack(text, code, reason, _control_id(), stamp)
+    if direct is not None:
+        return direct
+    return library_ack(text, code, reason)
+
+
+def direct_ack(text: str, code: str, reason: str | None, control_id: str,
+               stamp: str) -> str | None:
+    """The ACK python-hl7 would build, from the MSH text; None when python-hl7 must."""
+    msh = text.split("\r", 1)[0].split("\n", 1)[0]
+    if not msh.startswith("MSH") or len(msh) < 8:
+        return None
+    sep = msh[3]
+    end = msh.find(sep, 4)
+    enc = msh[4:end] if end > 0 else ""
+    if len(enc) != 4 or sep in enc or sep.isalnum() or enc[2] in msh[end:]:
+        return None
+    if reason and any(c in reason for c in (sep, *enc, "\r", "\n")):
+        return None
+    fields = msh.split(sep)
+    get = lambda n: fields[n - 1] if n - 1 < len(fields) else ""
+    kind = get(9).split(enc[1], 1)[0].split(enc[0])
+    trigger = kind[1] if len(kind) > 1 else ""
+    head = [f"MSH{sep}{enc}", get(5), get(6), get(3), get(4), stamp, "",
+            f"ACK{enc[0]}{trigger}{enc[0]}ACK", control_id, get(11), get(12)]
+    msa = ["MSA", code, get(10)] + ([reason[:MAX_TEXT]] if reason else [])
+    return sep.join(head) + "\r" + sep.join(msa) + "\r"
+
+
+def library_ack(text: str, code: str, reason: str | None = None,
+                control_id: str | None = None) -> str:
+    """The ACK built by python-hl7 (any well-formed message)."""
     try:
         message = hl7.parse(text.replace("\r\n", "\r").replace("\n", "\r").strip("\r"))
-        ack = message.create_ack(ack_code=code, message_id=_control_id())
+        ack = message.create_ack(ack_code=code, message_id=control_id or _control_id())
     except Exception:  # noqa: BLE001  (python-hl7 raises many types on broken input)
         return plain_ack(code, reason)
     if reason:

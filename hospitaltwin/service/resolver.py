@@ -2,8 +2,9 @@
 
 After every committed batch the feed calls :meth:`Resolver.poke`; the resolver then judges
 the patients with new events (:func:`hospitaltwin.store.pending.resolve_pending`) in its own
-process, coalescing whatever arrived meanwhile into one pass, and tells the scheduler that
-the state changed. It runs once at start-up too, so a service killed between a commit and the
+process, at most every ``PAUSE_S`` seconds, coalescing whatever arrived meanwhile into one
+pass (fewer, larger passes hold the store's write lock less often, so ACKs wait less), and
+tells the scheduler that the state changed. It runs once at start-up too, so a service killed between a commit and the
 judging catches up before its first forecast.
 """
 
@@ -14,6 +15,7 @@ import logging
 from collections.abc import Callable
 
 log = logging.getLogger("hospitaltwin.resolver")
+PAUSE_S = 0.5
 _stores: dict = {}
 
 
@@ -61,6 +63,7 @@ class Resolver:
                 continue
             if patients:
                 self.on_resolved(patients)
+                await asyncio.sleep(PAUSE_S)
 
     async def settle(self, timeout: float = 60.0) -> None:
         """Wait until nothing is left to judge (used when stopping)."""

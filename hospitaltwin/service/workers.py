@@ -1,7 +1,9 @@
 """Worker processes: the pools that keep heavy work off the listener's and the API's loop.
 
 Pools use the ``spawn`` start method: the service's process holds an event loop, threads and
-open database connections, none of which a forked child may touch. A pool whose process died
+open database connections, none of which a forked child may touch. Workers run at a lower
+scheduling priority (``nice`` 10): on a busy machine the listener, which holds senders
+waiting for their ACKs, comes first. A pool whose process died
 (killed by the system, out of memory) is replaced before the next piece of work, so one lost
 worker costs one run, not the service. :meth:`Workers.stop` ends a pool at once on shutdown;
 the work it cuts short leaves no trace but a ``.partial`` folder of this service (removed)
@@ -12,8 +14,17 @@ from __future__ import annotations
 
 import asyncio
 import multiprocessing
+import os
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+
+
+def _lower_priority() -> None:
+    """In a worker: yield the processor to the listener when both want it."""
+    try:
+        os.nice(10)
+    except OSError:  # not permitted here: run at the same priority
+        pass
 
 
 class Workers:
@@ -24,7 +35,7 @@ class Workers:
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.size,
+        return ProcessPoolExecutor(max_workers=self.size, initializer=_lower_priority,
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, func, *args) -> Future:
