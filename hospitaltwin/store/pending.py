@@ -9,8 +9,9 @@ the outcome depends only on the stored events, the store then equals a ``sync`` 
 messages from one file. What is still to be judged is kept in the store itself: the ``meta``
 value ``resolved_seq`` is the last event sequence number whose patient has been judged, so
 a service killed between the two steps catches up when it starts again. Judging reads in its
-own transaction and holds the write lock only to replace the derived rows, so it never holds
-up the feed for long.
+own transaction and holds the write lock only to replace the derived rows, a few hundred
+patients per transaction (``resolved_seq`` moves with the last one), so it never holds up the
+feed for long.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ from __future__ import annotations
 import sqlalchemy as sa
 
 from hospitaltwin.store.connect import get_meta, set_meta, writing
-from hospitaltwin.store.resolve import derive, load_events, replace_derived
+from hospitaltwin.store.resolve import chunks, derive, load_events, replace_derived
 from hospitaltwin.store.schema import events
 
 RESOLVED = "resolved_seq"
+WRITE_CHUNK = 250
 
 
 def _last_seq(conn: sa.Connection) -> int:
@@ -61,7 +63,15 @@ def resolve_pending(engine: sa.Engine) -> int:
         patients = sorted(conn.execute(sa.select(events.c.patient_id).distinct().where(
             events.c.seq > int(done), events.c.seq <= last)).scalars())
         derived = derive(load_events(conn, patients))
-    with writing(engine) as conn:
-        replace_derived(conn, patients, derived)
-        set_meta(conn, RESOLVED, str(last))
+    parts = list(chunks(patients, WRITE_CHUNK))
+    for i, part in enumerate(parts):
+        with writing(engine) as conn:
+            replace_derived(conn, part, _of(derived, set(part)))
+            if i == len(parts) - 1:
+                set_meta(conn, RESOLVED, str(last))
     return len(patients)
+
+
+def _of(derived: dict, patients: set[str]) -> dict:
+    """The derived rows of some of the patients."""
+    return {name: frame[frame["patient_id"].isin(patients)] for name, frame in derived.items()}

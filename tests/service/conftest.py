@@ -22,14 +22,25 @@ SCENARIO = ROOT / "scenarios" / "community-baseline.yaml"
 READY = re.compile(r"ready: (https?://[^ ]+) mllp=(\S+)")
 
 
-def backends() -> list[str]:
-    """SQLite always; PostgreSQL when a server is configured (as ``.ci/run`` does)."""
-    return ["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"]
+def backends() -> list:
+    """SQLite always; PostgreSQL when a server is configured (as ``.ci/run`` does), in the
+    slow set: the server tests are long, and CI runs the slow set too."""
+    if not os.environ.get(PG_ENV):
+        return ["sqlite"]
+    return ["sqlite", pytest.param("postgresql", marks=pytest.mark.slow)]
 
 
 @pytest.fixture(params=backends())
 def store_url(request, tmp_path):
     """The URL of a fresh, empty store."""
+    made = Stores(request.param, tmp_path)
+    yield made.url()
+    made.cleanup()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"] if os.environ.get(PG_ENV) else ["sqlite"])
+def quick_store_url(request, tmp_path):
+    """A fresh store for in-process tests, quick on both backends."""
     made = Stores(request.param, tmp_path)
     yield made.url()
     made.cleanup()
@@ -56,13 +67,13 @@ def cli(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
 
 
 def add_user(url: str, name: str, role: str, password: str = "correct horse battery") -> str:
-    """Create a user with the CLI and return a new API token of theirs."""
-    done = cli("users", "add", name, "--role", role, "--store", url, "--password-stdin",
-               stdin=password + "\n")
-    assert done.returncode == 0, done.stderr
-    token = cli("users", "token", name, "--store", url)
-    assert token.returncode == 0, token.stderr
-    return token.stdout.strip()
+    """Create a user (as ``hospitaltwin users add`` does) and return a new API token."""
+    from hospitaltwin.service.auth import create_user, issue_token
+    from hospitaltwin.store import Store
+
+    with Store.open(url) as store:
+        create_user(store.engine, name, role, password)
+        return issue_token(store.engine, name)
 
 
 class Server:

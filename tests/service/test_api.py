@@ -7,13 +7,16 @@ import re
 import time
 
 import pytest
+from typer.testing import CliRunner
 
+from hospitaltwin.cli import load
 from hospitaltwin.store import Store
 from tests.service.adt import streams
 from tests.service.conftest import KEY, ROOT, SCENARIO, Server, add_user, cli, wait_for
 from tests.service.test_feed import as_file
 
 POLICY = {"name": "icu-plus-4", "changes": {"beds": [{"unit": "ICU", "add": 4, "from": "0d"}]}}
+runner = CliRunner()
 PROTECTED = ["/api/v1/state", "/api/v1/forecasts", "/api/v1/forecasts/latest", "/api/v1/alerts",
              "/api/v1/patients", "/api/v1/users", "/api/v1/audit", "/api/v1/me"]
 
@@ -150,6 +153,8 @@ def test_bad_input_is_a_clear_4xx(served):
 
 def test_admin_manages_users_and_reads_the_audit(served):
     server, tokens, *_ = served
+    with server.client(tokens["viewer"]) as viewer:
+        assert viewer.get("/api/v1/audit").status_code == 403
     with server.client(tokens["admin"]) as admin:
         made = admin.post("/api/v1/users", json={"name": "nurse.lead", "role": "viewer",
                                                  "password": "a long enough password"})
@@ -170,17 +175,32 @@ def test_admin_manages_users_and_reads_the_audit(served):
 
 def test_users_cli_keeps_only_digests(served):
     _, _, url, _ = served
-    token = add_user(url, "script.user", "viewer")
-    assert re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
-    listed = cli("users", "list", "--store", url)
-    assert "script.user" in listed.stdout
+    users = load(["users"])
+    added = runner.invoke(users, ["users", "add", "script.user", "--role", "viewer", "--store",
+                                  url, "--password-stdin"], input="a long enough password\n")
+    assert added.exit_code == 0, added.output
+    issued = runner.invoke(users, ["users", "token", "script.user", "--store", url])
+    token = issued.stdout.strip()
+    assert issued.exit_code == 0 and re.fullmatch(r"[A-Za-z0-9_-]{43}", token)
+    assert "script.user" in runner.invoke(users, ["users", "list", "--store", url]).stdout
     stored = Store.open(url).table("tokens")
     assert token not in set(stored["digest"]) and len(stored["digest"].iloc[0]) == 64
     assert "argon2id" in Store.open(url).table("users")["password_hash"].iloc[0]
-    bad = cli("users", "add", "x", "--role", "boss", "--store", url, "--password-stdin",
-              stdin="a long enough password\n")
-    assert bad.returncode == 2 and "unknown role" in bad.stderr
-    assert cli("users", "remove", "script.user", "--store", url).returncode == 0
+    with server_client(served, token) as client:
+        assert client.get("/api/v1/me").json()["name"] == "script.user"
+    bad = runner.invoke(users, ["users", "add", "x", "--role", "boss", "--store", url,
+                                "--password-stdin"], input="a long enough password\n")
+    assert bad.exit_code == 2 and "unknown role" in bad.output
+    short = runner.invoke(users, ["users", "add", "y", "--role", "viewer", "--store", url,
+                                  "--password-stdin"], input="short\n")
+    assert short.exit_code == 2 and "12 characters" in short.output
+    assert runner.invoke(users, ["users", "remove", "script.user", "--store", url]).exit_code == 0
+    with server_client(served, token) as client:
+        assert client.get("/api/v1/me").status_code == 401
+
+
+def server_client(served, token):
+    return served[0].client(token)
 
 
 def test_browser_login_session_and_csrf(served):

@@ -37,12 +37,12 @@ def assert_same_store(live: Store, synced: Store) -> None:
     assert a.as_of == b.as_of and a.patients == b.patients and a.waiting == b.waiting
 
 
-def test_batches_end_as_a_sync_of_one_file(store_url, tmp_path):
+def test_batches_end_as_a_sync_of_one_file(quick_store_url, tmp_path):
     per = streams(150, 3, seed=4)
     messages = [m for group in zip(*per) for m in group] + per[0][len(per[1]):]
     bad = malformed(6)
     messages[40:40] = [text for _, text in bad]
-    live = Store.open(store_url)
+    live = Store.open(quick_store_url)
     feed = Feed(live.engine, KEY)
     verdicts = []
     for start in range(0, len(messages), 37):
@@ -62,9 +62,9 @@ def test_batches_end_as_a_sync_of_one_file(store_url, tmp_path):
                for p in live.table("events").query("event == 'transfer'")["patient_id"])
 
 
-def test_a_resent_message_is_acknowledged_again_and_stored_once(store_url):
+def test_a_resent_message_is_acknowledged_again_and_stored_once(quick_store_url):
     messages = streams(20, 1, seed=5)[0]
-    live = Store.open(store_url)
+    live = Store.open(quick_store_url)
     feed = Feed(live.engine, KEY)
     first = feed.store(messages[:30])
     again = feed.store(messages[25:40] + messages[25:27])
@@ -76,10 +76,10 @@ def test_a_resent_message_is_acknowledged_again_and_stored_once(store_url):
     assert len(live.table("mllp_messages")) == 40
 
 
-def test_an_a08_move_after_a_restart_is_a_transfer(store_url, tmp_path):
+def test_an_a08_move_after_a_restart_is_a_transfer(quick_store_url, tmp_path):
     per = streams(40, 1, seed=6)[0]
     assert sum("ADT^A08" in m for m in per) >= 4, "the stream should hold A08 updates"
-    live = Store.open(store_url)
+    live = Store.open(quick_store_url)
     for text in per:  # one message per batch, a new Feed each time (as after restarts)
         Feed(live.engine, KEY).store([text])
     resolve_pending(live.engine)

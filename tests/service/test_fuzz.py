@@ -17,7 +17,7 @@ from schemathesis import GenerationMode
 
 from tests.service.conftest import ROOT, Server, add_user
 
-EXAMPLES = 20
+EXAMPLES = 12
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +35,8 @@ def operations(server: Server):
     return [result.ok() for result in schema.get_all_operations()]
 
 
-@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+@pytest.mark.parametrize("mode", [GenerationMode.POSITIVE,
+                                  pytest.param(GenerationMode.NEGATIVE, marks=pytest.mark.slow)])
 def test_no_request_gets_a_5xx(fuzzed_server, mode):
     server, token = fuzzed_server
     checked = []

@@ -5,6 +5,8 @@ from __future__ import annotations
 import asyncio
 import signal
 
+import pytest
+
 from hospitaltwin.store import Store
 from tests.service.adt import malformed, streams
 from tests.service.conftest import KEY, Server, wait_for
@@ -35,6 +37,7 @@ def control_id(text: str) -> str:
     return text.split("\r")[0].split("|")[9] if text.startswith("MSH|") else ""
 
 
+@pytest.mark.slow
 def test_ten_thousand_messages_from_four_connections(store_url, tmp_path):
     per, expected = ten_thousand()
     server = Server(store_url, tmp_path, "--forecast-every", "1h")
