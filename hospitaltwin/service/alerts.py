@@ -72,7 +72,7 @@ class Webhook(Model):
 class AlertRules(Model):
     """The contents of ``alerts.yaml``."""
 
-    rules: tuple[Rule, ...] = Field(min_length=1)
+    rules: tuple[Rule, ...]
     webhook: Webhook | None = None
 
 
@@ -87,6 +87,8 @@ def read_alerts(path: str | Path, layout, horizon_h: float) -> AlertRules:
     data, src = load_yaml(path)
     rules = validate_model(AlertRules, data, src)
     problems, names = [], set()
+    if not rules.rules:
+        problems.append(src.problem("rules", "no rules: give at least one"))
     for i, rule in enumerate(rules.rules):
         where = f"rules.{i}"
         if rule.name in names:

@@ -140,23 +140,25 @@ def test_a_stop_during_a_forecast_leaves_no_half_written_run(store_url, tmp_path
         assert (runs / row.id).is_dir() == (row.state == "done")
 
 
-def test_alert_files_are_checked_like_every_file(tmp_path):
-    layout = read_scenario(SCENARIO).layout
-    path = tmp_path / "alerts.yaml"
-    path.write_text("rules:\n  - name: a\n    resource: NICU\n    within: 24h\n    at_least: 0.3\n"
-                    "  - name: a\n    resource: ventilator\n    kind: equipment\n    within: 30d\n"
-                    "    at_least: 2\n    colour: red\n")
+BAD_RULES = ("rules:\n  - name: a\n    resource: NICU\n    within: 24h\n    at_least: 0.3\n"
+             "  - name: a\n    resource: ventilator\n    kind: equipment\n    within: 30d\n"
+             "    at_least: {at_least}\n{extra}")
+
+
+def problems_of(path, text: str) -> str:
+    """The message of the ConfigError an alerts file with ``text`` raises."""
+    path.write_text(text)
     with pytest.raises(ConfigError) as caught:
-        read_alerts(path, layout, horizon_h=168)
-    text = str(caught.value)
+        read_alerts(path, read_scenario(SCENARIO).layout, horizon_h=168)
+    return str(caught.value)
+
+
+def test_alert_files_are_checked_like_every_file(tmp_path):
+    path = tmp_path / "alerts.yaml"
+    text = problems_of(path, BAD_RULES.format(at_least=2, extra="    colour: red\n"))
     assert f"{path}: rules.1.colour (line 11): unknown key" in text
     assert "rules.1.at_least (line 10)" in text
-    path.write_text("rules:\n  - name: a\n    resource: NICU\n    within: 24h\n    at_least: 0.3\n"
-                    "  - name: a\n    resource: ventilator\n    kind: equipment\n    within: 30d\n"
-                    "    at_least: 0.2\n")
-    with pytest.raises(ConfigError) as caught:
-        read_alerts(path, layout, horizon_h=168)
-    text = str(caught.value)
+    text = problems_of(path, BAD_RULES.format(at_least=0.2, extra=""))
     assert "rules.0.resource (line 3): no unit 'NICU' in the layout" in text
     assert "rules.1.name (line 6): rule name 'a' is used twice" in text
     assert "rules.1.within (line 9): 30d is longer than the forecast horizon (1w)" in text
