@@ -61,6 +61,7 @@ class Service:
 
     def _pool(self, workers: int):
         pool = Workers(workers)
+        pool.warm_up()
         self.pools.append(pool)
         return pool
 

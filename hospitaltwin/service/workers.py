@@ -27,6 +27,15 @@ def _lower_priority() -> None:
         pass
 
 
+def _import_work() -> None:
+    """In a worker: import what forecasts, judging and what-ifs use."""
+    import hospitaltwin.compare.paired
+    import hospitaltwin.forecast
+    import hospitaltwin.service.work
+    import hospitaltwin.store.pending
+    import hospitaltwin.store.store  # noqa: F401
+
+
 class Workers:
     """A pool of ``size`` spawned worker processes that renews itself when broken."""
 
@@ -45,6 +54,12 @@ class Workers:
         except BrokenProcessPool:
             self.pool = self._new()
             return self.pool.submit(func, *args)
+
+    def warm_up(self) -> None:
+        """Start every process now and import the work's modules in it (a spawned process
+        takes seconds to import them, which the first forecast should not wait for)."""
+        for _ in range(self.size):
+            self.submit(_import_work)
 
     async def run(self, func, *args):
         """``func(*args)`` in a worker, awaited."""
