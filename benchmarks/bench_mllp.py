@@ -32,8 +32,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.service.adt import streams
-from tests.service.mllp_client import Sent, send
+from tests.service.adt import streams  # noqa: E402
+from tests.service.mllp_client import Sent, send  # noqa: E402
 
 KEY = "bench-key-0123456789abcdef"
 READY = re.compile(r"ready: (http://[^ ]+) mllp=127\.0\.0\.1:(\d+)")

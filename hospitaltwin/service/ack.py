@@ -51,7 +51,10 @@ def direct_ack(text: str, code: str, reason: str | None, control_id: str,
     if reason and any(c in reason for c in (sep, *enc, "\r", "\n")):
         return None
     fields = msh.split(sep)
-    get = lambda n: fields[n - 1] if n - 1 < len(fields) else ""
+
+    def get(n: int) -> str:  # MSH-n
+        return fields[n - 1] if n - 1 < len(fields) else ""
+
     kind = get(9).split(enc[1], 1)[0].split(enc[0])
     trigger = kind[1] if len(kind) > 1 else ""
     head = [f"MSH{sep}{enc}", get(5), get(6), get(3), get(4), stamp, "",

@@ -80,8 +80,8 @@ def forecast_from_store(store, scenario, horizon_h: float, replications: int, se
                            trend_weeks * 168.0)
     fc = run_forecast(with_levels(scenario, levels), state, horizon_h=horizon_h,
                       replications=replications, seed=seed)
-    fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
-                                         "multiplier": round(l.multiplier, 4)} for l in levels}
+    fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
+                                          "multiplier": round(lv.multiplier, 4)} for lv in levels}
     return fc, state
 
 

@@ -41,9 +41,12 @@ class User:
 
     def as_dict(self) -> dict:
         """JSON-ready fields."""
-        iso = lambda t: t.isoformat() + "Z" if t else None
-        return {"name": self.name, "role": self.role, "created": iso(self.created),
-                "last_login": iso(self.last_login), "locked_until": iso(self.locked_until)}
+        return {"name": self.name, "role": self.role, "created": _iso(self.created),
+                "last_login": _iso(self.last_login), "locked_until": _iso(self.locked_until)}
+
+
+def _iso(moment: datetime | None) -> str | None:
+    return moment.isoformat() + "Z" if moment else None
 
 
 def digest(token: str) -> str:
