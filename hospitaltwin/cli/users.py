@@ -40,8 +40,8 @@ def _password(from_stdin: bool) -> str:
 
 @command("add", on=users_app)
 def add_command(
-    name: str = typer.Argument(..., help="User name (letters, digits, '.', '-', '_')."),
-    role: str = typer.Option(..., "--role", help="viewer, analyst or admin."),
+    name: str = typer.Argument(..., metavar="NAME", help="User name (letters, digits, '.', '-', '_')."),
+    role: str = typer.Option(..., "--role", metavar="ROLE", help="viewer, analyst or admin."),
     store: str = typer.Option(..., "--store", help=STORE_HELP),
     password_stdin: bool = typer.Option(False, "--password-stdin", help="Read the password from stdin."),
 ) -> None:
@@ -56,7 +56,7 @@ def add_command(
 
 @command("token", on=users_app)
 def token_command(
-    name: str = typer.Argument(...),
+    name: str = typer.Argument(..., metavar="NAME", help="The user's name."),
     store: str = typer.Option(..., "--store", help=STORE_HELP),
 ) -> None:
     """Print a new API token for a user (shown once; use it as 'Authorization: Bearer TOKEN')."""
@@ -88,7 +88,7 @@ def list_command(store: str = typer.Option(..., "--store", help=STORE_HELP)) -> 
 
 @command("remove", on=users_app)
 def remove_command(
-    name: str = typer.Argument(...),
+    name: str = typer.Argument(..., metavar="NAME", help="The user's name."),
     store: str = typer.Option(..., "--store", help=STORE_HELP),
 ) -> None:
     """Remove a user and every token and session of theirs."""
