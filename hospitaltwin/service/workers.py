@@ -3,7 +3,7 @@
 Pools use the ``spawn`` start method: the service's process holds an event loop, threads and
 open database connections, none of which a forked child may touch. Workers run at a lower
 scheduling priority (``nice`` 10): on a busy machine the listener, which holds senders
-waiting for their ACKs, comes first. A pool whose process died
+waiting for their ACKs, comes first. A worker whose service was killed ends within a second. A pool whose process died
 (killed by the system, out of memory) is replaced before the next piece of work, so one lost
 worker costs one run, not the service. :meth:`Workers.stop` ends a pool at once on shutdown;
 the work it cuts short leaves no trace but a ``.partial`` folder of this service (removed)
@@ -15,16 +15,27 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
+import threading
+import time
 from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 
 
-def _lower_priority() -> None:
-    """In a worker: yield the processor to the listener when both want it."""
+def _start_worker() -> None:
+    """In a worker: yield the processor to the listener when both want it, and end when the
+    service's process is gone (killed with SIGKILL, a worker would otherwise live on)."""
     try:
         os.nice(10)
     except OSError:  # not permitted here: run at the same priority
         pass
+    parent = os.getppid()
+    threading.Thread(target=_end_with, args=(parent,), daemon=True).start()
+
+
+def _end_with(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1.0)
+    os._exit(0)
 
 
 def _import_work() -> None:
@@ -44,7 +55,7 @@ class Workers:
         self.pool = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(max_workers=self.size, initializer=_lower_priority,
+        return ProcessPoolExecutor(max_workers=self.size, initializer=_start_worker,
                                    mp_context=multiprocessing.get_context("spawn"))
 
     def submit(self, func, *args) -> Future:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import signal
+from pathlib import Path
 
 import pytest
 
@@ -12,6 +13,27 @@ from tests.service.adt import malformed, streams
 from tests.service.conftest import KEY, Server, wait_for
 from tests.service.mllp_client import Sent, send
 from tests.service.test_feed import as_file, assert_same_store
+
+
+def children(pid: int) -> list[int]:
+    """Process ids whose parent is ``pid`` (Linux /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def alive(pid: int) -> bool:
+    """Whether a process still runs (a zombie does not count)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
 
 
 def caught_up(server: Server) -> bool:
@@ -64,10 +86,14 @@ async def _send_all(port: int, per: list[list[str]]) -> list[Sent]:
 def test_killed_mid_stream_then_resent_loses_and_doubles_nothing(store_url, tmp_path):
     per = [s[:900] for s in streams(600, 2, seed=13)]
     server = Server(store_url, tmp_path, "--forecast-every", "1h")
+    workers = children(server.process.pid)
     try:
         sent = asyncio.run(_send_and_kill(server, per, after=600))
     finally:
         server.kill()
+    assert workers, "the service should run worker processes"
+    wait_for(lambda: not any(alive(pid) for pid in workers), 20,
+             what="the killed service's workers to end")
     acked = sum(len(s.codes) for s in sent)
     assert 600 <= acked < sum(map(len, per)), "the kill should cut the stream"
     again = Server(store_url, tmp_path, "--forecast-every", "1h")
