@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import run_scenario
 from hospitaltwin.policy import Policy, apply_policy
 from hospitaltwin.results import manifest, write_json
@@ -79,7 +80,7 @@ def _mean(values: np.ndarray) -> float:
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
+def compare(scenario: Scenario, policies: list[Policy], *, workers: Workers = 1,
             state: SystemState | None = None, out: Path | None = None,
             inputs: dict[str, str] | None = None, progress=None) -> Comparison:
     """Run the baseline and every policy on common random numbers and compare them."""

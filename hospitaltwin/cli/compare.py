@@ -7,11 +7,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, paired_table
+from hospitaltwin.cli.common import command, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare import compare
 from hospitaltwin.config.load import read_scenario
+from hospitaltwin.executors import replication_executor
 from hospitaltwin.experiment import with_run
 from hospitaltwin.policy import read_policy
 from hospitaltwin.results import checksum
@@ -25,6 +26,7 @@ def compare_cmd(
     seed: int = typer.Option(None, "--seed", min=0),
     horizon: str = typer.Option(None, "--horizon"),
     workers: int = typer.Option(1, "--workers", "-w", min=1),
+    scheduler: str = scheduler_option(),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/compare-<scenario name>)."),
     show_all: bool = typer.Option(False, "--all", help="Print every KPI, not only the headline ones."),
     store: str = typer.Option(None, "--store", help="Start every policy from this state store's state (warm start)."),
@@ -40,7 +42,8 @@ def compare_cmd(
         base, state = _warm_start(base, store, at)
         inputs["store"] = _safe_url(store)
     target = out_dir or Path("runs") / f"compare-{base.name}"
-    result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs)
+    with replication_executor(workers, scheduler) as pool:
+        result = compare(base, policies, workers=pool, state=state, out=target, inputs=inputs)
     out.print(_table(result.rows, show_all))
     out.print(f"results: {result.out}", highlight=False)
 

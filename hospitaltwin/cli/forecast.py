@@ -8,11 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, out, scheduler_option
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_datetime
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import replication_executor
 
 
 def _at(text: str | None, timezone: str) -> datetime | None:
@@ -75,6 +76,7 @@ def forecast_cmd(
     replications: int = typer.Option(500, "--replications", "-r", min=2),
     seed: int = typer.Option(None, "--seed", min=0),
     workers: int = typer.Option(1, "--workers", "-w", min=1),
+    scheduler: str = scheduler_option(),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
     out_dir: Path = typer.Option(..., "--out"),
@@ -91,8 +93,9 @@ def forecast_cmd(
     when = _at(at, scenario.layout.timezone)
     state = store.state_from_counts(when) if counts else store.state_at(when, scenario.layout)
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
-    fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
-                      seed=seed, workers=workers)
+    with replication_executor(workers, scheduler) as pool:
+        fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
+                          seed=seed, workers=pool)
     fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
                                          "multiplier": round(l.multiplier, 4)} for l in levels}
     written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)})
@@ -120,6 +123,7 @@ def backtest_cmd(
     replications: int = typer.Option(200, "--replications", "-r", min=2),
     seed: int = typer.Option(1, "--seed", min=0),
     workers: int = typer.Option(1, "--workers", "-w", min=1),
+    scheduler: str = scheduler_option(),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
     out_dir: Path = typer.Option(..., "--out"),
 ) -> None:
@@ -141,8 +145,9 @@ def backtest_cmd(
         raise HospitaltwinError(f"the store covers {first:%Y-%m-%d} to {last:%Y-%m-%d}: too short for a {horizon} "
                                 f"horizon after {need / 168:.0f} weeks of history; shorten --weeks or --horizon")
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
-    bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
-                      workers=workers, weeks=weeks)
+    with replication_executor(workers, scheduler) as pool:
+        bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
+                          workers=pool, weeks=weeks)
     written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)})
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)

@@ -13,10 +13,11 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import replication_executor
 
 
 @optimize_command("roster")
@@ -36,6 +37,7 @@ def roster_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    scheduler: str = scheduler_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.config.load import read_scenario
@@ -54,21 +56,22 @@ def roster_cmd(
     if evaluate and eval_seed == seed:
         raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed of the demand paths; an out-of-sample test needs another")
     solver = {"time_limit": time_limit, "workers": solver_workers, "gap": gap}
-    result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
-    wanted = (naive or evaluate) and result.solution.found
-    baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
-    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
-    write_result(out_dir, result, period, inputs, baseline)
-    if result.explanation is not None:
-        raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
-    if not result.solution.found:
-        raise HospitaltwinError(f"{nurses}: no roster found within {result.settings['time_limit']} deterministic "
-                                f"seconds and no conflict between the rules found; try a longer --time-limit")
-    _summary(result, baseline)
-    if evaluate and baseline is not None and baseline.solution.found:
-        _evaluate(result, baseline, period, seed, eval_seed, replications, workers, state, out_dir)
+    with replication_executor(workers, scheduler) as pool:
+        result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=pool, **solver)
+        wanted = (naive or evaluate) and result.solution.found
+        baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
+        inputs = {str(p): checksum(p) for p in (scenario_path, nurses)}
+        if state is not None:
+            inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+        write_result(out_dir, result, period, inputs, baseline)
+        if result.explanation is not None:
+            raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
+        if not result.solution.found:
+            raise HospitaltwinError(f"{nurses}: no roster found within {result.settings['time_limit']} deterministic "
+                                    f"seconds and no conflict between the rules found; try a longer --time-limit")
+        _summary(result, baseline)
+        if evaluate and baseline is not None and baseline.solution.found:
+            _evaluate(result, baseline, period, seed, eval_seed, replications, pool, state, out_dir)
     out.print(f"results: {out_dir}", highlight=False)
 
 
@@ -102,7 +105,7 @@ def _heads_table(result) -> Table:
     return table
 
 
-def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers: int,
+def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers,
               state, out_dir: Path) -> None:
     from hospitaltwin.optimize.roster.policy import compare_rosters, rostered_units, target_rows
 

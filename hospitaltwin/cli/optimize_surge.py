@@ -6,13 +6,14 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import replication_executor
 from hospitaltwin.experiment import with_run
 from hospitaltwin.results import checksum
 
@@ -35,6 +36,7 @@ def surge_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    scheduler: str = scheduler_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
@@ -58,21 +60,22 @@ def surge_cmd(
         raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
                                 "test needs another")
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
-    result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
-                        state=state)
-    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
-    write_surge(result, out_dir, inputs)
-    out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
-    for line in summary_lines(result.plan):
-        out.print(line, highlight=False, markup=False)
-    if evaluate:
-        _evaluate(result, eval_seed, replications, workers, out_dir, state)
+    with replication_executor(workers, scheduler) as pool:
+        result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=pool,
+                            state=state)
+        inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
+        if state is not None:
+            inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+        write_surge(result, out_dir, inputs)
+        out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
+        for line in summary_lines(result.plan):
+            out.print(line, highlight=False, markup=False)
+        if evaluate:
+            _evaluate(result, eval_seed, replications, pool, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False)
 
 
-def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
+def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path, state=None) -> None:
     from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
     from hospitaltwin.policy import Policy
 

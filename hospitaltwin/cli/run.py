@@ -8,10 +8,11 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, out, scheduler_option
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_duration
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import replication_executor
 from hospitaltwin.experiment import run_scenario, with_run
 from hospitaltwin.results import checksum
 from hospitaltwin.summary import fmt as _fmt
@@ -39,6 +40,7 @@ def run(
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
     events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
 ) -> None:
@@ -47,7 +49,8 @@ def run(
                     horizon=_duration(horizon, "--horizon") and horizon)
     target = out_dir or Path("runs") / spec.name
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
-    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook)
+    with replication_executor(workers, scheduler) as pool:
+        result = _run_with_progress(spec, pool, target, {str(scenario): checksum(scenario)}, hook)
     out.print(_table(result.summary))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
@@ -63,7 +66,7 @@ def _event_log_writer(path: Path, timezone: str):
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None):
+def _run_with_progress(spec, workers, target: Path, inputs: dict, hook=None):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{spec.name}", total=spec.run.replications)

@@ -21,6 +21,7 @@ import numpy as np
 from hospitaltwin.config.scenario import DemandChange, Scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.engine import compile_scenario
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import replicate, with_run
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
@@ -68,7 +69,7 @@ def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, s
 
 
 def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 336.0,
-                 replications: int = 500, seed: int | None = None, workers: int = 1,
+                 replications: int = 500, seed: int | None = None, workers: Workers = 1,
                  demand_multiplier: float = 1.0, progress=None) -> Forecast:
     """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications."""
     spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)

@@ -22,6 +22,7 @@ from hospitaltwin.compare import paired_rows
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import run_scenario, with_run
 from hospitaltwin.policy import Policy, apply_policy
 from hospitaltwin.state import SystemState
@@ -31,7 +32,7 @@ LOST = "lost_per_day"
 
 
 def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: int, plan_seed: int,
-                  horizon_h: float | None = None, workers: int = 1,
+                  horizon_h: float | None = None, workers: Workers = 1,
                   state: SystemState | None = None) -> list[dict]:
     """Paired differences plan - today over ``replications`` engine runs seeded ``seed``.
 

@@ -20,6 +20,7 @@ import numpy as np
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import with_run
 from hospitaltwin.optimize.paths import demand_paths
 from hospitaltwin.optimize.roster.data import (Instance, base_instance, demand_segments, group_demand,
@@ -74,7 +75,7 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
 
 
 def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, seed: int,
-                  state: SystemState | None = None, workers: int = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
+                  state: SystemState | None = None, workers: Workers = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
     """Hourly patients per group and path over the period (and a day), and the calendar origin.
 
     From an empty start the scenario runs from its origin (the time before the period is the
@@ -128,7 +129,7 @@ def solve_instance(inst: Instance, *, time_limit: float | None = None, workers: 
 
 
 def plan_roster(scenario: Scenario, problem: RosterProblem, *, paths: int = 40, seed: int = 1,
-                state: SystemState | None = None, sim_workers: int = 1, **solver) -> RosterResult:
+                state: SystemState | None = None, sim_workers: Workers = 1, **solver) -> RosterResult:
     """Draw ``paths`` demand paths (seed ``seed``, simulated on ``sim_workers`` processes),
     build the instance and solve it (``solver``: settings of :func:`solve_instance`)."""
     demand, origin = roster_demand(scenario, problem, paths=paths, seed=seed, state=state, workers=sim_workers)

@@ -22,6 +22,7 @@ from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.compare import Comparison, compare
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import with_run
 from hospitaltwin.optimize.roster.data import Instance
 from hospitaltwin.policy import Policy, apply_policy
@@ -181,7 +182,7 @@ that closed (unstaffed) beds cause."""
 
 
 def compare_rosters(period: Scenario, roster: Policy, naive: Policy, *, seed: int, replications: int,
-                    plan_seed: int, workers: int = 1, state: SystemState | None = None,
+                    plan_seed: int, workers: Workers = 1, state: SystemState | None = None,
                     out: Path | None = None) -> Comparison:
     """The roster against the naive roster of the same nurses, on common random numbers from a
     seed other than the demand paths' (out of sample).

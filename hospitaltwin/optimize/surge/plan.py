@@ -17,6 +17,7 @@ from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.executors import Workers
 from hospitaltwin.experiment import with_run
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
 from hospitaltwin.optimize.surge.data import SurgeData, build_data
@@ -56,7 +57,7 @@ def plan_days(horizon_h: float) -> int:
 
 def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: int, seed: int,
                settings: SolveSettings = SolveSettings(), state: SystemState | None = None,
-               workers: int = 1, demand: DemandPaths | None = None) -> SurgeResult:
+               workers: Workers = 1, demand: DemandPaths | None = None) -> SurgeResult:
     """Optimise a surge plan over ``paths`` demand paths of ``days`` days drawn with ``seed``.
 
     The plan starts after the scenario's warmup (empty start) or at the state's time (the
