@@ -267,7 +267,7 @@ def counts_csv(baseline: Path) -> str:
     hospital and departures from it over the 24 hours before, ventilators in use."""
     from hospitaltwin.config import read_scenario
     from hospitaltwin.engine import compile_scenario, simulate
-    from hospitaltwin.experiment import with_run
+    from hospitaltwin.experiment.replicate import with_run
 
     scenario = with_run(read_scenario(baseline), horizon=f"{WARMUP_DAYS + COUNT_DAYS + 1}d", warmup="0h")
     model = compile_scenario(scenario)

@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 
 from hospitaltwin.config.load import read_scenario
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.executors import executor_for, replication_executor
-from hospitaltwin.executors.batching import BatchPlanner, InOrder
-from hospitaltwin.executors.job import ReplicationJob
-from hospitaltwin.executors.local import LocalProcesses
-from hospitaltwin.experiment import with_run
+from hospitaltwin.experiment.executors import executor_for, replication_executor
+from hospitaltwin.experiment.executors.batching import BatchPlanner, InOrder
+from hospitaltwin.experiment.executors.job import ReplicationJob
+from hospitaltwin.experiment.executors.local import LocalProcesses
+from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.forecast.summarise import summarise
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,7 +12,8 @@ import pytest
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
-from hospitaltwin.config import read_scenario, validate_file
+from hospitaltwin.cli.validate import validate_file
+from hospitaltwin.config import read_scenario
 from hospitaltwin.report import forecast_pages, region_pages
 from hospitaltwin.report.load import load_result
 from hospitaltwin.report.style import report_style

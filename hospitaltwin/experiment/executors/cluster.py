@@ -2,10 +2,10 @@
 
 :class:`DaskCluster` connects to a running ``dask scheduler`` (``tcp://HOST:PORT``) through
 ``dask.distributed`` (the optional ``hospitaltwin[dask]`` extra). For each job it submits the
-pickled :class:`~hospitaltwin.executors.ReplicationJob` once, as a task every batch depends
+pickled :class:`~hospitaltwin.experiment.executors.ReplicationJob` once, as a task every batch depends
 on (the scheduler keeps its definition, so if every worker holding it is lost it is
 recomputed rather than missing), then batches of consecutive replications sized by
-:class:`~hospitaltwin.executors.batching.BatchPlanner`. At most two tasks per worker thread
+:class:`~hospitaltwin.experiment.executors.batching.BatchPlanner`. At most two tasks per worker thread
 are in flight or waiting to be consumed; results are taken as they complete, each one
 released on the cluster as soon as it is read, and handed to the caller in replication
 order — memory stays flat in replications on the client and on the workers, and the output
@@ -22,9 +22,9 @@ import time
 import uuid
 from collections.abc import Iterator
 
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.executors.batching import TARGET_TASK_S, BatchPlanner, InOrder
-from hospitaltwin.executors.job import ReplicationJob, run_batch
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors.batching import TARGET_TASK_S, BatchPlanner, InOrder
+from hospitaltwin.experiment.executors.job import ReplicationJob, run_batch
 
 CONNECT_TIMEOUT_S = 30.0
 IN_FLIGHT_PER_THREAD = 2

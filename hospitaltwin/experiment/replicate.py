@@ -1,11 +1,11 @@
 """Run a scenario's replications, locally or on a Dask cluster, and aggregate them.
 
-Replications are handed to an executor (:mod:`hospitaltwin.executors`: local processes by
-default). Replication ``r`` depends only on the root seed and ``r`` (named streams), so the
-results are identical whatever the number of workers or where they run; they are consumed in
-replication order and written as they arrive, so memory does not grow with the number of
-replications. Overrides from the command line (horizon, seed, replications) are applied to a
-copy of the scenario and the resolved copy is what the manifest records.
+Replications are handed to an executor (:mod:`hospitaltwin.experiment.executors`: local
+processes by default). Replication ``r`` depends only on the root seed and ``r`` (named
+streams), so the results are identical whatever the number of workers or where they run; they
+are consumed in replication order and written as they arrive, so memory does not grow with
+the number of replications. Overrides from the command line (horizon, seed, replications) are
+applied to a copy of the scenario and the resolved copy is what the manifest records.
 """
 
 from __future__ import annotations
@@ -18,14 +18,14 @@ import numpy as np
 from pydantic import ValidationError
 
 from hospitaltwin.config.scenario import RunSpec, Scenario
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.executors import Workers, executor_for
-from hospitaltwin.executors.job import ReplicationJob
-from hospitaltwin.frame import Frame
-from hospitaltwin.results import ResultWriter, manifest
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import kpi_summary
+from hospitaltwin.experiment.executors import Workers, executor_for
+from hospitaltwin.experiment.executors.job import ReplicationJob
+from hospitaltwin.experiment.results import ResultWriter, manifest
+from hospitaltwin.experiment.summary import kpi_summary
 
 
 @dataclass
@@ -76,7 +76,7 @@ def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None =
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
-            "give the state (Python API) or set run.start to 'empty' with a warmup")
+            "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
     writer = ResultWriter(out, scenario.name) if out is not None else None
     kpi_rows: list[tuple] = []

@@ -22,7 +22,7 @@ import time
 from pathlib import Path
 from typing import Self
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 START_TIMEOUT_S = 120.0
 

@@ -1,10 +1,10 @@
 """Where replications run: one executor abstraction for local processes and a Dask cluster.
 
 Every stage that simulates many replications (a run, a comparison, a forecast, a backtest,
-the optimisers' demand paths) maps them through :func:`hospitaltwin.experiment.replicate`,
-which hands a :class:`~hospitaltwin.executors.job.ReplicationJob` to a :class:`ReplicationExecutor`. Two implementations:
-:class:`~hospitaltwin.executors.local.LocalProcesses` (the default: the calling process, or a
-pool of forked worker processes) and :class:`~hospitaltwin.executors.cluster.DaskCluster`
+the optimisers' demand paths) maps them through :func:`hospitaltwin.experiment.replicate.replicate`,
+which hands a :class:`~hospitaltwin.experiment.executors.job.ReplicationJob` to a :class:`ReplicationExecutor`. Two implementations:
+:class:`~hospitaltwin.experiment.executors.local.LocalProcesses` (the default: the calling process, or a
+pool of forked worker processes) and :class:`~hospitaltwin.experiment.executors.cluster.DaskCluster`
 (replications batched into tasks on a ``dask.distributed`` cluster, needs the ``dask`` extra).
 Replication ``r`` depends only on the root seed and ``r`` (named random streams), and every
 executor yields replications in order, so results are the same bytes whichever runs them.
@@ -21,7 +21,7 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from hospitaltwin.executors.job import ReplicationJob
+    from hospitaltwin.experiment.executors.job import ReplicationJob
 
 SCHEDULER_ENV = "HOSPITALTWIN_DASK_SCHEDULER"
 
@@ -47,7 +47,7 @@ def executor_for(workers: Workers) -> ReplicationExecutor:
     """The executor ``workers`` stands for: itself, or that many local processes."""
     if isinstance(workers, ReplicationExecutor):
         return workers
-    from hospitaltwin.executors.local import LocalProcesses
+    from hospitaltwin.experiment.executors.local import LocalProcesses
 
     return LocalProcesses(int(workers))
 
@@ -64,7 +64,7 @@ def replication_executor(workers: int = 1, scheduler: str | None = None) -> Iter
         ``dask.distributed`` is not installed.
     """
     if scheduler:
-        from hospitaltwin.executors.cluster import DaskCluster
+        from hospitaltwin.experiment.executors.cluster import DaskCluster
 
         executor: ReplicationExecutor = DaskCluster(scheduler)
     else:

@@ -14,7 +14,7 @@ import multiprocessing as mp
 import sys
 from collections.abc import Iterator
 
-from hospitaltwin.executors.job import ReplicationJob, run_one
+from hospitaltwin.experiment.executors.job import ReplicationJob, run_one
 
 CHUNKS_PER_WORKER = 16
 _JOB: dict[str, ReplicationJob] = {}

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, simulate
-from hospitaltwin.state import SystemState
 
 
 @dataclass(frozen=True)
