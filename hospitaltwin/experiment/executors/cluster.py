@@ -159,6 +159,12 @@ def _result(future, address: str):
                                 "that died while running it, too often to retry (out of memory?)") from None
     except (OSError, TimeoutError) as exc:
         raise HospitaltwinError(f"Dask cluster {address}: lost the connection to the scheduler ({exc})") from None
+    except RuntimeError as exc:
+        if "deserializ" not in str(exc):
+            raise
+        raise HospitaltwinError(f"Dask cluster {address}: the scheduler could not read the replications' tasks; "
+                                "install the same hospitaltwin and packages on the scheduler as on this "
+                                "client and the workers") from None
 
 
 def check_versions(client, address: str) -> None:
