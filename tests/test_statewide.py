@@ -14,7 +14,7 @@ from typer.testing import CliRunner
 from hospitaltwin.cli import app
 from hospitaltwin.cli.validate import validate_file
 from hospitaltwin.config import read_scenario
-from hospitaltwin.report import forecast_pages, region_pages
+from hospitaltwin.report import forecast_pages, network_pages, region_pages
 from hospitaltwin.report.load import load_result
 from hospitaltwin.report.style import report_style
 
@@ -122,3 +122,7 @@ def test_a_network_allocation_for_the_surge_moves_ventilators_toward_it(tmp_path
     into = sum(int(m["devices"]) for m in moves if m["to"].startswith(surge) and not m["from"].startswith(surge))
     out_of = sum(int(m["devices"]) for m in moves if m["from"].startswith(surge) and not m["to"].startswith(surge))
     assert into > out_of, "ventilators flow into the outbreak's regions"
+    with report_style():
+        slugs = [page.slug for page in network_pages.pages(load_result(out))]
+    assert "network-shortage-ventilator_days" in slugs, "shortages shown region by region"
+    assert sum(s.startswith("network-transfers") for s in slugs) <= 3, "only the busiest links get charts"

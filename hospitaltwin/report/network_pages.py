@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from hospitaltwin.report import region_pages
 from hospitaltwin.report.charts import Page, panel_pages
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, solve_phrase
@@ -22,6 +23,8 @@ from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import num
 
 PLAN, BASELINE = "the plan", "today's network"
+MOST_LINKS = 12
+MOST_HOSPITALS = 8
 
 
 def measures(result: Result) -> list[str]:
@@ -31,7 +34,7 @@ def measures(result: Result) -> list[str]:
 
 def measure_words(measure: str) -> str:
     """``ventilator_days`` → ``ventilator-days``, ``icu_bed_days`` → ``icu bed-days``."""
-    head = measure[: -len("_days")] if measure.endswith("_days") else measure
+    head = measure.removesuffix("_days")
     return head.replace("_", " ") + ("-days" if measure.endswith("_days") else "")
 
 
@@ -66,6 +69,8 @@ def shortage_sentences(result: Result) -> list[str]:
         before, after = table[f"{measure}_before"], table[f"{measure}_after"]
         order = np.argsort(-before.to_numpy(), kind="stable")
         parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order]
+        if len(parts) > MOST_HOSPITALS + 2:
+            parts = parts[:MOST_HOSPITALS] + [f"{len(parts) - MOST_HOSPITALS} more hospitals"]
         out.append(f"Expected {measure_words(measure)} short, today → with the plan: {', '.join(parts)} "
                    f"(total {num(before.sum())} → {num(after.sum())}).")
     return out
@@ -81,9 +86,13 @@ def sentences(result: Result) -> list[str]:
 
 
 def shortage_pages(result: Result) -> list[Page]:
-    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue)."""
+    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue);
+    a network whose hospitals name their region gets one panel per region instead."""
     table = result.tables["shortage"]
     hospitals = list(table["hospital"])
+    if region_pages.regions(result.layout):
+        return [page for measure in measures(result) for page in
+                region_pages.shortage_pages(result, table, measure, measure_words(measure), (NEUTRAL, GOOD))]
 
     def draw(ax, measure, first):
         x = np.arange(len(hospitals))
@@ -110,8 +119,11 @@ def transfer_pages(result: Result) -> list[Page]:
     table = result.tables.get("transfers")
     if table is None or table.empty or not (table["expected_transfers"] > 0).any():
         return []
-    links = [key for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
-             if rows["expected_transfers"].gt(0).any()]
+    busy = {key: rows["expected_transfers"].sum() for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
+            if rows["expected_transfers"].gt(0).any()}
+    links = sorted(busy, key=lambda key: -busy[key])[:MOST_LINKS] if len(busy) > MOST_LINKS else list(busy)
+    shown = f" The {len(links)} busiest of {len(busy)} links with transfers (all in transfers.csv)." \
+        if len(busy) > len(links) else ""
 
     def draw(ax, link, first):
         rows = table[(table["bed_kind"] == link[0]) & (table["from"] == link[1]) & (table["to"] == link[2])]
@@ -130,7 +142,7 @@ def transfer_pages(result: Result) -> list[Page]:
 
     return panel_pages(links, draw, "Network plan: transfers per link", result.label, "network-transfers",
                        "Bars: expected patient transfers a day over the demand paths; ticks: their 95th "
-                       "percentile; dashes: the transfer slots the plan books on the link.", per_page=4)
+                       "percentile; dashes: the transfer slots the plan books on the link." + shown, per_page=4)
 
 
 def table_pages(result: Result) -> list[Page]:

@@ -281,3 +281,42 @@ def _trend(ax, x: np.ndarray, icu: Totals | None, vent: Totals | None) -> None:
         top += [float(np.max(vent.capacity)), float(np.max(vent.level))]
     ax.set_ylim(0, max(top) * 1.1)
     ax.set_xlim(x[0], x[-1])
+
+
+# -- network plans ------------------------------------------------------------------------------
+def shortage_pages(result, table, measure: str, words: str, colours: tuple[str, str]) -> list[Page]:
+    """A network plan's expected shortage per hospital, today and with the plan, one panel per
+    region (horizontal bars, hospitals in layout order), eight regions to a page."""
+    layout, groups = result.layout, regions(result.layout)
+    rows = table.set_index("hospital")
+    names, pages = list(groups), []
+    top = max(float(np.nanmax(rows[[f"{measure}_before", f"{measure}_after"]].to_numpy(), initial=0.0)), 0.1)
+    for n, start in enumerate(range(0, len(names), PANELS_PER_PAGE)):
+        chunk = names[start:start + PANELS_PER_PAGE]
+        fig = new_page(f"Network plan: expected {words} short, by region", result.label)
+        area = {**chart_area(fig, top_in=1.4, bottom_in=1.0), "left": 1.55 / PAGE_IN[0]}
+        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.35, wspace=1.05, **area)
+        for k, region in enumerate(chunk):
+            hospitals = [h for h in groups[region] if h in rows.index]
+            _shortage_panel(fig.add_subplot(grid[k // 4, k % 4]), region, hospitals, layout, rows, measure, top,
+                            colours)
+        figure_legend(fig)
+        note(fig, f"Expected {words} short over the plan's days and demand paths (in sample): today's allocation "
+                  "and with the plan; the same scale in every panel.")
+        more = len(names) > PANELS_PER_PAGE
+        pages.append(Page(fig, f"network-shortage-{measure}-{n + 1}" if more else f"network-shortage-{measure}"))
+    return pages
+
+
+def _shortage_panel(ax, region: str, hospitals: list[str], layout: dict, rows, measure: str, top: float,
+                    colours: tuple[str, str]) -> None:
+    y = np.arange(len(hospitals))
+    for k, (when, label) in enumerate((("before", "today"), ("after", "with the plan"))):
+        values = rows.loc[hospitals, f"{measure}_{when}"].to_numpy(dtype=float) if hospitals else np.zeros(0)
+        ax.barh(y - 0.2 + 0.4 * k, values, 0.38, color=colours[k], label=label)
+    size = 6.5 if len(hospitals) > 12 else 7.5
+    ax.set_yticks(y, labels=[_row_label(layout, h) for h in hospitals], fontsize=size)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.05)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)
