@@ -49,8 +49,12 @@ def test_cheap_replications_are_capped_and_slow_ones_go_one_by_one():
 
 def test_results_are_released_in_batch_order_whatever_order_they_arrive_in():
     order = InOrder()
-    assert list(order.put(2, ["e"])) == [] and list(order.put(1, ["c", "d"])) == []
-    assert list(order.put(0, ["a", "b"])) == ["a", "b", "c", "d", "e"]
+    order.store(2, ["e"])
+    order.store(1, ["c", "d"])
+    assert order.complete_through == 0 and list(order.release()) == []
+    order.store(0, ["a", "b"])
+    assert order.complete_through == 3
+    assert list(order.release()) == ["a", "b", "c", "d", "e"]
     assert len(order) == 0 and order.released == 3
 
 

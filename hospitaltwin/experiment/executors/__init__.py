@@ -1,13 +1,16 @@
 """Where replications run: one executor abstraction for local processes and a Dask cluster.
 
 Every stage that simulates many replications (a run, a comparison, a forecast, a backtest,
-the optimisers' demand paths) maps them through :func:`hospitaltwin.experiment.replicate.replicate`,
-which hands a :class:`~hospitaltwin.experiment.executors.job.ReplicationJob` to a :class:`ReplicationExecutor`. Two implementations:
-:class:`~hospitaltwin.experiment.executors.local.LocalProcesses` (the default: the calling process, or a
-pool of forked worker processes) and :class:`~hospitaltwin.experiment.executors.cluster.DaskCluster`
-(replications batched into tasks on a ``dask.distributed`` cluster, needs the ``dask`` extra).
-Replication ``r`` depends only on the root seed and ``r`` (named random streams), and every
-executor yields replications in order, so results are the same bytes whichever runs them.
+the optimisers' demand paths) maps them through
+:func:`hospitaltwin.experiment.replicate.replicate`, which hands a
+:class:`~hospitaltwin.experiment.executors.job.ReplicationJob` to a
+:class:`ReplicationExecutor`. Two implementations:
+:class:`~hospitaltwin.experiment.executors.local.LocalProcesses` (the default: the calling
+process, or a pool of forked worker processes) and
+:class:`~hospitaltwin.experiment.executors.cluster.DaskCluster` (replications batched into
+tasks on a ``dask.distributed`` cluster, needs the ``dask`` extra). Replication ``r`` depends
+only on the root seed and ``r`` (named random streams), and every executor yields
+replications in order, so results are the same bytes whichever runs them.
 
 Wherever a function takes ``workers``, it accepts a number of local processes or an executor
 (:data:`Workers`); :func:`replication_executor` builds one from the command line's

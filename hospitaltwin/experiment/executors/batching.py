@@ -64,9 +64,20 @@ class InOrder:
         self.waiting: dict[int, list] = {}
         self.released = 0
 
-    def put(self, index: int, results: list) -> Iterator:
-        """Store batch ``index``; yield every result that is now next in order."""
+    def store(self, index: int, results: list) -> None:
+        """Keep batch ``index`` until every batch before it is in."""
         self.waiting[index] = results
+
+    @property
+    def complete_through(self) -> int:
+        """The first batch not yet in: every batch before it can be released."""
+        index = self.released
+        while index in self.waiting:
+            index += 1
+        return index
+
+    def release(self) -> Iterator:
+        """Yield every result that is next in order, batch after batch."""
         while self.released in self.waiting:
             yield from self.waiting.pop(self.released)
             self.released += 1

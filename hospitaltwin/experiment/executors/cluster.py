@@ -2,17 +2,18 @@
 
 :class:`DaskCluster` connects to a running ``dask scheduler`` (``tcp://HOST:PORT``) through
 ``dask.distributed`` (the optional ``hospitaltwin[dask]`` extra). For each job it submits the
-pickled :class:`~hospitaltwin.experiment.executors.ReplicationJob` once, as a task every batch depends
-on (the scheduler keeps its definition, so if every worker holding it is lost it is
-recomputed rather than missing), then batches of consecutive replications sized by
-:class:`~hospitaltwin.experiment.executors.batching.BatchPlanner`. At most two tasks per worker thread
-are in flight or waiting to be consumed; results are taken as they complete, each one
-released on the cluster as soon as it is read, and handed to the caller in replication
-order — memory stays flat in replications on the client and on the workers, and the output
-is the same bytes as a local run. A worker lost mid-run is Dask's to handle: its tasks run
-again elsewhere and, replications being pure functions of (seed, number), give the same
-results. Before the first job the workers' package versions are compared with this
-process's; a mismatch that could change the numbers is refused.
+pickled :class:`~hospitaltwin.experiment.executors.job.ReplicationJob` once, as a task every
+batch depends on (the scheduler keeps its definition, so if every worker holding it is lost
+it is recomputed rather than missing), then batches of consecutive replications sized by
+:class:`~hospitaltwin.experiment.executors.batching.BatchPlanner`. At most two tasks per
+worker thread are in flight or waiting to be consumed; results are taken as they complete,
+each one released on the cluster as soon as it is read, the next tasks submitted at once, and
+the results handed to the caller in replication order: memory stays flat in replications on
+the client and on the workers, and the output is the same bytes as a local run. A worker lost
+mid-run is Dask's to handle: its tasks run again elsewhere and, replications being pure
+functions of (seed, number), give the same results. Before the first job the workers'
+package versions are compared with this process's; a mismatch that could change the numbers
+is refused.
 """
 
 from __future__ import annotations
@@ -130,13 +131,16 @@ class _Flight:
                 self.queue.add(future)
 
     def finish(self, future, address: str) -> Iterator:
-        """Consume a completed task: time it, release it, yield what is now next in order."""
+        """Consume a completed task: time it, release it on the cluster, submit the next tasks
+        (before the caller works through these results, so workers do not wait on it), then
+        yield what is now next in order."""
         index = self.running.pop(future)
         results, seconds = _result(future, address)
         future.release()
         self.planner.observe(len(results), seconds)
-        yield from self.order.put(index, results)
-        self.top_up(self.order.released)
+        self.order.store(index, results)
+        self.top_up(self.order.complete_through)
+        yield from self.order.release()
 
 
 def _connect(distributed, address: str, timeout_s: float):
