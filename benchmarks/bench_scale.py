@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hospitaltwin.config import read_scenario  # noqa: E402
-from hospitaltwin.experiment.executors.cluster import DaskCluster  # noqa: E402
-from hospitaltwin.experiment.executors.local import LocalProcesses  # noqa: E402
-from hospitaltwin.experiment.executors.loopback import LoopbackCluster  # noqa: E402
-from hospitaltwin.forecast import forecast_rows, run_forecast  # noqa: E402
-from hospitaltwin.store import Store  # noqa: E402
+from hospitaltwin.config import read_scenario
+from hospitaltwin.experiment.executors.cluster import DaskCluster
+from hospitaltwin.experiment.executors.local import LocalProcesses
+from hospitaltwin.experiment.executors.loopback import LoopbackCluster
+from hospitaltwin.forecast import forecast_rows, run_forecast
+from hospitaltwin.store import Store
 
 HORIZON_H = 14 * 24
 
@@ -41,11 +41,29 @@ HORIZON_H = 14 * 24
 def state_wide(hospitals: int, folder: Path) -> tuple[Path, object]:
     """The baseline scenario and the state from its counts (the bundled files for 60 hospitals)."""
     if hospitals == 60:
-        scenario, counts = ROOT / "scenarios/statewide-baseline.yaml", ROOT / "samples/statewide-counts.csv"
+        scenario, counts = (
+            ROOT / "scenarios/statewide-baseline.yaml",
+            ROOT / "samples/statewide-counts.csv",
+        )
     else:
-        subprocess.run([sys.executable, str(ROOT / "scripts/make_statewide.py"), "--hospitals", str(hospitals),
-                        "--name", "bench", "--out", str(folder)], check=True, stdout=subprocess.DEVNULL)
-        scenario, counts = folder / "scenarios/bench-baseline.yaml", folder / "samples/bench-counts.csv"
+        subprocess.run(
+            [
+                sys.executable,
+                str(ROOT / "scripts/make_statewide.py"),
+                "--hospitals",
+                str(hospitals),
+                "--name",
+                "bench",
+                "--out",
+                str(folder),
+            ],
+            check=True,
+            stdout=subprocess.DEVNULL,
+        )
+        scenario, counts = (
+            folder / "scenarios/bench-baseline.yaml",
+            folder / "samples/bench-counts.csv",
+        )
     store = Store.open(f"sqlite:///{folder / 'state.db'}")
     store.sync_counts(counts)
     return scenario, store.state_from_counts()
@@ -74,27 +92,43 @@ def peak_mib(executor) -> tuple[float, float]:
 
 def timed_forecast(scenario, state, replications: int, executor) -> tuple[float, list]:
     start = time.perf_counter()
-    fc = run_forecast(scenario, state, horizon_h=HORIZON_H, replications=replications, seed=11, workers=executor)
+    fc = run_forecast(
+        scenario, state, horizon_h=HORIZON_H, replications=replications, seed=11, workers=executor
+    )
     return time.perf_counter() - start, forecast_rows(fc)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="100, 1,000 and 5,000 replications")
-    parser.add_argument("--replications", type=int, nargs="*", help="sizes to run (default 100; --full: 100 1000 5000)")
-    parser.add_argument("--hospitals", type=int, default=60, help="hospitals in the state (default: the example's 60)")
+    parser.add_argument(
+        "--replications",
+        type=int,
+        nargs="*",
+        help="sizes to run (default 100; --full: 100 1000 5000)",
+    )
+    parser.add_argument(
+        "--hospitals",
+        type=int,
+        default=60,
+        help="hospitals in the state (default: the example's 60)",
+    )
     args = parser.parse_args()
     sizes = args.replications or ([100, 1000, 5000] if args.full else [100])
     with tempfile.TemporaryDirectory() as folder:
         path, state = state_wide(args.hospitals, Path(folder))
         scenario = read_scenario(path)
-        print(f"{scenario.name}: {len(scenario.layout.hospitals)} hospitals, {len(scenario.layout.units)} units; "
-              f"state of {len(state.patients)} patients from daily counts; {HORIZON_H // 24}-day forecasts")
+        print(
+            f"{scenario.name}: {len(scenario.layout.hospitals)} hospitals, {len(scenario.layout.units)} units; "
+            f"state of {len(state.patients)} patients from daily counts; {HORIZON_H // 24}-day forecasts"
+        )
         with LoopbackCluster(workers=2, threads=1) as cluster:
             dask = DaskCluster(cluster.address)
             latency, per_task = task_overhead(dask.client)
-            print(f"Dask task overhead on loopback: {latency * 1000:.1f} ms round trip of one task, "
-                  f"{per_task * 1000:.2f} ms per task with many in flight")
+            print(
+                f"Dask task overhead on loopback: {latency * 1000:.1f} ms round trip of one task, "
+                f"{per_task * 1000:.2f} ms per task with many in flight"
+            )
             local = LocalProcesses(2)
             for replications in sizes:
                 _compare(scenario, state, replications, local, dask)
@@ -107,11 +141,13 @@ def _compare(scenario, state, replications: int, local, dask) -> None:
     dask_s, dask_rows = timed_forecast(scenario, state, replications, dask)
     client, workers = peak_mib(dask)
     sizes = dask.batch_sizes
-    print(f"{replications:>5} replications: local 2 processes {local_s:7.1f} s "
-          f"({local_s / replications * 2000:.0f} ms per replication-core), peak {local_peak[0]:.0f} MiB parent / "
-          f"{local_peak[1]:.0f} MiB worker; Dask 2x1 threads {dask_s:7.1f} s ({dask_s / local_s:.2f}x local), "
-          f"peak {client:.0f} MiB client / {workers:.0f} MiB worker; {len(sizes)} tasks, batch sizes "
-          f"median {statistics.median(sizes):.0f}, max {max(sizes)}; same forecast: {local_rows == dask_rows}")
+    print(
+        f"{replications:>5} replications: local 2 processes {local_s:7.1f} s "
+        f"({local_s / replications * 2000:.0f} ms per replication-core), peak {local_peak[0]:.0f} MiB parent / "
+        f"{local_peak[1]:.0f} MiB worker; Dask 2x1 threads {dask_s:7.1f} s ({dask_s / local_s:.2f}x local), "
+        f"peak {client:.0f} MiB client / {workers:.0f} MiB worker; {len(sizes)} tasks, batch sizes "
+        f"median {statistics.median(sizes):.0f}, max {max(sizes)}; same forecast: {local_rows == dask_rows}"
+    )
 
 
 if __name__ == "__main__":

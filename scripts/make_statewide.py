@@ -28,11 +28,19 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--hospitals", type=int, default=60, help="hospitals in the state (default 60)")
-    parser.add_argument("--regions", type=int, default=None, help="regions (default: 6-8 for 40-80 hospitals)")
-    parser.add_argument("--seed", type=int, default=2025, help="seed of the network's layout and sizes")
+    parser.add_argument(
+        "--hospitals", type=int, default=60, help="hospitals in the state (default 60)"
+    )
+    parser.add_argument(
+        "--regions", type=int, default=None, help="regions (default: 6-8 for 40-80 hospitals)"
+    )
+    parser.add_argument(
+        "--seed", type=int, default=2025, help="seed of the network's layout and sizes"
+    )
     parser.add_argument("--name", default="statewide", help="file name stem (default statewide)")
-    parser.add_argument("--out", type=Path, default=ROOT, help="folder holding layouts/, scenarios/, samples/")
+    parser.add_argument(
+        "--out", type=Path, default=ROOT, help="folder holding layouts/, scenarios/, samples/"
+    )
     parser.add_argument("--no-counts", action="store_true", help="skip the simulated daily counts")
     args = parser.parse_args(argv)
     if args.hospitals < 12:
@@ -41,19 +49,31 @@ def main(argv: list[str] | None = None) -> None:
     made = f"scripts/make_statewide.py --hospitals {args.hospitals} --seed {args.seed}"
     files = {
         f"layouts/{args.name}.yaml": layout_yaml(network, args.name, made),
-        f"scenarios/demand/{args.name}.yaml": demand_yaml(network, args.name, made, respiratory=False),
-        f"scenarios/demand/{args.name}-respiratory.yaml": demand_yaml(network, args.name, made, respiratory=True),
-        f"scenarios/{args.name}-baseline.yaml": scenario_yaml(network, args.name, made, surge=False),
-        f"scenarios/{args.name}-respiratory-surge.yaml": scenario_yaml(network, args.name, made, surge=True),
+        f"scenarios/demand/{args.name}.yaml": demand_yaml(
+            network, args.name, made, respiratory=False
+        ),
+        f"scenarios/demand/{args.name}-respiratory.yaml": demand_yaml(
+            network, args.name, made, respiratory=True
+        ),
+        f"scenarios/{args.name}-baseline.yaml": scenario_yaml(
+            network, args.name, made, surge=False
+        ),
+        f"scenarios/{args.name}-respiratory-surge.yaml": scenario_yaml(
+            network, args.name, made, surge=True
+        ),
     }
     for relative, text in files.items():
         _write(args.out / relative, text)
     if not args.no_counts:
-        _write(args.out / f"samples/{args.name}-counts.csv",
-               counts_csv(args.out / f"scenarios/{args.name}-baseline.yaml"))
+        _write(
+            args.out / f"samples/{args.name}-counts.csv",
+            counts_csv(args.out / f"scenarios/{args.name}-baseline.yaml"),
+        )
     beds = sum(h.beds for h in network.hospitals)
-    print(f"{len(network.hospitals)} hospitals in {len(network.regions)} regions, {beds} staffed beds, "
-          f"{len(network.links)} links -> {args.out}")
+    print(
+        f"{len(network.hospitals)} hospitals in {len(network.regions)} regions, {beds} staffed beds, "
+        f"{len(network.links)} links -> {args.out}"
+    )
 
 
 def _write(path: Path, text: str) -> None:

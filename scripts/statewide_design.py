@@ -19,13 +19,61 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-REGION_NAMES = ("Metro", "Valley", "Coast", "South", "Central", "Gorge", "East", "High Desert", "Basin",
-                "Lakes", "Ridge", "Delta")
-TOWN_FIRST = ("Alder", "Bear", "Cedar", "Elk", "Fir", "Granite", "Hawk", "Iron", "Juniper", "Larch", "Maple", "Oak",
-              "Pine", "Quail", "Raven", "Sage", "Timber", "Willow", "Aspen", "Birch", "Cougar", "Dove", "Fern",
-              "Heron", "Lark")
-TOWN_LAST = ("Creek", "Falls", "Ridge", "Valley", "Springs", "Crossing", "Bend", "Flats", "Harbor", "Point",
-             "Hollow", "Grove")
+REGION_NAMES = (
+    "Metro",
+    "Valley",
+    "Coast",
+    "South",
+    "Central",
+    "Gorge",
+    "East",
+    "High Desert",
+    "Basin",
+    "Lakes",
+    "Ridge",
+    "Delta",
+)
+TOWN_FIRST = (
+    "Alder",
+    "Bear",
+    "Cedar",
+    "Elk",
+    "Fir",
+    "Granite",
+    "Hawk",
+    "Iron",
+    "Juniper",
+    "Larch",
+    "Maple",
+    "Oak",
+    "Pine",
+    "Quail",
+    "Raven",
+    "Sage",
+    "Timber",
+    "Willow",
+    "Aspen",
+    "Birch",
+    "Cougar",
+    "Dove",
+    "Fern",
+    "Heron",
+    "Lark",
+)
+TOWN_LAST = (
+    "Creek",
+    "Falls",
+    "Ridge",
+    "Valley",
+    "Springs",
+    "Crossing",
+    "Bend",
+    "Flats",
+    "Harbor",
+    "Point",
+    "Hollow",
+    "Grove",
+)
 SAINTS = ("Mary", "Vincent", "Luke", "Charles", "Joseph", "Anne", "Alphonsus", "Elizabeth")
 
 
@@ -81,17 +129,28 @@ class Network:
 
 
 # Occupancy the demand is sized for (Little's law: arrivals = occupancy x beds / mean stay).
-OCCUPANCY = {"tertiary": {"icu": 0.80, "ward": 0.82}, "community": {"icu": 0.60, "ward": 0.74},
-             "cah": {"ward": 0.45}}
+OCCUPANCY = {
+    "tertiary": {"icu": 0.80, "ward": 0.82},
+    "community": {"icu": 0.60, "ward": 0.74},
+    "cah": {"ward": 0.45},
+}
 # Mean stays in days (the demand file's laws use the same means).
-STAY_D = {"tertiary": {"icu": 4.0, "stepdown": 3.0, "ward": 5.0}, "community": {"icu": 3.3, "ward": 4.4},
-          "cah": {"ward": 3.0, "icu": 3.3}}
+STAY_D = {
+    "tertiary": {"icu": 4.0, "stepdown": 3.0, "ward": 5.0},
+    "community": {"icu": 3.3, "ward": 4.4},
+    "cah": {"ward": 3.0, "icu": 3.3},
+}
 # Routing between a hospital's units (the rest of each row leaves the hospital).
-TERTIARY_NEXT = {"icu": {"stepdown": 0.30, "ward": 0.50}, "stepdown": {"ward": 0.60, "icu": 0.05},
-                 "ward": {"icu": 0.012, "stepdown": 0.008}}
+TERTIARY_NEXT = {
+    "icu": {"stepdown": 0.30, "ward": 0.50},
+    "stepdown": {"ward": 0.60, "icu": 0.05},
+    "ward": {"icu": 0.012, "stepdown": 0.008},
+}
 COMMUNITY_NEXT = {"icu": {"ward": 0.80}, "ward": {"icu": 0.015}}
 COMMUNITY_ICU_TURNED_AWAY = 0.07
-CAH_ICU_TRANSFERS_PER_BED = 0.022  # needing intensive care per day per staffed bed (all transferred out)
+CAH_ICU_TRANSFERS_PER_BED = (
+    0.022  # needing intensive care per day per staffed bed (all transferred out)
+)
 GROUND_KMH, GROUND_DISPATCH_H = 70.0, 0.5
 AIR_KMH, AIR_DISPATCH_H, AIR_BEYOND_KM = 250.0, 1.0, 200.0
 
@@ -126,7 +185,10 @@ def _town_names(count: int, rng: np.random.Generator) -> list[str]:
     """Invented town names, all different (numbered once every pairing is used)."""
     pairs = [f"{a} {b}" for a in TOWN_FIRST for b in TOWN_LAST]
     order = rng.permutation(len(pairs))
-    return [pairs[order[i % len(pairs)]] + ("" if i < len(pairs) else f" {i // len(pairs) + 1}") for i in range(count)]
+    return [
+        pairs[order[i % len(pairs)]] + ("" if i < len(pairs) else f" {i // len(pairs) + 1}")
+        for i in range(count)
+    ]
 
 
 def _hospitals_per_region(hospitals: int, regions: int, rng: np.random.Generator) -> list[int]:
@@ -152,7 +214,9 @@ def _tiers(r: int, regions: int, count: int) -> list[str]:
     return ["tertiary"] * tertiary + ["community"] * (count - tertiary - cah) + ["cah"] * cah
 
 
-def _region(r: int, region: str, count: int, regions: int, rng: np.random.Generator, towns) -> list[Hospital]:
+def _region(
+    r: int, region: str, count: int, regions: int, rng: np.random.Generator, towns
+) -> list[Hospital]:
     angle = 2 * math.pi * (r - 1) / max(regions - 1, 1)
     cx, cy = (0.0, 0.0) if r == 0 else (260 * math.cos(angle), 170 * math.sin(angle))
     spread = 35.0 if r == 0 else 90.0
@@ -160,8 +224,14 @@ def _region(r: int, region: str, count: int, regions: int, rng: np.random.Genera
     for i, tier in enumerate(_tiers(r, regions, count)):
         dx, dy = (0.0, 0.0) if i == 0 else rng.normal(0.0, spread, 2)
         town = next(towns)
-        h = Hospital(f"{_slug(region)}{i + 1:02d}", _hospital_name(tier, town, region, r, i), region, tier,
-                     round(cx + dx, 1), round(cy + dy, 1))
+        h = Hospital(
+            f"{_slug(region)}{i + 1:02d}",
+            _hospital_name(tier, town, region, r, i),
+            region,
+            tier,
+            round(cx + dx, 1),
+            round(cy + dy, 1),
+        )
         _size(h, rng, r, i)
         out.append(h)
     return out
@@ -175,7 +245,11 @@ def _slug(region: str) -> str:
 
 def _hospital_name(tier: str, town: str, region: str, r: int, i: int) -> str:
     if tier == "tertiary":
-        return f"{region} University Hospital" if i == 0 else f"St. {SAINTS[(r + i) % len(SAINTS)]} Medical Center"
+        return (
+            f"{region} University Hospital"
+            if i == 0
+            else f"St. {SAINTS[(r + i) % len(SAINTS)]} Medical Center"
+        )
     return f"{town} {'Community Hospital' if tier == 'community' else 'Critical Access Hospital'}"
 
 
@@ -202,15 +276,24 @@ def _size_demand(h: Hospital) -> None:
     internal moves included)."""
     occupancy, stay = OCCUPANCY[h.tier], STAY_D[h.tier]
     if h.tier == "cah":
-        h.arrivals = {"ward": occupancy["ward"] * h.ward / stay["ward"],
-                      "icu": CAH_ICU_TRANSFERS_PER_BED * h.ward}
+        h.arrivals = {
+            "ward": occupancy["ward"] * h.ward / stay["ward"],
+            "icu": CAH_ICU_TRANSFERS_PER_BED * h.ward,
+        }
         return
     flow_icu = occupancy["icu"] * h.icu / stay["icu"]
     flow_ward = occupancy["ward"] * h.ward / stay["ward"]
     if h.tier == "tertiary":
-        flow_sdu = TERTIARY_NEXT["icu"]["stepdown"] * flow_icu + TERTIARY_NEXT["ward"]["stepdown"] * flow_ward
-        into_icu = TERTIARY_NEXT["ward"]["icu"] * flow_ward + TERTIARY_NEXT["stepdown"]["icu"] * flow_sdu
-        into_ward = TERTIARY_NEXT["icu"]["ward"] * flow_icu + TERTIARY_NEXT["stepdown"]["ward"] * flow_sdu
+        flow_sdu = (
+            TERTIARY_NEXT["icu"]["stepdown"] * flow_icu
+            + TERTIARY_NEXT["ward"]["stepdown"] * flow_ward
+        )
+        into_icu = (
+            TERTIARY_NEXT["ward"]["icu"] * flow_ward + TERTIARY_NEXT["stepdown"]["icu"] * flow_sdu
+        )
+        into_ward = (
+            TERTIARY_NEXT["icu"]["ward"] * flow_icu + TERTIARY_NEXT["stepdown"]["ward"] * flow_sdu
+        )
     else:
         into_icu = COMMUNITY_NEXT["ward"]["icu"] * flow_ward
         into_ward = COMMUNITY_NEXT["icu"]["ward"] * flow_icu
@@ -224,8 +307,11 @@ def _leave_room_for_referrals(region: list[Hospital]) -> None:
     hubs = [h for h in region if h.hub]
     if not hubs:
         return
-    inflow = sum(h.arrivals.get("icu", 0.0) * (1.0 if h.tier == "cah" else COMMUNITY_ICU_TURNED_AWAY)
-                 for h in region if not h.hub)
+    inflow = sum(
+        h.arrivals.get("icu", 0.0) * (1.0 if h.tier == "cah" else COMMUNITY_ICU_TURNED_AWAY)
+        for h in region
+        if not h.hub
+    )
     for hub in hubs:
         own = hub.arrivals["icu"]
         hub.arrivals["icu"] = max(0.6 * own, own - inflow / len(hubs))
@@ -248,7 +334,10 @@ def transfer_hours(km: float) -> float:
 def _links(hospitals: list[Hospital], regions: list[str]) -> list[Link]:
     """Each hospital to its region's hub and its nearest hospital with an ICU; hubs to the
     two nearest other hubs and to the metro centres (state-wide referral)."""
-    hubs = {r: max((h for h in hospitals if h.region == r), key=lambda h: (h.hub, h.beds)) for r in regions}
+    hubs = {
+        r: max((h for h in hospitals if h.region == r), key=lambda h: (h.hub, h.beds))
+        for r in regions
+    }
     found: dict[tuple[str, str], Link] = {}
 
     def add(a: Hospital, b: Hospital, per_day: int) -> None:
@@ -259,12 +348,18 @@ def _links(hospitals: list[Hospital], regions: list[str]) -> list[Link]:
     for h in hospitals:
         hub = hubs[h.region]
         add(h, hub, 3 if h.tier == "cah" else 6)
-        with_icu = [o for o in hospitals if o.region == h.region and o.icu > 0 and o.id not in (h.id, hub.id)]
+        with_icu = [
+            o
+            for o in hospitals
+            if o.region == h.region and o.icu > 0 and o.id not in (h.id, hub.id)
+        ]
         if with_icu:
             add(h, min(with_icu, key=lambda o: distance_km(h, o)), 3 if h.tier == "cah" else 4)
     metro = [h for h in hospitals if h.region == regions[0] and h.hub]
     for hub in hubs.values():
-        others = sorted((o for o in hubs.values() if o is not hub), key=lambda o: distance_km(hub, o))
+        others = sorted(
+            (o for o in hubs.values() if o is not hub), key=lambda o: distance_km(hub, o)
+        )
         for other in others[:2] + metro:
             add(hub, other, 4)
     return sorted(found.values(), key=lambda link: (link.a, link.b))

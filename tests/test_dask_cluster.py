@@ -45,9 +45,20 @@ def cluster():
 def store(tmp_path_factory):
     work = tmp_path_factory.mktemp("dask-store")
     url = f"sqlite:///{work / 'twin.db'}"
-    synced = runner.invoke(app, ["sync", str(ROOT / "samples/community-adt.csv.gz"), "--map",
-                                 str(ROOT / "samples/community-units.yaml"), "--timezone", "America/Chicago",
-                                 "--store", url], env=KEY)
+    synced = runner.invoke(
+        app,
+        [
+            "sync",
+            str(ROOT / "samples/community-adt.csv.gz"),
+            "--map",
+            str(ROOT / "samples/community-units.yaml"),
+            "--timezone",
+            "America/Chicago",
+            "--store",
+            url,
+        ],
+        env=KEY,
+    )
     assert synced.exit_code == 0, synced.output
     scenario = work / "scenario.yaml"
     scenario.write_text(SCENARIO.format(root=ROOT))
@@ -56,8 +67,21 @@ def store(tmp_path_factory):
 
 def _forecast_args(store, out: Path, replications: int, horizon: str) -> list[str]:
     url, scenario = store
-    return ["forecast", "--store", url, "--scenario", str(scenario), "--horizon", horizon,
-            "--replications", str(replications), "--seed", "5", "--out", str(out)]
+    return [
+        "forecast",
+        "--store",
+        url,
+        "--scenario",
+        str(scenario),
+        "--horizon",
+        horizon,
+        "--replications",
+        str(replications),
+        "--seed",
+        "5",
+        "--out",
+        str(out),
+    ]
 
 
 def _same_bytes(one: Path, other: Path, names) -> None:
@@ -66,21 +90,39 @@ def _same_bytes(one: Path, other: Path, names) -> None:
 
 
 def test_a_forecast_on_the_cluster_is_byte_identical_to_one_local_process(cluster, store, tmp_path):
-    local = runner.invoke(app, [*_forecast_args(store, tmp_path / "local", 24, "2d"), "--workers", "1"])
+    local = runner.invoke(
+        app, [*_forecast_args(store, tmp_path / "local", 24, "2d"), "--workers", "1"]
+    )
     assert local.exit_code == 0, local.output
-    remote = runner.invoke(app, [*_forecast_args(store, tmp_path / "dask", 24, "2d"), "--scheduler", cluster.address])
+    remote = runner.invoke(
+        app, [*_forecast_args(store, tmp_path / "dask", 24, "2d"), "--scheduler", cluster.address]
+    )
     assert remote.exit_code == 0, remote.output
     _same_bytes(tmp_path / "local", tmp_path / "dask", FORECAST_FILES)
 
 
 def test_a_comparison_on_the_cluster_named_by_the_environment_is_byte_identical(cluster, tmp_path):
-    args = ["compare", str(ROOT / "scenarios/one-unit.yaml"), "--policy",
-            str(ROOT / "scenarios/policies/one-unit-plus4.yaml"), "--replications", "12", "--horizon", "200d"]
-    local = runner.invoke(app, [*args, "--workers", "1", "--out", str(tmp_path / "local")],
-                          env={"HOSPITALTWIN_DASK_SCHEDULER": ""})
+    args = [
+        "compare",
+        str(ROOT / "scenarios/one-unit.yaml"),
+        "--policy",
+        str(ROOT / "scenarios/policies/one-unit-plus4.yaml"),
+        "--replications",
+        "12",
+        "--horizon",
+        "200d",
+    ]
+    local = runner.invoke(
+        app,
+        [*args, "--workers", "1", "--out", str(tmp_path / "local")],
+        env={"HOSPITALTWIN_DASK_SCHEDULER": ""},
+    )
     assert local.exit_code == 0, local.output
-    remote = runner.invoke(app, [*args, "--out", str(tmp_path / "dask")],
-                           env={"HOSPITALTWIN_DASK_SCHEDULER": cluster.address})
+    remote = runner.invoke(
+        app,
+        [*args, "--out", str(tmp_path / "dask")],
+        env={"HOSPITALTWIN_DASK_SCHEDULER": cluster.address},
+    )
     assert remote.exit_code == 0, remote.output
     _same_bytes(tmp_path / "local", tmp_path / "dask", ("comparison.csv", "summary.json"))
 
@@ -94,16 +136,28 @@ def _replications_running_on(client, name: str) -> bool:
 
 @pytest.mark.slow
 def test_a_worker_killed_mid_forecast_does_not_change_it(cluster, store, tmp_path):
-    local = runner.invoke(app, [*_forecast_args(store, tmp_path / "local", 60, "4d"), "--workers", "1"])
+    local = runner.invoke(
+        app, [*_forecast_args(store, tmp_path / "local", 60, "4d"), "--workers", "1"]
+    )
     assert local.exit_code == 0, local.output
     cluster.add_worker("doomed")
-    command = [sys.executable, "-m", "hospitaltwin", *_forecast_args(store, tmp_path / "dask", 60, "4d"),
-               "--scheduler", cluster.address]
-    forecast = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    command = [
+        sys.executable,
+        "-m",
+        "hospitaltwin",
+        *_forecast_args(store, tmp_path / "dask", 60, "4d"),
+        "--scheduler",
+        cluster.address,
+    ]
+    forecast = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
+    )
     with distributed.Client(cluster.address, set_as_default=False) as client:
         deadline = time.monotonic() + 120
         while not _replications_running_on(client, "doomed"):
-            assert forecast.poll() is None, "the forecast ended before the doomed worker ran anything"
+            assert forecast.poll() is None, (
+                "the forecast ended before the doomed worker ran anything"
+            )
             assert time.monotonic() < deadline, "the doomed worker was never given replications"
             time.sleep(0.02)
         cluster.kill("doomed")

@@ -35,14 +35,21 @@ def test_batches_cover_every_replication_once_in_order():
 
 
 def test_a_task_holds_about_the_target_time_of_work_and_the_tail_stays_balanced():
-    sizes = [count for _, count in _batches(BatchPlanner(range(5000), threads=4, target_s=0.5), 0.01)]
+    sizes = [
+        count for _, count in _batches(BatchPlanner(range(5000), threads=4, target_s=0.5), 0.01)
+    ]
     assert sizes[0] == 1, "nothing is timed before the first task"
     assert max(sizes) == 50, "0.5 s of 10 ms replications"
     assert sizes[-8:] == [1] * 8, "the last replications go one per task, two per thread"
 
 
 def test_cheap_replications_are_capped_and_slow_ones_go_one_by_one():
-    cheap = [c for _, c in _batches(BatchPlanner(range(10_000), threads=2, target_s=0.5, max_batch=64), 1e-5)]
+    cheap = [
+        c
+        for _, c in _batches(
+            BatchPlanner(range(10_000), threads=2, target_s=0.5, max_batch=64), 1e-5
+        )
+    ]
     slow = [c for _, c in _batches(BatchPlanner(range(100), threads=2, target_s=0.5), 2.0)]
     assert max(cheap) == 64 and set(slow) == {1}
 
@@ -69,12 +76,17 @@ def test_local_processes_give_the_serial_results():
 
 def test_a_scheduler_address_without_a_scheme_is_refused_clearly():
     pytest.importorskip("distributed")
-    with pytest.raises(HospitaltwinError, match=r"tcp://HOST:PORT"), replication_executor(1, "localhost:8786"):
+    with (
+        pytest.raises(HospitaltwinError, match=r"tcp://HOST:PORT"),
+        replication_executor(1, "localhost:8786"),
+    ):
         pass
 
 
 def test_without_distributed_the_error_says_what_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "distributed", None)
-    with pytest.raises(HospitaltwinError, match=r"hospitaltwin\[dask\]"), \
-            replication_executor(1, "tcp://127.0.0.1:8786"):
+    with (
+        pytest.raises(HospitaltwinError, match=r"hospitaltwin\[dask\]"),
+        replication_executor(1, "tcp://127.0.0.1:8786"),
+    ):
         pass

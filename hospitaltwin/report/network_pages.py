@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 
 from hospitaltwin.report import region_pages
-from hospitaltwin.report.charts import Page, panel_pages
+from hospitaltwin.report.charts import Page, figure_legend, panel_pages
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, solve_phrase
-from hospitaltwin.report.style import GOOD, NEUTRAL
+from hospitaltwin.report.style import GOOD, NEUTRAL, PAGE_IN, chart_area, new_page, note
 from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import num
 
@@ -91,8 +91,7 @@ def shortage_pages(result: Result) -> list[Page]:
     table = result.tables["shortage"]
     hospitals = list(table["hospital"])
     if region_pages.regions(result.layout):
-        return [page for measure in measures(result) for page in
-                region_pages.shortage_pages(result, table, measure, measure_words(measure), (NEUTRAL, GOOD))]
+        return [page for measure in measures(result) for page in regional_shortage_pages(result, measure)]
 
     def draw(ax, measure, first):
         x = np.arange(len(hospitals))
@@ -111,6 +110,45 @@ def shortage_pages(result: Result) -> list[Page]:
     return panel_pages(measures(result), draw, "Network plan: expected shortage per hospital", result.label,
                        "network-shortage", "Bars: expected shortage over the plan's days and demand paths (in "
                        "sample), today's allocation (grey) and with the plan (blue).", per_page=2)
+
+
+def regional_shortage_pages(result: Result, measure: str) -> list[Page]:
+    """Expected shortage per hospital, today and with the plan, one panel per region of the
+    layout (horizontal bars, hospitals in layout order, one scale), eight regions to a page."""
+    groups, words = region_pages.regions(result.layout), measure_words(measure)
+    rows = result.tables["shortage"].set_index("hospital")
+    columns = [f"{measure}_before", f"{measure}_after"]
+    top = max(float(np.nanmax(rows[columns].to_numpy(), initial=0.0)), 0.1)
+    names, per_page, pages = list(groups), region_pages.PANELS_PER_PAGE, []
+    for n, start in enumerate(range(0, len(names), per_page)):
+        chunk = names[start:start + per_page]
+        fig = new_page(f"Network plan: expected {words} short, by region", result.label)
+        area = {**chart_area(fig, top_in=1.4, bottom_in=1.0), "left": 1.55 / PAGE_IN[0]}
+        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.35, wspace=1.05, **area)
+        for k, region in enumerate(chunk):
+            hospitals = [h for h in groups[region] if h in rows.index]
+            _shortage_bars(fig.add_subplot(grid[k // 4, k % 4]), region, hospitals, result.layout,
+                           rows.loc[hospitals, columns].to_numpy(dtype=float), top)
+        figure_legend(fig)
+        note(fig, f"Expected {words} short over the plan's days and demand paths (in sample): "
+                  "today's allocation and with the plan; the same scale in every panel.")
+        slug = f"network-shortage-{measure}"
+        pages.append(Page(fig, f"{slug}-{n + 1}" if len(names) > per_page else slug))
+    return pages
+
+
+def _shortage_bars(ax, region: str, hospitals: list[str], layout: dict, values: np.ndarray,
+                   top: float) -> None:
+    y = np.arange(len(hospitals))
+    for k, (colour, label) in enumerate(((NEUTRAL, "today"), (GOOD, "with the plan"))):
+        ax.barh(y - 0.2 + 0.4 * k, values[:, k] if len(values) else values, 0.38, color=colour,
+                label=label)
+    size = 6.5 if len(hospitals) > 12 else 7.5
+    ax.set_yticks(y, labels=[region_pages.row_label(layout, h) for h in hospitals], fontsize=size)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.05)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)
 
 
 def transfer_pages(result: Result) -> list[Page]:

@@ -89,37 +89,54 @@ def members(layout: dict, hospital: str, column: Column) -> list[str]:
         items = {n: s for n, s in (layout.get("units") or {}).items() if s.get("beds", 0) > 0}
     else:
         items = layout.get("equipment") or {}
-    return [n for n, s in items.items() if s.get("hospital") == hospital and _kind(s, n) == column.kind]
+    return [
+        n for n, s in items.items() if s.get("hospital") == hospital and _kind(s, n) == column.kind
+    ]
 
 
 def columns(layout: dict) -> list[Column]:
     """Unit kinds (ICU, step-down, ward first) then equipment kinds (ventilators, ECLS first)."""
+
     def ordered(kinds, first):
         return [k for k in first if k in kinds] + sorted(k for k in kinds if k not in first)
 
-    unit_kinds = {_kind(s, n) for n, s in (layout.get("units") or {}).items() if s.get("beds", 0) > 0}
+    unit_kinds = {
+        _kind(s, n) for n, s in (layout.get("units") or {}).items() if s.get("beds", 0) > 0
+    }
     pool_kinds = {_kind(s, n) for n, s in (layout.get("equipment") or {}).items()}
-    return ([Column(UNIT_LABELS.get(k, k), "unit", k) for k in ordered(unit_kinds, UNIT_LABELS)]
-            + [Column(POOL_LABELS.get(k, k), "equipment", k) for k in ordered(pool_kinds, POOL_LABELS)])
+    return [Column(UNIT_LABELS.get(k, k), "unit", k) for k in ordered(unit_kinds, UNIT_LABELS)] + [
+        Column(POOL_LABELS.get(k, k), "equipment", k) for k in ordered(pool_kinds, POOL_LABELS)
+    ]
 
 
-def p_matrix(layout: dict, hospitals: Sequence[str], cols: Sequence[Column], p_full: dict[str, float]) -> np.ndarray:
-    """``[hospital, column]``: the highest probability among the hospital's resources of that kind."""
+def p_matrix(
+    layout: dict, hospitals: Sequence[str], cols: Sequence[Column], p_full: dict[str, float]
+) -> np.ndarray:
+    """``[hospital, column]``: the highest probability among the hospital's resources of a kind."""
     out = np.full((len(hospitals), len(cols)), np.nan)
     for i, hospital in enumerate(hospitals):
         for j, column in enumerate(cols):
-            found = [p_full[m] for m in members(layout, hospital, column) if math.isfinite(p_full.get(m, math.nan))]
+            found = [
+                p_full[m]
+                for m in members(layout, hospital, column)
+                if math.isfinite(p_full.get(m, math.nan))
+            ]
             if found:
                 out[i, j] = max(found)
     return out
 
 
-SHORT = {"Critical Access Hospital": "CAH", "Community Hospital": "CH", "University Hospital": "Univ. Hosp.",
-         "Medical Center": "MC", "Regional": "Reg."}
+SHORT = {
+    "Critical Access Hospital": "CAH",
+    "Community Hospital": "CH",
+    "University Hospital": "Univ. Hosp.",
+    "Medical Center": "MC",
+    "Regional": "Reg.",
+}
 LABEL_CHARS = 22
 
 
-def _row_label(layout: dict, hospital: str) -> str:
+def row_label(layout: dict, hospital: str) -> str:
     """The hospital's name, shortened to fit beside a panel (its id when it has none)."""
     name = str(((layout.get("hospitals") or {}).get(hospital) or {}).get("name") or hospital)
     for long, short in SHORT.items():
@@ -134,18 +151,36 @@ def matrix_pages(result, data: RegionInput, what: str, subtitle: str) -> list[Pa
     names = list(groups)
     pages = []
     for n, start in enumerate(range(0, len(names), PANELS_PER_PAGE)):
-        chunk = names[start:start + PANELS_PER_PAGE]
-        more = f" ({n + 1} of {math.ceil(len(names) / PANELS_PER_PAGE)})" if len(names) > PANELS_PER_PAGE else ""
+        chunk = names[start : start + PANELS_PER_PAGE]
+        more = (
+            f" ({n + 1} of {math.ceil(len(names) / PANELS_PER_PAGE)})"
+            if len(names) > PANELS_PER_PAGE
+            else ""
+        )
         fig = new_page(f"Regional view: {what}, by hospital{more}", subtitle)
-        area = {**chart_area(fig, top_in=1.2, bottom_in=1.35), "left": 1.55 / PAGE_IN[0],
-                "right": 1 - 1.0 / PAGE_IN[0]}
+        area = {
+            **chart_area(fig, top_in=1.2, bottom_in=1.35),
+            "left": 1.55 / PAGE_IN[0],
+            "right": 1 - 1.0 / PAGE_IN[0],
+        }
         grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.5, wspace=1.05, **area)
         image = None
         for k, region in enumerate(chunk):
-            image = _panel(fig.add_subplot(grid[k // 4, k % 4]), region, groups[region], layout, cols, data.p_full)
+            image = _panel(
+                fig.add_subplot(grid[k // 4, k % 4]),
+                region,
+                groups[region],
+                layout,
+                cols,
+                data.p_full,
+            )
         _colour_bar(fig, image, area, what)
-        note(fig, "Each cell, in percent: a hospital's resource of that kind (the highest of its units or pools); blank "
-                  "where it has none. Regions in layout order.")
+        note(
+            fig,
+            "Each cell, in percent: a hospital's resource of that kind (the highest of its units or "
+            "pools); blank "
+            "where it has none. Regions in layout order.",
+        )
         pages.append(Page(fig, f"regions-p-full-{n + 1}" if more else "regions-p-full"))
     return pages
 
@@ -153,8 +188,14 @@ def matrix_pages(result, data: RegionInput, what: str, subtitle: str) -> list[Pa
 def _colour_bar(fig, image, area: dict, label: str) -> None:
     if image is None:
         return
-    cax = fig.add_axes((area["right"] + 0.25 / PAGE_IN[0], area["bottom"], 0.12 / PAGE_IN[0],
-                        area["top"] - area["bottom"]))
+    cax = fig.add_axes(
+        (
+            area["right"] + 0.25 / PAGE_IN[0],
+            area["bottom"],
+            0.12 / PAGE_IN[0],
+            area["top"] - area["bottom"],
+        )
+    )
     bar = fig.colorbar(image, cax=cax)
     bar.set_label(label)
     bar.outline.set_visible(False)
@@ -162,21 +203,42 @@ def _colour_bar(fig, image, area: dict, label: str) -> None:
 
 def _panel(ax, region: str, hospitals: list[str], layout: dict, cols: list[Column], p_full: dict):
     values = p_matrix(layout, hospitals, cols, p_full)
-    image = ax.imshow(np.ma.masked_invalid(values), cmap=RISK_MAP, vmin=0, vmax=1, aspect="auto",
-                      interpolation="nearest")
+    image = ax.imshow(
+        np.ma.masked_invalid(values),
+        cmap=RISK_MAP,
+        vmin=0,
+        vmax=1,
+        aspect="auto",
+        interpolation="nearest",
+    )
     ax.grid(False)
     ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)
     size = 6.5 if len(hospitals) > 12 else 7.5
-    ax.set_yticks(range(len(hospitals)), labels=[_row_label(layout, h) for h in hospitals], fontsize=size)
-    ax.set_xticks(range(len(cols)), labels=[c.label for c in cols], rotation=45, ha="right",
-                  rotation_mode="anchor", fontsize=7.5)
+    ax.set_yticks(
+        range(len(hospitals)), labels=[row_label(layout, h) for h in hospitals], fontsize=size
+    )
+    ax.set_xticks(
+        range(len(cols)),
+        labels=[c.label for c in cols],
+        rotation=45,
+        ha="right",
+        rotation_mode="anchor",
+        fontsize=7.5,
+    )
     ax.tick_params(length=0)
     for spine in ax.spines.values():
         spine.set_visible(False)
     for (i, j), v in np.ndenumerate(values):
         if np.isfinite(v) and len(hospitals) <= 24:
-            ax.text(j, i, f"{100 * v:.0f}", ha="center", va="center", fontsize=size - 0.5,
-                    color="white" if v > 0.6 else "black")
+            ax.text(
+                j,
+                i,
+                f"{100 * v:.0f}",
+                ha="center",
+                va="center",
+                fontsize=size - 0.5,
+                color="white" if v > 0.6 else "black",
+            )
     return image
 
 
@@ -195,8 +257,10 @@ class Totals:
         return int(np.argmax(self.level)) if len(self.level) else 0
 
 
-def totals(layout: dict, hospitals: Sequence[str], column: Column, data: RegionInput) -> Totals | None:
-    """Sums over ``hospitals`` of the resources of ``column``'s kind (``None`` if there are none)."""
+def totals(
+    layout: dict, hospitals: Sequence[str], column: Column, data: RegionInput
+) -> Totals | None:
+    """Sums over ``hospitals`` of the resources of ``column``'s kind (``None`` if none)."""
     names = [m for h in hospitals for m in members(layout, h, column) if m in data.level]
     if not names:
         return None
@@ -213,34 +277,70 @@ def totals_table(result, data: RegionInput, window: str) -> Table:
     icu, vent = Column("ICU", "unit", ICU), Column("ventilators", "equipment", VENTILATOR)
     rows = []
     for region, hospitals in {**groups, **everything}.items():
-        beds = sum(float(data.capacity[u][0]) for h in hospitals for c in columns(layout) if c.scope == "unit"
-                   for u in members(layout, h, c) if u in data.capacity)
-        rows.append((region, str(len(hospitals)), num(beds), *_cells(totals(layout, hospitals, icu, data)),
-                     *_cells(totals(layout, hospitals, vent, data))))
+        beds = sum(
+            float(data.capacity[u][0])
+            for h in hospitals
+            for c in columns(layout)
+            if c.scope == "unit"
+            for u in members(layout, h, c)
+            if u in data.capacity
+        )
+        rows.append(
+            (
+                region,
+                str(len(hospitals)),
+                num(beds),
+                *_cells(totals(layout, hospitals, icu, data)),
+                *_cells(totals(layout, hospitals, vent, data)),
+            )
+        )
     timed = data.x is not None and len(data.x) > 1
     when = "now → at the peak of the region's expected total" if timed else "mean over the run"
-    heads = ("region", "hospitals", "beds", "ICU beds", "ICU patients", "ICU occupancy", "ICUs full",
-             "ventilators", "needed", "in use", "pools out")
-    return Table(heads, tuple(rows), "llrrrrrrrrr",
-                 f"Expected values summed over the region's hospitals (staffed beds). ICU patients, ventilators "
-                 f"needed: {when}; occupancy, in use: at that peak. ICUs full, pools out: the expected number of "
-                 f"hospitals whose ICU reaches capacity (whose ventilators are all in use) {window}, the sum of "
-                 "their probabilities.")
+    heads = (
+        "region",
+        "hospitals",
+        "beds",
+        "ICU beds",
+        "ICU patients",
+        "ICU occupancy",
+        "ICUs full",
+        "ventilators",
+        "needed",
+        "in use",
+        "pools out",
+    )
+    return Table(
+        heads,
+        tuple(rows),
+        "llrrrrrrrrr",
+        "Expected values summed over the region's hospitals (staffed beds). ICU patients, "
+        f"ventilators needed: {when}; occupancy, in use: at that peak. ICUs full, pools out: the "
+        "expected number of hospitals whose ICU reaches capacity (whose ventilators are all in "
+        f"use) {window}, the sum of "
+        "their probabilities.",
+    )
 
 
 def _cells(t: Totals | None) -> tuple[str, ...]:
     if t is None:
         return ("–",) * 4
     peak = t.peak
-    level = (f"{num(float(t.level[0]))} → {num(float(t.level[peak]))}" if len(t.level) > 1
-             else num(float(t.level[0])))
+    level = (
+        f"{num(float(t.level[0]))} → {num(float(t.level[peak]))}"
+        if len(t.level) > 1
+        else num(float(t.level[0]))
+    )
     occupancy = t.level[peak] / t.capacity[peak] if t.capacity[peak] > 0 else math.nan
     return num(float(t.capacity[0])), level, pct(occupancy), num(t.expected_full)
 
 
 def totals_pages(result, data: RegionInput, window: str, intro: str) -> list[Page]:
     """The regions' totals table, on as many pages as it needs."""
-    figures = text_pages("Regional totals", result.label, [Para(intro, muted=True), totals_table(result, data, window)])
+    figures = text_pages(
+        "Regional totals",
+        result.label,
+        [Para(intro, muted=True), totals_table(result, data, window)],
+    )
     return [Page(f, "regions-totals", chart=False) for f in figures]
 
 
@@ -252,19 +352,35 @@ def trend_pages(result, data: RegionInput, subtitle: str) -> list[Page]:
     names, pages = list(groups), []
     icu, vent = Column("ICU", "unit", ICU), Column("ventilators", "equipment", VENTILATOR)
     for n, start in enumerate(range(0, len(names), PANELS_PER_PAGE)):
-        chunk = names[start:start + PANELS_PER_PAGE]
+        chunk = names[start : start + PANELS_PER_PAGE]
         fig = new_page("Regional totals over time: ICU patients and ventilators needed", subtitle)
-        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, min(4, len(chunk)), hspace=0.45, wspace=0.25,
-                                **chart_area(fig))
+        grid = fig.add_gridspec(
+            2 if len(chunk) > 4 else 1,
+            min(4, len(chunk)),
+            hspace=0.45,
+            wspace=0.25,
+            **chart_area(fig),
+        )
         for k, region in enumerate(chunk):
             ax = fig.add_subplot(grid[k // 4, k % 4])
-            _trend(ax, data.x, totals(layout, groups[region], icu, data), totals(layout, groups[region], vent, data))
+            _trend(
+                ax,
+                data.x,
+                totals(layout, groups[region], icu, data),
+                totals(layout, groups[region], vent, data),
+            )
             ax.set_title(region, loc="left", fontsize=10)
             date_axis(ax, "")
             ax.tick_params(axis="x", labelsize=7)
         figure_legend(fig)
-        note(fig, "Expected values summed over the region's hospitals (expectations add up; quantiles do not).")
-        pages.append(Page(fig, f"regions-trend-{n + 1}" if len(names) > PANELS_PER_PAGE else "regions-trend"))
+        note(
+            fig,
+            "Expected values summed over the region's hospitals (expectations add up; quantiles "
+            "do not).",
+        )
+        pages.append(
+            Page(fig, f"regions-trend-{n + 1}" if len(names) > PANELS_PER_PAGE else "regions-trend")
+        )
     return pages
 
 
@@ -272,51 +388,27 @@ def _trend(ax, x: np.ndarray, icu: Totals | None, vent: Totals | None) -> None:
     top = [1.0]
     if icu is not None:
         ax.plot(x, icu.level, color=FAN, linewidth=1.3, label="ICU patients (expected)")
-        ax.step(x, icu.capacity, where="post", color=PHYSICAL, linewidth=1.0, label="ICU staffed beds")
+        ax.step(
+            x, icu.capacity, where="post", color=PHYSICAL, linewidth=1.0, label="ICU staffed beds"
+        )
         top += [float(np.max(icu.capacity)), float(np.max(icu.level))]
     if vent is not None:
-        ax.plot(x, vent.level, color=OKABE_ITO["orange"], linewidth=1.3, label="ventilators needed (expected)")
-        ax.step(x, vent.capacity, where="post", color=OKABE_ITO["orange"], linewidth=1.0, linestyle=(0, (4, 2)),
-                label="ventilators available")
+        ax.plot(
+            x,
+            vent.level,
+            color=OKABE_ITO["orange"],
+            linewidth=1.3,
+            label="ventilators needed (expected)",
+        )
+        ax.step(
+            x,
+            vent.capacity,
+            where="post",
+            color=OKABE_ITO["orange"],
+            linewidth=1.0,
+            linestyle=(0, (4, 2)),
+            label="ventilators available",
+        )
         top += [float(np.max(vent.capacity)), float(np.max(vent.level))]
     ax.set_ylim(0, max(top) * 1.1)
     ax.set_xlim(x[0], x[-1])
-
-
-# -- network plans ------------------------------------------------------------------------------
-def shortage_pages(result, table, measure: str, words: str, colours: tuple[str, str]) -> list[Page]:
-    """A network plan's expected shortage per hospital, today and with the plan, one panel per
-    region (horizontal bars, hospitals in layout order), eight regions to a page."""
-    layout, groups = result.layout, regions(result.layout)
-    rows = table.set_index("hospital")
-    names, pages = list(groups), []
-    top = max(float(np.nanmax(rows[[f"{measure}_before", f"{measure}_after"]].to_numpy(), initial=0.0)), 0.1)
-    for n, start in enumerate(range(0, len(names), PANELS_PER_PAGE)):
-        chunk = names[start:start + PANELS_PER_PAGE]
-        fig = new_page(f"Network plan: expected {words} short, by region", result.label)
-        area = {**chart_area(fig, top_in=1.4, bottom_in=1.0), "left": 1.55 / PAGE_IN[0]}
-        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.35, wspace=1.05, **area)
-        for k, region in enumerate(chunk):
-            hospitals = [h for h in groups[region] if h in rows.index]
-            _shortage_panel(fig.add_subplot(grid[k // 4, k % 4]), region, hospitals, layout, rows, measure, top,
-                            colours)
-        figure_legend(fig)
-        note(fig, f"Expected {words} short over the plan's days and demand paths (in sample): today's allocation "
-                  "and with the plan; the same scale in every panel.")
-        more = len(names) > PANELS_PER_PAGE
-        pages.append(Page(fig, f"network-shortage-{measure}-{n + 1}" if more else f"network-shortage-{measure}"))
-    return pages
-
-
-def _shortage_panel(ax, region: str, hospitals: list[str], layout: dict, rows, measure: str, top: float,
-                    colours: tuple[str, str]) -> None:
-    y = np.arange(len(hospitals))
-    for k, (when, label) in enumerate((("before", "today"), ("after", "with the plan"))):
-        values = rows.loc[hospitals, f"{measure}_{when}"].to_numpy(dtype=float) if hospitals else np.zeros(0)
-        ax.barh(y - 0.2 + 0.4 * k, values, 0.38, color=colours[k], label=label)
-    size = 6.5 if len(hospitals) > 12 else 7.5
-    ax.set_yticks(y, labels=[_row_label(layout, h) for h in hospitals], fontsize=size)
-    ax.invert_yaxis()
-    ax.set_xlim(0, top * 1.05)
-    ax.tick_params(axis="x", labelsize=7)
-    ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)

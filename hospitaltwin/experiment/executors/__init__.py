@@ -56,7 +56,9 @@ def executor_for(workers: Workers) -> ReplicationExecutor:
 
 
 @contextmanager
-def replication_executor(workers: int = 1, scheduler: str | None = None) -> Iterator[ReplicationExecutor]:
+def replication_executor(
+    workers: int = 1, scheduler: str | None = None
+) -> Iterator[ReplicationExecutor]:
     """An executor for the length of a ``with`` block: the Dask cluster at ``scheduler``
     (``tcp://HOST:PORT``) when one is given, else ``workers`` local processes.
 
@@ -78,4 +80,10 @@ def replication_executor(workers: int = 1, scheduler: str | None = None) -> Iter
         executor.close()
 
 
-__all__ = ["SCHEDULER_ENV", "ReplicationExecutor", "Workers", "executor_for", "replication_executor"]
+__all__ = [
+    "SCHEDULER_ENV",
+    "ReplicationExecutor",
+    "Workers",
+    "executor_for",
+    "replication_executor",
+]

@@ -25,8 +25,13 @@ TASKS_PER_THREAD_LEFT = 2
 class BatchPlanner:
     """Cuts ``numbers`` into consecutive batches sized from the observed time per replication."""
 
-    def __init__(self, numbers: range, threads: int, target_s: float = TARGET_TASK_S,
-                 max_batch: int = MAX_BATCH):
+    def __init__(
+        self,
+        numbers: range,
+        threads: int,
+        target_s: float = TARGET_TASK_S,
+        max_batch: int = MAX_BATCH,
+    ):
         self.next, self.stop = numbers.start, numbers.stop
         self.threads, self.target_s, self.max_batch = max(1, threads), target_s, max_batch
         self.timed, self.seconds = 0, 0.0

@@ -29,8 +29,17 @@ from hospitaltwin.experiment.executors.job import ReplicationJob, run_batch
 
 CONNECT_TIMEOUT_S = 30.0
 IN_FLIGHT_PER_THREAD = 2
-SAME_VERSIONS = ("python", "hospitaltwin", "numpy", "scipy", "simpy", "pydantic", "cloudpickle",
-                 "dask", "distributed")
+SAME_VERSIONS = (
+    "python",
+    "hospitaltwin",
+    "numpy",
+    "scipy",
+    "simpy",
+    "pydantic",
+    "cloudpickle",
+    "dask",
+    "distributed",
+)
 INSTALL_HINT = "pip install 'hospitaltwin[dask]'"
 
 
@@ -38,8 +47,10 @@ def _distributed():
     try:
         import distributed
     except ImportError:
-        raise HospitaltwinError("--scheduler: running replications on a Dask cluster needs "
-                                f"dask.distributed, which is not installed ({INSTALL_HINT})") from None
+        raise HospitaltwinError(
+            "--scheduler: running replications on a Dask cluster needs "
+            f"dask.distributed, which is not installed ({INSTALL_HINT})"
+        ) from None
     return distributed
 
 
@@ -67,8 +78,13 @@ def package_versions() -> dict[str, str]:
 class DaskCluster:
     """Replications on the Dask cluster whose scheduler listens at ``address``."""
 
-    def __init__(self, address: str, *, target_task_s: float = TARGET_TASK_S,
-                 connect_timeout_s: float = CONNECT_TIMEOUT_S):
+    def __init__(
+        self,
+        address: str,
+        *,
+        target_task_s: float = TARGET_TASK_S,
+        connect_timeout_s: float = CONNECT_TIMEOUT_S,
+    ):
         self.address = address
         self.target_task_s = target_task_s
         self.client = _connect(_distributed(), address, connect_timeout_s)
@@ -82,7 +98,9 @@ class DaskCluster:
     def map(self, job: ReplicationJob, numbers: range) -> Iterator:
         """Yield the replications ``numbers`` of ``job`` in order, computed on the cluster."""
         token = uuid.uuid4().hex[:12]
-        payload = self.client.submit(pickle.loads, pickle.dumps(job, protocol=5), key=f"hospitaltwin-job-{token}")
+        payload = self.client.submit(
+            pickle.loads, pickle.dumps(job, protocol=5), key=f"hospitaltwin-job-{token}"
+        )
         threads = max(1, sum(self.client.nthreads().values()))
         planner = BatchPlanner(numbers, threads, self.target_task_s)
         flight = _Flight(self.client, payload, planner, IN_FLIGHT_PER_THREAD * threads, token)
@@ -106,7 +124,13 @@ class _Flight:
     """The tasks of one job that are submitted and not yet consumed, at most ``window``."""
 
     def __init__(self, client, payload, planner: BatchPlanner, window: int, token: str):
-        self.client, self.payload, self.planner, self.window, self.token = client, payload, planner, window, token
+        self.client, self.payload, self.planner, self.window, self.token = (
+            client,
+            payload,
+            planner,
+            window,
+            token,
+        )
         self.running: dict = {}
         self.order = InOrder()
         self.submitted = 0
@@ -121,7 +145,9 @@ class _Flight:
 
     def top_up(self, released: int) -> None:
         """Submit batches until ``window`` are in flight or waiting to be consumed."""
-        while self.submitted < released + self.window and (batch := self.planner.take()) is not None:
+        while (
+            self.submitted < released + self.window and (batch := self.planner.take()) is not None
+        ):
             first, count = batch
             key = f"hospitaltwin-replications-{first}-{first + count - 1}-{self.token}"
             future = self.client.submit(timed_batch, self.payload, first, count, key=key)
@@ -145,12 +171,16 @@ class _Flight:
 
 def _connect(distributed, address: str, timeout_s: float):
     if "://" not in address:
-        raise HospitaltwinError(f"--scheduler {address!r}: give the Dask scheduler's address as tcp://HOST:PORT")
+        raise HospitaltwinError(
+            f"--scheduler {address!r}: give the Dask scheduler's address as tcp://HOST:PORT"
+        )
     try:
         return distributed.Client(address, timeout=f"{timeout_s}s", set_as_default=False)
     except (OSError, TimeoutError, ValueError) as exc:
-        raise HospitaltwinError(f"--scheduler {address}: cannot connect to a Dask scheduler there "
-                                f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})") from None
+        raise HospitaltwinError(
+            f"--scheduler {address}: cannot connect to a Dask scheduler there "
+            f"({str(exc).splitlines()[0] if str(exc) else type(exc).__name__})"
+        ) from None
 
 
 def _result(future, address: str):
@@ -159,16 +189,22 @@ def _result(future, address: str):
     try:
         return future.result()
     except KilledWorker as exc:
-        raise HospitaltwinError(f"Dask cluster {address}: the task {exc.task} was running on every worker "
-                                "that died while running it, too often to retry (out of memory?)") from None
+        raise HospitaltwinError(
+            f"Dask cluster {address}: the task {exc.task} was running on every worker "
+            "that died while running it, too often to retry (out of memory?)"
+        ) from None
     except (OSError, TimeoutError) as exc:
-        raise HospitaltwinError(f"Dask cluster {address}: lost the connection to the scheduler ({exc})") from None
+        raise HospitaltwinError(
+            f"Dask cluster {address}: lost the connection to the scheduler ({exc})"
+        ) from None
     except RuntimeError as exc:
         if "deserializ" not in str(exc):
             raise
-        raise HospitaltwinError(f"Dask cluster {address}: the scheduler could not read the replications' tasks; "
-                                "install the same hospitaltwin and packages on the scheduler as on this "
-                                "client and the workers") from None
+        raise HospitaltwinError(
+            f"Dask cluster {address}: the scheduler could not read the replications' tasks; "
+            "install the same hospitaltwin and packages on the scheduler as on this "
+            "client and the workers"
+        ) from None
 
 
 def check_versions(client, address: str) -> None:
@@ -183,12 +219,19 @@ def check_versions(client, address: str) -> None:
     try:
         there = client.run(package_versions)
     except Exception as exc:  # noqa: BLE001 - whatever the worker raised, the fix is the install
-        raise HospitaltwinError(f"Dask cluster {address}: its workers cannot run hospitaltwin "
-                                f"({type(exc).__name__}: {exc}); install the same hospitaltwin on every worker") from None
-    differ = [f"{worker} has {name} {theirs.get(name)} (here {version})"
-              for worker, theirs in sorted(there.items()) for name, version in here.items()
-              if theirs.get(name) != version]
+        raise HospitaltwinError(
+            f"Dask cluster {address}: its workers cannot run hospitaltwin "
+            f"({type(exc).__name__}: {exc}); install the same hospitaltwin on every worker"
+        ) from None
+    differ = [
+        f"{worker} has {name} {theirs.get(name)} (here {version})"
+        for worker, theirs in sorted(there.items())
+        for name, version in here.items()
+        if theirs.get(name) != version
+    ]
     if differ:
         more = f" and {len(differ) - 3} more" if len(differ) > 3 else ""
-        raise HospitaltwinError(f"Dask cluster {address}: workers must run the same versions as this "
-                                f"client for identical results: {'; '.join(differ[:3])}{more}")
+        raise HospitaltwinError(
+            f"Dask cluster {address}: workers must run the same versions as this "
+            f"client for identical results: {'; '.join(differ[:3])}{more}"
+        )

@@ -33,7 +33,9 @@ class ReplicationJob:
 
 def run_one(job: ReplicationJob, replication: int):
     """Simulate replication ``replication`` of ``job`` and return what the caller consumes."""
-    result = simulate(job.model, job.seed, replication, job.state, job.tables, kpis=job.reduce is None)
+    result = simulate(
+        job.model, job.seed, replication, job.state, job.tables, kpis=job.reduce is None
+    )
     if job.reduce is not None:
         return job.reduce(result, job.model)
     result.realised = None  # not needed by the caller; keeps what crosses processes small

@@ -32,7 +32,9 @@ def dask_command() -> str:
     beside = Path(sys.executable).with_name("dask")
     found = str(beside) if beside.exists() else shutil.which("dask")
     if found is None:
-        raise HospitaltwinError("the 'dask' command is not installed: pip install 'hospitaltwin[dask]'")
+        raise HospitaltwinError(
+            "the 'dask' command is not installed: pip install 'hospitaltwin[dask]'"
+        )
     return found
 
 
@@ -61,16 +63,33 @@ class LoopbackCluster:
 
     def _spawn(self, name: str, args: list[str]) -> subprocess.Popen:
         log = open(self.folder / f"{name}.log", "wb")  # noqa: SIM115 - closed with the process
-        process = subprocess.Popen([dask_command(), *args], stdout=log, stderr=subprocess.STDOUT,
-                                   stdin=subprocess.DEVNULL, cwd=self.folder, start_new_session=True)
+        process = subprocess.Popen(
+            [dask_command(), *args],
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
+            cwd=self.folder,
+            start_new_session=True,
+        )
         log.close()
         self.processes[name] = process
         return process
 
     def _start_scheduler(self) -> None:
         file = self.folder / "scheduler.json"
-        self._spawn("scheduler", ["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
-                                  "--scheduler-file", str(file)])
+        self._spawn(
+            "scheduler",
+            [
+                "scheduler",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                "0",
+                "--no-dashboard",
+                "--scheduler-file",
+                str(file),
+            ],
+        )
         self.address = json.loads(self._wait_for(file).read_text())["address"]
 
     def _wait_for(self, file: Path) -> Path:
@@ -85,13 +104,30 @@ class LoopbackCluster:
             if self.processes["scheduler"].poll() is not None:
                 break
             time.sleep(0.1)
-        raise HospitaltwinError(f"the Dask scheduler did not start; see {self.folder / 'scheduler.log'}")
+        raise HospitaltwinError(
+            f"the Dask scheduler did not start; see {self.folder / 'scheduler.log'}"
+        )
 
     def add_worker(self, name: str, wait: bool = True) -> subprocess.Popen:
         """Start one more worker called ``name`` (and wait until it has joined)."""
-        process = self._spawn(name, ["worker", self.address, "--name", name, "--nthreads", str(self.threads),
-                                     "--nworkers", "1", "--host", "127.0.0.1", "--no-dashboard",
-                                     "--local-directory", str(self.folder / name)])
+        process = self._spawn(
+            name,
+            [
+                "worker",
+                self.address,
+                "--name",
+                name,
+                "--nthreads",
+                str(self.threads),
+                "--nworkers",
+                "1",
+                "--host",
+                "127.0.0.1",
+                "--no-dashboard",
+                "--local-directory",
+                str(self.folder / name),
+            ],
+        )
         if wait:
             self.wait_for_workers(len(self.worker_names()))
         return process
