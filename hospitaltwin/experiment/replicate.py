@@ -24,9 +24,9 @@ from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario
 from hospitaltwin.experiment.executors import Workers, executor_for
 from hospitaltwin.experiment.executors.job import ReplicationJob
+from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.results import ResultWriter, manifest
 from hospitaltwin.experiment.summary import kpi_summary
-
 
 @dataclass
 class RunResult:
@@ -97,7 +97,7 @@ def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None =
     kpis = kpi_frame(kpi_rows)
     summary = {"scenario": scenario.name, "replications": run.replications, "seed": run.seed,
                "horizon_h": run.horizon, "warmup_h": run.warmup,
-               **kpi_summary(row[2:] for row in kpi_rows)}
+               **kpi_summary(row[2:] for row in kpi_rows), **hazards(scenario, model)}
     written = None
     if writer is not None:
         resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
