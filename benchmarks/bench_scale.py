@@ -28,12 +28,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hospitaltwin.config import read_scenario
-from hospitaltwin.experiment.executors.cluster import DaskCluster
-from hospitaltwin.experiment.executors.local import LocalProcesses
-from hospitaltwin.experiment.executors.loopback import LoopbackCluster
-from hospitaltwin.forecast import forecast_rows, run_forecast
-from hospitaltwin.store import Store
+from hospitaltwin.config import read_scenario  # noqa: E402
+from hospitaltwin.experiment.executors.cluster import DaskCluster  # noqa: E402
+from hospitaltwin.experiment.executors.local import LocalProcesses  # noqa: E402
+from hospitaltwin.experiment.executors.loopback import LoopbackCluster  # noqa: E402
+from hospitaltwin.forecast import forecast_rows, run_forecast  # noqa: E402
+from hospitaltwin.store import Store  # noqa: E402
 
 HORIZON_H = 14 * 24
 

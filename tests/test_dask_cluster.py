@@ -21,7 +21,7 @@ from hospitaltwin.cli import app
 
 distributed = pytest.importorskip("distributed", reason="the dask extra is not installed")
 
-from hospitaltwin.experiment.executors.loopback import LoopbackCluster
+from hospitaltwin.experiment.executors.loopback import LoopbackCluster  # noqa: E402
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()

@@ -20,7 +20,7 @@ from hospitaltwin.report.style import report_style
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
-from make_statewide import main as make_statewide
+from make_statewide import main as make_statewide  # noqa: E402
 
 runner = CliRunner()
 GENERATED = (
