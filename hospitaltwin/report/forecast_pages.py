@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.report import run_pages
+from hospitaltwin.report import region_pages, run_pages
 from hospitaltwin.report.charts import Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, single_page
 from hospitaltwin.report.clock import date_axis, local_times, span_text, when_text, zone_note
 from hospitaltwin.report.forecast_days import dropped_days, forecast_days
@@ -283,11 +283,34 @@ def key_pages(result: Result) -> list[Page]:
                                                         "Census forecast: the units most at risk")
 
 
+def region_view(result: Result, data: dict, subtitle: str) -> list[Page]:
+    """The regional view (hospitals whose layout names their region): P(full) per hospital
+    within the window of the summary, region totals and their trend."""
+    if not region_pages.regions(result.layout):
+        return []
+    window = _window(result)
+    chosen = _names(result)
+    view = region_pages.RegionInput({r: risk(result, r, k, window) for r, k in chosen},
+                                    {r: data[(r, k)].mean for r, k in chosen},
+                                    {r: data[(r, k)].capacity for r, k in chosen}, next(iter(data.values())).x)
+    within = f"≤{hours_text(window)}"
+    intro = (f"{intro_words(result)} Units against their staffed beds, pools against their devices; "
+             f"P(full {within}): the probability of reaching capacity within {hours_text(window)}.")
+    return (region_pages.matrix_pages(result, view, f"P(full {within})", subtitle)
+            + region_pages.totals_pages(result, view, within, intro) + region_pages.trend_pages(result, view, subtitle))
+
+
+def intro_words(result: Result) -> str:
+    """The forecast's origin and size in one sentence."""
+    return intro(result).split(". A probability")[0] + "."
+
+
 def pages(result: Result) -> list[Page]:
-    """The forecast's detail: risk table, the other units' census, equipment and the layout."""
+    """The forecast's detail: risk table, the regional view (hospitals that name their region),
+    the other units' census, equipment and the layout."""
     data = series(result)
     subtitle = _subtitle(result, data)
     others = [r for r, k in _names(result) if k != "equipment" and r not in key_units(result)]
     title = "Census forecast, other units" if key_units(result) else "Census forecast by unit"
-    return (table_pages(result) + census_pages(result, data, subtitle, others, title)
+    return (table_pages(result) + region_view(result, data, subtitle) + census_pages(result, data, subtitle, others, title)
             + equipment_pages(result, data, subtitle) + layout_pages(result, data, subtitle))

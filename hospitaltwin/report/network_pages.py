@@ -16,21 +16,20 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from hospitaltwin.report import region_pages
 from hospitaltwin.report.board import Finding
-from hospitaltwin.report.charts import Page, panel_pages
+from hospitaltwin.report.charts import Page, figure_legend, panel_pages
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.numformat import num, plural, whole
-from hospitaltwin.report.plan_pages import (
-    evaluation_key_pages,
-    evaluation_pages,
-    evaluation_sentences,
-    solver_note,
-    tested_sentence,
-)
-from hospitaltwin.report.style import GOOD, NEUTRAL
+from hospitaltwin.report.plan_pages import (evaluation_key_pages, evaluation_pages, evaluation_sentences,
+                                             solver_note, tested_sentence)
+from hospitaltwin.report.style import GOOD, NEUTRAL, PAGE_IN, chart_area, new_page, note
 from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 PLAN, BASELINE = "the plan", "today's network"
+MOST_LINKS = 12
+MOST_HOSPITALS = 8
+MOST_MOVES = 4
 
 
 def measures(result: Result) -> list[str]:
@@ -40,7 +39,7 @@ def measures(result: Result) -> list[str]:
 
 def measure_words(measure: str) -> str:
     """``ventilator_days`` → ``ventilator-days``, ``icu_bed_days`` → ``icu bed-days``."""
-    head = measure[: -len("_days")] if measure.endswith("_days") else measure
+    head = measure.removesuffix("_days")
     return head.replace("_", " ") + ("-days" if measure.endswith("_days") else "")
 
 
@@ -85,6 +84,8 @@ def shortage_sentences(result: Result) -> list[str]:
         order = np.argsort(-np.nan_to_num(before.to_numpy(), nan=-1.0), kind="stable")
         parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order
                  if not (np.isnan(before.iloc[i]) and np.isnan(after.iloc[i]))]
+        if len(parts) > MOST_HOSPITALS + 2:
+            parts = parts[:MOST_HOSPITALS] + [f"{len(parts) - MOST_HOSPITALS} more hospitals"]
         out.append(f"Expected {measure_words(measure)} short, today → with the plan: {', '.join(parts)} "
                    f"(total {num(before.sum())} → {num(after.sum())}).")
     return out
@@ -100,8 +101,14 @@ def sentences(result: Result) -> list[str]:
 
 
 def answer(result: Result) -> list[Finding]:
-    """Page 1's "Recommended plan": the moves, the shortage they spare, the test; the solve as a note."""
-    out = [Finding("plan", t) for t in move_sentences(result)]
+    """Page 1's "Recommended plan": the moves (the largest few of many), the shortage they spare,
+    the test; the solve as a note."""
+    moves = move_sentences(result)
+    if len(moves) > MOST_MOVES + 1:
+        largest = np.argsort(-result.tables["moves"]["devices"].to_numpy(), kind="stable")[:MOST_MOVES]
+        rest = len(moves) - MOST_MOVES
+        moves = [moves[i] for i in sorted(largest)] + [f"And {rest} smaller moves (see the moves table)."]
+    out = [Finding("plan", t) for t in moves]
     totals = total_shortage(result)
     if totals:
         out.append(Finding("plan", "Expected shortage over the plan, today → with the plan: " + "; ".join(totals) + "."))
@@ -124,9 +131,12 @@ def total_shortage(result: Result) -> list[str]:
 
 
 def shortage_pages(result: Result) -> list[Page]:
-    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue)."""
+    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue);
+    a network whose hospitals name their region gets one panel per region instead."""
     table = result.tables["shortage"]
     hospitals = list(table["hospital"])
+    if region_pages.regions(result.layout):
+        return [page for measure in measures(result) for page in regional_shortage_pages(result, measure)]
 
     def draw(ax, measure, first):
         x = np.arange(len(hospitals))
@@ -147,14 +157,56 @@ def shortage_pages(result: Result) -> list[Page]:
                        "sample), today's allocation (grey) and with the plan (blue).", per_page=2)
 
 
+def regional_shortage_pages(result: Result, measure: str) -> list[Page]:
+    """Expected shortage per hospital, today and with the plan, one panel per region of the
+    layout (horizontal bars, hospitals in layout order, one scale), eight regions to a page."""
+    groups, words = region_pages.regions(result.layout), measure_words(measure)
+    rows = result.tables["shortage"].set_index("hospital")
+    columns = [f"{measure}_before", f"{measure}_after"]
+    top = max(float(np.nanmax(rows[columns].to_numpy(), initial=0.0)), 0.1)
+    names, per_page, pages = list(groups), region_pages.PANELS_PER_PAGE, []
+    for n, start in enumerate(range(0, len(names), per_page)):
+        chunk = names[start:start + per_page]
+        fig = new_page(f"Network plan: expected {words} short, by region", result.label)
+        area = {**chart_area(fig, top_in=1.4, bottom_in=1.0), "left": 1.55 / PAGE_IN[0]}
+        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.35, wspace=1.05, **area)
+        for k, region in enumerate(chunk):
+            hospitals = [h for h in groups[region] if h in rows.index]
+            _shortage_bars(fig.add_subplot(grid[k // 4, k % 4]), region, hospitals, result.layout,
+                           rows.loc[hospitals, columns].to_numpy(dtype=float), top)
+        figure_legend(fig)
+        note(fig, f"Expected {words} short over the plan's days and demand paths (in sample): "
+                  "today's allocation and with the plan; the same scale in every panel.")
+        slug = f"network-shortage-{measure}"
+        pages.append(Page(fig, f"{slug}-{n + 1}" if len(names) > per_page else slug))
+    return pages
+
+
+def _shortage_bars(ax, region: str, hospitals: list[str], layout: dict, values: np.ndarray,
+                   top: float) -> None:
+    y = np.arange(len(hospitals))
+    for k, (colour, label) in enumerate(((NEUTRAL, "today"), (GOOD, "with the plan"))):
+        ax.barh(y - 0.2 + 0.4 * k, values[:, k] if len(values) else values, 0.38, color=colour,
+                label=label)
+    size = 6.5 if len(hospitals) > 12 else 7.5
+    ax.set_yticks(y, labels=[region_pages.row_label(layout, h) for h in hospitals], fontsize=size)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.05)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)
+
+
 def transfer_pages(result: Result) -> list[Page]:
     """Per link, expected transfers per day (and the 95th percentile) against the slots the plan
     books; nothing when ``transfers.csv`` is absent or every link is idle."""
     table = result.tables.get("transfers")
     if table is None or table.empty or not (table["expected_transfers"] > 0).any():
         return []
-    links = [key for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
-             if rows["expected_transfers"].gt(0).any()]
+    busy = {key: rows["expected_transfers"].sum() for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
+            if rows["expected_transfers"].gt(0).any()}
+    links = sorted(busy, key=lambda key: -busy[key])[:MOST_LINKS] if len(busy) > MOST_LINKS else list(busy)
+    shown = f" The {len(links)} busiest of {len(busy)} links with transfers (all in transfers.csv)." \
+        if len(busy) > len(links) else ""
 
     def draw(ax, link, first):
         rows = table[(table["bed_kind"] == link[0]) & (table["from"] == link[1]) & (table["to"] == link[2])]
@@ -176,7 +228,7 @@ def transfer_pages(result: Result) -> list[Page]:
 
     return panel_pages(links, draw, "Network plan: transfers per link", result.label, "network-transfers",
                        "Bars: expected patient transfers a day over the demand paths; ticks: their 95th "
-                       "percentile; dashes: the transfer slots the plan books on the link.", per_page=4)
+                       "percentile; dashes: the transfer slots the plan books on the link." + shown, per_page=4)
 
 
 def table_pages(result: Result) -> list[Page]:

@@ -16,11 +16,8 @@ from datetime import timedelta
 import numpy as np
 
 from hospitaltwin.report import graph as graphs
-from hospitaltwin.report import run_charts
-from hospitaltwin.report.charts import (
-    Page,
-    single_page,
-)
+from hospitaltwin.report import region_pages, run_charts
+from hospitaltwin.report.charts import Page, single_page
 from hospitaltwin.report.clock import span_text
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.numformat import ci, ci_words, hours_text, mean, num, pct
@@ -220,10 +217,28 @@ def key_pages(result: Result) -> list[Page]:
     return [run_charts.capacity_page(result, _subtitle(result, run_data(result)))]
 
 
+def region_view(result: Result, data: RunData, subtitle: str) -> list[Page]:
+    """The regional view (hospitals whose layout names their region): the fraction of time each
+    hospital's resources are full, and region totals of the mean census against capacity."""
+    if not region_pages.regions(result.layout):
+        return []
+    s = result.summary
+    p_full, level, capacity = {}, {}, {}
+    for scope, used, cap in (("units", "mean_census", "mean_staffed_beds"), ("equipment", "mean_demand", "mean_capacity")):
+        for name, kpis in (s.get(scope) or {}).items():
+            p_full[name] = mean(kpis.get("p_full"))
+            level[name] = np.array([mean(kpis.get(used))])
+            capacity[name] = np.array([mean(kpis.get(cap))])
+    view = region_pages.RegionInput(p_full, level, capacity)
+    return (region_pages.matrix_pages(result, view, "fraction of time full", subtitle)
+            + region_pages.totals_pages(result, view, "at a random moment", intro(result)))
+
+
 def pages(result: Result) -> list[Page]:
-    """The run's detail: findings and KPI tables, the charts over time, the layout."""
+    """The run's detail: findings and KPI tables, the regional view (hospitals that name their
+    region), the charts over time, the layout."""
     data = run_data(result)
     subtitle = _subtitle(result, data)
-    out = kpi_pages(result) + run_charts.census_pages(result, data, subtitle)
+    out = kpi_pages(result) + region_view(result, data, subtitle) + run_charts.census_pages(result, data, subtitle)
     out += [run_charts.p_full_page(result, data, subtitle)] + run_charts.equipment_pages(result, data, subtitle)
     return out + [run_charts.flow_page(result, data, subtitle)] + layout_pages(result, subtitle)

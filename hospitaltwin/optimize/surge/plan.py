@@ -18,6 +18,7 @@ from pathlib import Path
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
@@ -85,7 +86,7 @@ def plan_days(horizon_h: float) -> int:
 class PathPool:
     """Demand paths drawn on demand: path ``i`` is always replication ``i`` of the seed."""
 
-    def __init__(self, scenario: Scenario, days: int, seed: int, state: SystemState | None, workers: int):
+    def __init__(self, scenario: Scenario, days: int, seed: int, state: SystemState | None, workers: Workers):
         self.scenario, self.days, self.seed, self.state, self.workers = scenario, days, seed, state, workers
         self.drawn: DemandPaths | None = None
         self.seconds = 0.0
@@ -104,7 +105,7 @@ class PathPool:
 
 def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: int, seed: int,
                settings: SolveSettings = SolveSettings(), state: SystemState | None = None,
-               workers: int = 1, gap: GapSettings = GapSettings()) -> SurgeResult:
+               workers: Workers = 1, gap: GapSettings = GapSettings()) -> SurgeResult:
     """Optimise a surge plan over ``paths`` demand paths of ``days`` days drawn with ``seed``.
 
     The plan starts after the scenario's warmup (empty start) or at the state's time (the
