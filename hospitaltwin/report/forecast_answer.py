@@ -21,7 +21,7 @@ from hospitaltwin.report.load import Result
 from hospitaltwin.report.numformat import hours_text, pct, whole
 from hospitaltwin.report.words import listing, unit_name
 
-LIKELY, TOP = 0.5, 3
+LIKELY, TOP, NAMED, NAMED_POOLS = 0.5, 3, 8, 3
 
 
 def likelihood(p: float) -> str:
@@ -99,17 +99,35 @@ def answer(result: Result) -> list[Finding]:
     out += [Finding("risks", unit_sentence(result, *t)) for t in top]
     rest = [t for t in units if t[0] >= LIKELY and t not in top]
     if rest:
-        names = listing(f"{r} {chance(p)}" for p, r, _ in rest)
-        out.append(Finding("risks", f"Also likely to fill {_span(result)}: {names}."))
+        names = [f"{r} {chance(p)}" for p, r, _ in rest[:NAMED]]
+        more = [f"{len(rest) - NAMED} more units"] if len(rest) > NAMED else []
+        out.append(Finding("risks", f"Also likely to fill {_span(result)}: {listing(names + more)}."))
     low = [r for p, r, _ in units if p < LIKELY]
     if low and top:
-        out.append(Finding("risks", f"Less likely (under 50%): {listing(low)}."))
+        named = listing(low) if len(low) <= NAMED else f"the other {len(low)} units"
+        out.append(Finding("risks", f"Less likely (under 50%): {named}."))
     if not top:
         best = units[0] if units else None
         out.append(Finding("risks", f"No unit is likely to fill {_span(result)}"
                            + (f"; the highest risk is {best[1]} at {chance(best[0])}." if best else ".")))
-    out += [Finding("risks", equipment_sentence(result, p, r)) for p, r, k in found if k == "equipment"]
-    return out + [Finding("trust", precision_sentence(result))]
+    return out + equipment_findings(result, [t for t in found if t[2] == "equipment"]) \
+        + [Finding("trust", precision_sentence(result))]
+
+
+def equipment_findings(result: Result, pools: list[tuple[float, str, str]]) -> list[Finding]:
+    """Each pool at risk (the three most at risk of many), and how many are not."""
+    at_risk = [t for t in pools if t[0] > 0]
+    out = [Finding("risks", equipment_sentence(result, p, r)) for p, r, _ in at_risk[:NAMED_POOLS]]
+    if len(at_risk) > NAMED_POOLS:
+        out.append(Finding("risks", f"{len(at_risk) - NAMED_POOLS} more device pools may have every device in use "
+                                    f"{_span(result)}, each with a lower chance."))
+    safe = [r for p, r, _ in pools if p <= 0]
+    if len(safe) == 1 and len(pools) == 1:
+        out.append(Finding("risks", equipment_sentence(result, 0.0, safe[0])))
+    elif safe:
+        out.append(Finding("risks", f"No device shortage is expected in {listing(safe) if len(safe) <= 3 else f'the other {len(safe)} device pools'} "
+                                    "(all in use at once in none of the simulated futures)."))
+    return out
 
 
 def precision_sentence(result: Result) -> str:

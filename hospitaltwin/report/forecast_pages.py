@@ -101,9 +101,12 @@ def intro(result: Result) -> str:
 
 
 def ranked(result: Result) -> list[tuple[float, str, str]]:
-    """``(probability, resource, kind)`` of reaching capacity within the window, largest first."""
-    window = window_h(result)
-    found = [(risk(result, r, k, window), r, k) for r, k in _names(result)]
+    """``(probability, resource, kind)`` of reaching capacity within the window, largest first;
+    a resource with no capacity at all (a unit that only sends patients on) is left out, since
+    it is "full" from the start by definition."""
+    window, data = window_h(result), series(result)
+    found = [(risk(result, r, k, window), r, k) for r, k in _names(result)
+             if (r, k) not in data or np.nanmax(data[(r, k)].capacity) > 0]
     return sorted(found, key=lambda t: -np.nan_to_num(t[0], nan=-1.0))
 
 
@@ -176,6 +179,7 @@ def _subtitle(result: Result, data: dict) -> str:
 
 
 KEY_UNITS = 4
+HEAT_ROWS = 30
 
 
 def key_units(result: Result) -> list[str]:
@@ -239,6 +243,9 @@ def heat_page(result: Result, subtitle: str) -> Page:
     pivot = daily.pivot_table(index=["resource", "kind"], columns="date", values="p_full_any", aggfunc="first")
     pivot = pivot.reindex(columns=[d.date for d in days])
     rows = [key for key in keys if key in pivot.index]
+    shown = (f" The {HEAT_ROWS} of {len(rows)} resources most at risk; every one is in daily.csv."
+             if len(rows) > HEAT_ROWS else "")
+    rows = rows[:HEAT_ROWS]
     values = pivot.loc[rows].to_numpy() if rows else np.zeros((0, 0))
     labels = [r if k != "equipment" else f"{r} (devices)" for r, k in rows]
     dates = [d.label for d in days]
@@ -253,7 +260,8 @@ def heat_page(result: Result, subtitle: str) -> Page:
 
     return single_page("Probability of reaching capacity, by resource and day", subtitle, "forecast-p-full", draw,
                        "Units against their staffed beds, pools against their devices, most at risk first; the "
-                       "probability of reaching capacity at any moment of the local day (daily.csv)." + left_out,
+                       "probability of reaching capacity at any moment of the local day (daily.csv)." + left_out
+                       + shown,
                        bottom=1.55 / 7.2)
 
 
