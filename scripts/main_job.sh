@@ -58,5 +58,9 @@ previous=()
 [[ -d $work/forecast.previous ]] && previous=(--previous "$work/forecast.previous")
 "$ht" report "$work/forecast" "$work/surge" "$work/run" "$work/demand.calibration" "${previous[@]}" \
     --pdf reports/main-job.pdf --png reports/main-job
-echo "Recommended policy: $work/surge/policy.yaml (its tested effect: $work/surge/evaluation/comparison.csv)"
+if [[ -f $work/surge/evaluation/comparison.csv ]]; then
+    echo "Recommended policy: $work/surge/policy.yaml (its tested effect: $work/surge/evaluation/comparison.csv)"
+else
+    echo "Recommended: no surge beds this week ($work/surge/solve.json: what opening beds would cost and spare)"
+fi
 echo "The report is reports/main-job.pdf (figures in reports/main-job/)."
