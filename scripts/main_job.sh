@@ -56,7 +56,7 @@ echo "      paths, is above 1%), then the plan tested in the twin on fresh seeds
 echo "== 7. report: forecast, the recommended surge plan and its test, simulation and calibration (PDF + PNG figures)"
 previous=()
 [[ -d $work/forecast.previous ]] && previous=(--previous "$work/forecast.previous")
-"$ht" report "$work/forecast" "$work/surge" "$work/run" "$work/demand.calibration" "${previous[@]}" \
+"$ht" report "$work/forecast" "$work/surge" "$work/run" "$work/demand.calibration" ${previous[@]+"${previous[@]}"} \
     --pdf reports/main-job.pdf --png reports/main-job
 if [[ -f $work/surge/evaluation/comparison.csv ]]; then
     echo "Recommended policy: $work/surge/policy.yaml (its tested effect: $work/surge/evaluation/comparison.csv)"
