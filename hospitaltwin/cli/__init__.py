@@ -16,7 +16,7 @@ from importlib import import_module
 VERB_MODULES = {
     "validate": "validate", "run": "run", "compare": "compare", "ingest": "ingest", "calibrate": "calibrate",
     "sync": "sync", "state": "state", "forecast": "forecast", "backtest": "forecast", "optimize": "optimize",
-    "report": "report",
+    "report": "report", "keygen": "keygen",
 }
 """Verb → the module of :mod:`hospitaltwin.cli` that registers it."""
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -26,9 +27,13 @@ import pandas as pd
 
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import (
-    ReadResult, decode, events_from_records, quarantine_records, read_bytes,
+    ReadResult,
+    decode,
+    events_from_records,
+    quarantine_records,
+    read_bytes,
 )
-from hospitaltwin.eventlog.schema import parse_timestamps
+from hospitaltwin.eventlog.times import parse_timestamps
 
 DEATH_CODES = {"exp", "expired", "died", "death"}
 
@@ -58,16 +63,33 @@ def _code(concept: object) -> str | None:
 def _resources(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
     try:
         whole = json.loads(text)
+    except RecursionError:
+        if text.count("\n") < 1:
+            raise HospitaltwinError(f"{path}: JSON nested too deeply to read "
+                                    f"(more than about {sys.getrecursionlimit()} levels)") from None
+        return _ndjson(text, path, bad)
     except json.JSONDecodeError as exc:
         if exc.msg != "Extra data" and text.count("\n") < 1:
             raise HospitaltwinError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
         return _ndjson(text, path, bad)
     if isinstance(whole, dict) and whole.get("resourceType") == "Bundle":
-        entries = whole.get("entry") if isinstance(whole.get("entry"), list) else []
-        return [(i, _get(e, "resource")) for i, e in enumerate(entries, start=1)]
+        return _entries(whole, bad)
     if isinstance(whole, list):
         return list(enumerate(whole, start=1))
     return [(1, whole)]
+
+
+def _entries(bundle: dict, bad: list[dict]) -> list[tuple[int, object]]:
+    """The resources of a Bundle's ``entry`` list (a non-list entry is quarantined)."""
+    entries = bundle.get("entry")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        shape = "an object" if isinstance(entries, dict) else f"a {type(entries).__name__}"
+        bad.append({"source_line": 1, "problem": "unreadable_record",
+                    "reason": f"Bundle.entry is {shape}, not a list of entries"})
+        return []
+    return [(i, _get(e, "resource")) for i, e in enumerate(entries, start=1)]
 
 
 def _ndjson(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
@@ -80,6 +102,9 @@ def _ndjson(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
         except json.JSONDecodeError as exc:
             bad.append({"source_line": number, "problem": "unreadable_record",
                         "reason": f"not valid JSON ({exc.msg})"})
+        except RecursionError:
+            bad.append({"source_line": number, "problem": "unreadable_record",
+                        "reason": "JSON nested too deeply to read"})
     if not out:
         raise HospitaltwinError(f"{path}: not valid JSON or NDJSON")
     return out
@@ -142,7 +167,8 @@ class _Reader:
             event = {**base, "timestamp": start, "unit": unit}
             if _before(end, start):
                 self.bad.append({**event, "event": "transfer", "problem": "end_before_start",
-                                 "reason": f"location period ends ({end}) before it starts"})
+                                 "reason": f"location period ends '{end}' before it starts "
+                                           f"'{start}'"})
                 continue
             event["event"] = first if previous is None else "transfer"
             event["from_unit"] = previous

@@ -27,10 +27,14 @@ import pandas as pd
 from lxml import etree
 
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.eventlog.privacy import looks_identifying
 from hospitaltwin.eventlog.records import (
-    ReadResult, events_from_records, quarantine_records, read_bytes,
+    ReadResult,
+    events_from_records,
+    quarantine_records,
+    read_bytes,
 )
-from hospitaltwin.eventlog.schema import parse_timestamps
+from hospitaltwin.eventlog.times import parse_timestamps
 
 SEPSIS_ACTIVITIES: dict[str, dict[str, str]] = {
     "ER Registration": {"event": "arrive", "unit": "ED"},
@@ -112,8 +116,8 @@ class _Reader:
     def event(self, state: _Case, line: int, stamp, activity, transition) -> None:
         spec = self.activities.get(activity)
         if spec is None or (transition or "complete").lower() not in ("complete",):
-            what = "not in the activity map" if spec is None else f"lifecycle {transition}"
-            self.skipped[f"XES activity {activity!r} ({what})"] += 1
+            what = "not in the activity map" if spec is None else f"lifecycle {_shown(transition)}"
+            self.skipped[f"XES activity {_shown(activity)!r} ({what})"] += 1
             return
         resolved = _resolve(state, spec, activity, self.skipped)
         if resolved is None:
@@ -124,6 +128,13 @@ class _Reader:
                             "equipment": spec.get("equipment"),
                             "encounter_id": state.encounter()})
         _apply(state, kind, spec.get("unit"))
+
+
+def _shown(name: object) -> str:
+    """An activity or lifecycle name for the report, unless it may identify someone."""
+    if not isinstance(name, str):
+        return "(none)"
+    return "(masked)" if looks_identifying(name) or not name.isprintable() else name
 
 
 def read_xes(path: Path, activities: dict[str, dict[str, str]] | None = None) -> ReadResult:
