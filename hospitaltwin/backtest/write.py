@@ -18,7 +18,7 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, Backtest
 from hospitaltwin.backtest.scores import reliability
-from hospitaltwin.results import manifest, write_csv, write_json
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
 SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
                  "coverage95", "crps", "brier")

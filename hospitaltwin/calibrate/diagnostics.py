@@ -15,11 +15,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.calibrate.report import CalibrationReport
+from hospitaltwin.calibrate.calibration_report import CalibrationReport
 from hospitaltwin.calibrate.survival import kaplan_meier
-from hospitaltwin.config.demand import Demand
-from hospitaltwin.distributions import make_law
-from hospitaltwin.results import manifest, write_csv, write_json
+from hospitaltwin.config.demand import Demand, make_law
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
 
 def profile_rows(report: CalibrationReport) -> list[tuple]:

@@ -1,6 +1,6 @@
 """The typer application and the one place that turns user errors into clean messages.
 
-Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.errors.HospitaltwinError`
+Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.core.errors.HospitaltwinError`
 (or a file the OS refuses) is printed as one clear message on stderr with exit status 2 —
 never a traceback. Command modules register themselves on :data:`app` when imported.
 """
@@ -14,7 +14,7 @@ from collections.abc import Callable
 import typer
 from rich.console import Console
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 app = typer.Typer(
     name="hospitaltwin",
@@ -71,7 +71,7 @@ def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "polic
     CI and the better side (green the policy, red the baseline; ``labels`` name them)."""
     from rich.table import Table
 
-    from hospitaltwin.summary import fmt
+    from hospitaltwin.experiment.summary import fmt
 
     base, policy = labels
     table = Table(title=title)

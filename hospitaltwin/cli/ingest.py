@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, err, out
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 EXAMPLES = 5
 KEY_HELP = "Pseudonymisation key file (else $HOSPITALTWIN_PSEUDONYM_KEY); make one with `keygen`."

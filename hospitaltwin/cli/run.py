@@ -1,4 +1,8 @@
-"""``hospitaltwin run SCENARIO``: simulate a what-if and print its key KPIs with 95% CIs."""
+"""``hospitaltwin run SCENARIO``: simulate a what-if and print its key KPIs with 95% CIs.
+
+The run starts where the scenario's ``run.start`` says: empty (filling the hospital during the
+warm-up) or from a state store's picture of the hospital (:mod:`hospitaltwin.store.start`).
+"""
 
 from __future__ import annotations
 
@@ -10,11 +14,12 @@ from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import run_scenario, with_run
-from hospitaltwin.results import checksum
-from hospitaltwin.summary import fmt as _fmt
+from hospitaltwin.core.durations import parse_duration
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.replicate import run_scenario, with_run
+from hospitaltwin.experiment.results import checksum
+from hospitaltwin.experiment.summary import fmt as _fmt
+from hospitaltwin.store.start import provenance, warm_start
 
 HEADLINE = {
     "units": ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full",
@@ -43,11 +48,12 @@ def run(
     events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
 ) -> None:
     """Simulate a what-if; write tables, summary.json and manifest.json; print key KPIs."""
-    spec = with_run(read_scenario(scenario), replications=replications, seed=seed,
-                    horizon=_duration(horizon, "--horizon") and horizon)
+    spec, state, store_url = warm_start(read_scenario(scenario))
+    spec = with_run(spec, replications=replications, seed=seed, horizon=_duration(horizon, "--horizon") and horizon)
     target = out_dir or Path("runs") / spec.name
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
-    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook)
+    inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
+    result = _run_with_progress(spec, workers, target, inputs, hook, state)
     out.print(_table(result.summary))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
@@ -57,17 +63,17 @@ def run(
 def _event_log_writer(path: Path, timezone: str):
     def write(rep, model) -> None:
         if rep.replication == 0:
-            from hospitaltwin.export import replication_events, write_events
+            from hospitaltwin.experiment.export import replication_events, write_events
 
             write_events(replication_events(rep, model, timezone), path)
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None):
+def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(f"{spec.name}", total=spec.run.replications)
-        return run_scenario(spec, workers=workers, out=target, inputs=inputs,
+        return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
                             progress=lambda _: bar.advance(task), on_replication=hook)
 
 

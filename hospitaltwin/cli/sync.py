@@ -8,7 +8,7 @@ import typer
 
 from hospitaltwin.cli.common import command, out
 from hospitaltwin.cli.ingest import AMBIGUOUS_HELP, KEY_HELP, pseudonym_key
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @command("sync")

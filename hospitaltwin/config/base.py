@@ -11,7 +11,7 @@ from typing import Annotated
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from hospitaltwin.durations import format_hours, parse_datetime, parse_duration
+from hospitaltwin.core.durations import format_hours, parse_datetime, parse_duration
 
 
 class Model(BaseModel):

@@ -13,6 +13,8 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from hospitaltwin.config.base import Hours, Model, NonNegativeHours, PositiveHours, Probability
+from hospitaltwin.core.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Weibull
+from hospitaltwin.core.distributions import Law as DurationLaw
 
 Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -157,3 +159,14 @@ def weekday_index(day: str) -> int:
     """0 for Monday ... 6 for Sunday."""
     return WEEKDAYS.index(day)
 
+
+def make_law(spec: LosSpec) -> DurationLaw:
+    """The :class:`~hospitaltwin.core.distributions.Law` a demand file's ``{dist: ..., mean: ..., sd: ...}`` describes."""
+    if spec.dist == "exponential":
+        return Exponential(spec.mean)
+    if spec.dist == "fixed":
+        return Fixed(spec.mean)
+    if spec.dist == "empirical":
+        return Empirical(spec.observed())
+    kinds = {"lognormal": Lognormal, "gamma": Gamma, "weibull": Weibull}
+    return kinds[spec.dist](spec.mean, spec.spread())

@@ -1,7 +1,7 @@
 """Read YAML while remembering where every key stands, so problems can name their line.
 
 :func:`load_yaml` returns the plain data and a :class:`SourceMap` from dotted key paths
-(``units.ICU.beds``) to line numbers. Parse errors become a :class:`~hospitaltwin.errors.ConfigError`
+(``units.ICU.beds``) to line numbers. Parse errors become a :class:`~hospitaltwin.core.errors.ConfigError`
 naming the file and line instead of a PyYAML traceback.
 """
 
@@ -12,7 +12,7 @@ from pathlib import Path
 
 import yaml
 
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 
 
 @dataclass

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import (
     ReadResult,
     decode,

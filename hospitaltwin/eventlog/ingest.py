@@ -27,7 +27,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.canonical import PSEUDONYM_META
 from hospitaltwin.eventlog.detect import FORMATS, detect_format
 from hospitaltwin.eventlog.keys import check_value, matches, refuse_demo_key

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 ENV_VAR = "HOSPITALTWIN_PSEUDONYM_KEY"
 MIN_KEY_BYTES = 16

@@ -29,7 +29,7 @@ import pandas as pd
 import regex
 
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.errors import ConfigError, HospitaltwinError, Problem
+from hospitaltwin.core.errors import ConfigError, HospitaltwinError, Problem
 from hospitaltwin.eventlog.schema import EVENT_KINDS, STRING_DTYPE, map_distinct
 
 TOP_KEYS = ("units", "activities")

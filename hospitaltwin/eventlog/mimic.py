@@ -24,7 +24,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.csvtext import as_utf8, header, read_csv_text
 from hospitaltwin.eventlog.detect import MIMIC_PROCEDURES, MIMIC_TRANSFERS, head
 from hospitaltwin.eventlog.records import ReadResult, empty_quarantine, quarantine_frame, read_bytes

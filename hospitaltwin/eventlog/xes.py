@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.privacy import looks_identifying
 from hospitaltwin.eventlog.records import (
     ReadResult,

@@ -24,13 +24,12 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import Prepared, prepare
 from hospitaltwin.eventlog.keys import check_value, matches
 from hospitaltwin.eventlog.quality import no_events_message
 from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE
 from hospitaltwin.store.connect import get_meta, set_meta, writing
-from hospitaltwin.store.report import SyncReport, checksums
 from hospitaltwin.store.resolve import (
     cancelled_ids,
     chunks,
@@ -40,6 +39,7 @@ from hospitaltwin.store.resolve import (
     rows_of,
 )
 from hospitaltwin.store.schema import QUARANTINE_TEXT, events, quarantine, rejects, sync_log
+from hospitaltwin.store.sync_report import SyncReport, checksums
 
 STORED = list(COLUMNS + PROVENANCE)
 #: ``meta`` key of the store's check value of its pseudonymisation key.

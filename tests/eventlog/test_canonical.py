@@ -3,7 +3,7 @@
 import pandas as pd
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest, write_outputs
 from hospitaltwin.eventlog.pseudonym import pseudonym
 

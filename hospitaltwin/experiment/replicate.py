@@ -19,12 +19,12 @@ import numpy as np
 from pydantic import ValidationError
 
 from hospitaltwin.config.scenario import RunSpec, Scenario
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.frame import Frame
-from hospitaltwin.results import ResultWriter, manifest
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import kpi_summary
+from hospitaltwin.experiment.results import ResultWriter, manifest
+from hospitaltwin.experiment.summary import kpi_summary
 
 _WORKER: dict = {}
 
@@ -96,7 +96,7 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
-            "give the state (Python API) or set run.start to 'empty' with a warmup")
+            "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
     writer = ResultWriter(out, scenario.name) if out is not None else None
     kpi_rows: list[tuple] = []

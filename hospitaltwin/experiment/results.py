@@ -21,7 +21,7 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.frame import Frame
+from hospitaltwin.core.frame import Frame
 
 RESULT_FORMAT = 1
 TABLES = ("stays", "census", "equipment", "devices")

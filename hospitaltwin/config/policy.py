@@ -24,10 +24,10 @@ from pathlib import Path
 from pydantic import Field
 
 from hospitaltwin.config.base import Model
-from hospitaltwin.config.load import _validate, scenario_from_dict
+from hospitaltwin.config.load import scenario_from_dict, validate_model
 from hospitaltwin.config.scenario import Changes, Scenario
 from hospitaltwin.config.yamlio import load_yaml
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 
 
 class Policy(Model):
@@ -43,7 +43,7 @@ class Policy(Model):
 def read_policy(path: str | Path) -> Policy:
     """Read and check a policy file."""
     data, src = load_yaml(path)
-    return _validate(Policy, data, src)
+    return validate_model(Policy, data, src)
 
 
 def merge(base: object, patch: object) -> object:

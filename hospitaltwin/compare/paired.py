@@ -15,12 +15,12 @@ from pathlib import Path
 
 import numpy as np
 
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.experiment import run_scenario
-from hospitaltwin.policy import Policy, apply_policy
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import mean_ci
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import run_scenario
+from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.summary import mean_ci
 
 LOWER_IS_BETTER = frozenset({
     "diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "mean_queue", "mean_boarding",
