@@ -207,8 +207,8 @@ def _explain(values: pd.Series, utc: pd.Series, reasons: pd.Series, latest, show
         values.astype(str).astype(pd.StringDtype())
     open_ = reasons.isna()
     early = open_ & (utc < EARLIEST).fillna(False)
-    beyond = open_ & (utc > LAST_STORABLE).fillna(False)
-    late = open_ & ~beyond & ((utc > latest).fillna(False) if latest is not None else False)
+    late = open_ & ((utc > latest).fillna(False) if latest is not None else False)
+    beyond = open_ & ~late & (utc > LAST_STORABLE).fillna(False)
     bad = open_ & utc.isna() & values.notna()
     flagged = bad | early | beyond | late
     if shown is not None and flagged.any():

@@ -1,0 +1,165 @@
+"""The input probes of docs/reliability.md, exactly: every record counted, none merged, none a
+traceback. read = accepted + quarantined + duplicates holds in each."""
+
+from __future__ import annotations
+
+import time
+
+import pandas as pd
+import pytest
+
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.eventlog.ingest import ingest
+from tests.eventlog import probes
+
+
+def adds_up(result) -> dict:
+    t = result.summary["totals"]
+    assert t["read"] == t["accepted"] + t["quarantined"] + t["duplicates"]
+    return t
+
+
+def quarantined(result) -> list[tuple[int, str]]:
+    q = result.quarantine
+    return list(zip(q["source_line"].astype(int), q["problem"]))
+
+
+@pytest.mark.parametrize("stamp, why", [
+    ("9999-12-31T23:59:59", "more than a day in the future"),
+    ("0001-01-01T00:00:00", "before 1900"),
+    ("1500-06-01T00:00:00", "before 1900"),
+    ("3000-06-01T00:00:00", "more than a day in the future"),
+    ("2024-02-30T08:00:00", "not an ISO 8601 date and time"),
+])
+def test_out_of_range_years_quarantine_the_row_not_the_file(tmp_path, key, stamp, why):
+    result = ingest([probes.year_probe(tmp_path, stamp)], key)
+    assert adds_up(result) == {"read": 4, "accepted": 3, "quarantined": 1, "duplicates": 0,
+                               "skipped": 0}
+    assert quarantined(result) == [(5, "bad_timestamp")]
+    assert why in result.quarantine["reason"].iloc[0] and stamp in result.quarantine["reason"].iloc[0]
+
+
+def test_integer_parquet_timestamps_are_bad_timestamps(tmp_path, key):
+    result = ingest([probes.integer_parquet(tmp_path)], key)
+    assert adds_up(result)["accepted"] == 0
+    assert quarantined(result) == [(1, "bad_timestamp"), (2, "bad_timestamp"), (3, "bad_timestamp")]
+
+
+@pytest.mark.parametrize("unit", ["s", "ms", "us"])
+def test_parquet_times_beyond_nanoseconds_are_bad_timestamps(tmp_path, key, unit):
+    result = ingest([probes.far_parquet(tmp_path, unit)], key)
+    assert adds_up(result)["accepted"] == 1
+    assert quarantined(result) == [(2, "bad_timestamp")]
+    assert result.events["timestamp"].iloc[0] == pd.Timestamp("1970-01-01T01:00Z")
+
+
+def test_fhir_dates_outside_pandas_range(tmp_path, key):
+    result = ingest([probes.fhir_range(tmp_path)], key)
+    assert adds_up(result)["accepted"] == 1
+    assert quarantined(result) == [(2, "bad_timestamp"), (3, "bad_timestamp")]
+
+
+def test_fhir_entry_object_is_quarantined_not_silently_empty(tmp_path, key):
+    result = ingest([probes.fhir_entry_object(tmp_path)], key)
+    assert adds_up(result) == {"read": 1, "accepted": 0, "quarantined": 1, "duplicates": 0,
+                               "skipped": 0}
+    assert result.quarantine["reason"].iloc[0] == "Bundle.entry is an object, not a list of entries"
+
+
+def test_deeply_nested_json_is_one_clear_error(tmp_path, key):
+    with pytest.raises(HospitaltwinError, match="nested too deeply"):
+        ingest([probes.deep_json(tmp_path)], key)
+
+
+def test_deeply_nested_ndjson_line_is_quarantined(tmp_path, key):
+    good = '{"resourceType": "Encounter", "id": "e1", "subject": {"reference": "Patient/p1"}, ' \
+           '"location": [{"location": {"display": "ICU"}, "period": {"start": "2024-01-01"}}]}'
+    path = tmp_path / "deep.ndjson"
+    path.write_text(good + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    result = ingest([path], key)
+    assert adds_up(result)["accepted"] == 1
+    assert quarantined(result) == [(2, "unreadable_record")]
+
+
+def test_bytes_between_mllp_frames_merge_nothing(tmp_path, key):
+    result = ingest([probes.mllp_with_nul(tmp_path)], key)
+    assert adds_up(result) == {"read": 10, "accepted": 9, "quarantined": 1, "duplicates": 0,
+                               "skipped": 0}
+    assert result.quarantine["reason"].iloc[0] == "text that is not HL7 between messages"
+
+
+def test_message_without_msh_is_its_own_record(tmp_path, key):
+    path = probes.hl7_without_msh(tmp_path)
+    lines = path.read_text().split("\n")
+    orphan = next(i for i, line in enumerate(lines, 1) if line.startswith("EVN|A01|20240501100000"))
+    result = ingest([path], key)
+    assert adds_up(result)["read"] == 5
+    assert quarantined(result) == [(orphan, "unreadable_record")]
+    msh = [i for i, line in enumerate(lines, 1) if line.startswith("MSH")]
+    assert sorted(result.events["source_line"]) == msh and len(msh) == 4
+
+
+def test_text_between_messages_is_counted(tmp_path, key):
+    result = ingest([probes.hl7_with_text(tmp_path)], key)
+    assert adds_up(result) == {"read": 5, "accepted": 3, "quarantined": 2, "duplicates": 0,
+                               "skipped": 0}
+    assert quarantined(result) == [(6, "unreadable_record"), (12, "unreadable_record")]
+
+
+def test_unbalanced_quote_hides_nothing(tmp_path, key):
+    result = ingest([probes.unbalanced_quote(tmp_path)], key)
+    assert adds_up(result) == {"read": 50, "accepted": 49, "quarantined": 1, "duplicates": 0,
+                               "skipped": 0}
+    assert quarantined(result) == [(5, "malformed_row")]
+    assert "unbalanced quote" in result.quarantine["reason"].iloc[0]
+    assert result.events["source_line"].max() == 51
+
+
+def test_quoted_field_spanning_lines_is_quarantined_and_lines_stay_right(tmp_path, key):
+    path = probes.multiline_field(tmp_path)
+    path.write_text(path.read_text().replace(",BAD,", ",ICU,").replace("P006,admit", "P006,teleport"))
+    result = ingest([path], key)
+    assert adds_up(result)["read"] == 11
+    assert quarantined(result) == [(5, "malformed_row"), (6, "malformed_row"), (9, "unknown_event")]
+    assert sorted(result.events["source_line"]) == [2, 3, 4, 7, 8, 10, 11, 12]
+
+
+def test_duplicate_header_column_is_one_clear_error(tmp_path, key):
+    with pytest.raises(HospitaltwinError, match="names column 'unit' more than once"):
+        ingest([probes.duplicate_header(tmp_path)], key)
+
+
+@pytest.mark.parametrize("rule, want", [
+    ("order", ["2024-10-26T23:30Z", "2024-10-27T00:30Z", "2024-10-27T01:10Z", "2024-10-27T02:30Z"]),
+    ("earliest", ["2024-10-26T23:30Z", "2024-10-27T00:10Z", "2024-10-27T00:30Z", "2024-10-27T02:30Z"]),
+    ("latest", ["2024-10-26T23:30Z", "2024-10-27T01:10Z", "2024-10-27T01:30Z", "2024-10-27T02:30Z"]),
+])
+def test_repeated_autumn_hour_is_resolved_and_counted(tmp_path, key, rule, want):
+    result = ingest([probes.autumn(tmp_path)], key, tz="Europe/Amsterdam", ambiguous=rule)
+    assert adds_up(result)["accepted"] == 4
+    assert result.summary["kept"]["ambiguous_local_times"] == 2
+    assert result.summary["kept"]["ambiguous_rule"] == rule
+    assert result.events["timestamp"].tolist() == [pd.Timestamp(t) for t in want]
+
+
+def test_skipped_spring_hour_is_a_bad_timestamp(tmp_path, key):
+    path = probes.csv_with(tmp_path / "spring.csv", ["2024-03-31T02:30:00,P001,admit,ICU,,,,,,\n"])
+    result = ingest([path], key, tz="Europe/Amsterdam")
+    assert quarantined(result) == [(2, "bad_timestamp")]
+    assert "does not exist in Europe/Amsterdam" in result.quarantine["reason"].iloc[0]
+
+
+def test_unknown_ambiguity_rule_is_refused(tmp_path, key):
+    with pytest.raises(HospitaltwinError, match="--ambiguous must be one of"):
+        ingest([probes.autumn(tmp_path)], key, ambiguous="middle")
+
+
+def test_catastrophic_unit_pattern_is_bounded(tmp_path, key):
+    units, path = probes.redos_map(tmp_path)
+    start = time.perf_counter()
+    with pytest.raises(HospitaltwinError) as caught:
+        ingest([path], key, unit_map=units)
+    assert time.perf_counter() - start < 10
+    message = str(caught.value)
+    assert str(units) in message and "units.ICU.0" in message and "re:(a|aa)+$" in message
+    assert "a" * 20 not in message  # the unit name itself is not echoed
