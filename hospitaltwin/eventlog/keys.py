@@ -3,8 +3,8 @@
 The key comes from a key file (``--key-file``; ``hospitaltwin keygen`` writes one with 256
 random bits, readable by its owner only) or from ``HOSPITALTWIN_PSEUDONYM_KEY``. A key must be
 at least 16 bytes and not guessable: :func:`key_bits` estimates its entropy from the spread of
-its characters, not counting characters that repeat or continue a run (``aaaa``, ``1234``,
-``abcd``), and a key under :data:`MIN_KEY_BITS` is refused. A key file that others may read
+its characters, not counting characters that repeat, continue a run or repeat a short
+pattern (``aaaa``, ``1234``, ``abcd``, ``xyzxyz``), and a key under :data:`MIN_KEY_BITS` is refused. A key file that others may read
 gives a warning.
 
 Parquet files written by ingest and every state store keep a *check value* of the key so that
@@ -108,14 +108,21 @@ def key_bits(key: bytes) -> float:
 
 
 def _unpredictable(key: bytes) -> int:
-    """Characters that neither repeat the one before nor continue a run of step 1."""
+    """Characters that neither repeat the one before, continue a run of step 1, nor continue
+    a repetition of the last few characters (``abcabc``)."""
     count = 0
     for i, value in enumerate(key):
         step = value - key[i - 1] if i else None
         runs = i >= 2 and step in (-1, 1) and step == key[i - 1] - key[i - 2]
-        if step != 0 and not runs:
+        if step != 0 and not runs and not _repeats(key, i):
             count += 1
     return count
+
+
+def _repeats(key: bytes, i: int, longest: int = 8) -> bool:
+    """Whether ``key[i-1:i+1]`` repeats the two characters ``p`` back, for some ``p <= longest``."""
+    return any(key[i] == key[i - p] and key[i - 1] == key[i - 1 - p]
+               for p in range(2, min(longest, i - 1) + 1))
 
 
 def generate_key() -> bytes:
