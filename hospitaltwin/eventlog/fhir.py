@@ -10,9 +10,12 @@ last location's ``period.end``) a ``discharge`` follows, or a ``death`` when
 ``acuity`` the priority code. Resources other than Encounter are skipped and counted.
 
 Event ids are left to validation's content hash (an id built from the encounter id would
-carry a raw identifier into the output). ``source_line`` is the line of the resource in NDJSON, and the entry's position (1-based) in
-a Bundle. A location whose period ends before it starts is quarantined (*stay ends before it
-starts*); an Encounter without any location is quarantined (*missing unit*).
+carry a raw identifier into the output). ``source_line`` is the line of the resource in NDJSON,
+and the entry's position (1-based) in a Bundle. A location whose period ends before it starts
+is quarantined (*stay ends before it starts*); an Encounter without any location is
+quarantined (*missing unit*). A ``Bundle.entry`` that is not a list is one quarantined record,
+never an empty Bundle; JSON nested too deeply to read refuses the file (one clear error), or
+quarantines its line in NDJSON.
 """
 
 from __future__ import annotations

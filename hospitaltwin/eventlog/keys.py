@@ -3,12 +3,12 @@
 The key comes from a key file (``--key-file``; ``hospitaltwin keygen`` writes one with 256
 random bits, readable by its owner only) or from ``HOSPITALTWIN_PSEUDONYM_KEY``. A key must be
 at least 16 bytes and not guessable: :func:`key_bits` estimates its entropy from the spread of
-its characters, not counting characters that repeat, continue a run or repeat a short
-pattern (``aaaa``, ``1234``, ``abcd``, ``xyzxyz``), and a key under :data:`MIN_KEY_BITS` is refused. A key file that others may read
-gives a warning.
+its characters, not counting characters that repeat, continue a run or repeat a short pattern
+(``aaaa``, ``1234``, ``abcd``, ``xyzxyz``), and a key under :data:`MIN_KEY_BITS` is refused. A
+key file that others may read gives a warning.
 
-Parquet files written by ingest and every state store keep a *check value* of the key so that
-a different key is noticed before two pseudonym spaces get mixed. The check value is scrypt
+Parquet files written by ingest and every state store keep a *check value* of the key so that a
+different key is noticed before two pseudonym spaces get mixed. The check value is scrypt
 (memory-hard, ~0.1 s per try) of the key with a random salt stored beside it: it confirms the
 right key, but testing guesses against it offline costs an attacker that much per guess.
 
@@ -44,7 +44,7 @@ CHECK_PREFIX = "scrypt"
 
 def load_key(key_file: str | Path | None = None, environ: dict | None = None,
              warn: Callable[[str], None] | None = None) -> bytes:
-    """The pseudonymisation key: from ``key_file`` if given, else from ``HOSPITALTWIN_PSEUDONYM_KEY``.
+    """The pseudonymisation key: from ``key_file`` if given, else from the environment.
 
     Parameters
     ----------
@@ -95,7 +95,8 @@ def check_strength(key: bytes, where: str = "the key") -> None:
     bits = key_bits(key)
     if bits < MIN_KEY_BITS:
         raise HospitaltwinError(f"{where}: the pseudonymisation key is too easy to guess (about "
-                                f"{bits:.0f} bits of entropy, at least {MIN_KEY_BITS} needed); {advice}")
+                                f"{bits:.0f} bits of entropy, at least {MIN_KEY_BITS} needed); "
+                                + advice)
 
 
 def key_bits(key: bytes) -> float:
@@ -144,7 +145,8 @@ def write_key_file(path: str | Path, key: bytes | None = None) -> Path:
         handle = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     except FileExistsError:
         raise HospitaltwinError(f"{path}: already exists; a key in use must not be replaced "
-                                "(pseudonyms and stores depend on it): choose another path") from None
+                                "(pseudonyms and stores depend on it): choose another path"
+                                ) from None
     except OSError as exc:
         raise HospitaltwinError(f"{path}: cannot write the key file ({exc.strerror})") from None
     with os.fdopen(handle, "wb") as out:

@@ -6,15 +6,15 @@ One ``transfers`` row is one event at its ``intime``: the first row of an encoun
 ``discharge``, or ``death`` when ``hosp/admissions`` (read from beside the transfers file when
 present) marks the admission ``hospital_expire_flag = 1``. ``careunit`` is the unit,
 ``transfer_id`` the event id, ``hadm_id`` the encounter; admissions also give ``source``
-(``admission_location``) and ``acuity`` (``admission_type``). An ED visit without an
-admission (no ``hadm_id``) is its own encounter (``ed-<transfer_id>``) and, having no
-discharge row, ends at its ``outtime`` with an added ``discharge`` (same line). A row whose
-``outtime`` precedes its ``intime`` is quarantined (*stay ends before it starts*).
+(``admission_location``) and ``acuity`` (``admission_type``). An ED visit without an admission
+(no ``hadm_id``) is its own encounter (``ed-<transfer_id>``) and, having no discharge row, ends
+at its ``outtime`` with an added ``discharge`` (same line). A row whose ``outtime`` precedes
+its ``intime`` is quarantined (*stay ends before it starts*).
 
 MIMIC-IV shifts every patient's dates into the years 2100-2200, so the rule that event times
-lie at most a day in the future does not apply to it. ``procedureevents`` rows of item 225792 (invasive ventilation) become ``equipment_start`` /
-``equipment_end`` of ``ventilator``; other items are skipped and counted. Given a MIMIC-IV
-folder, both files are read.
+lie at most a day in the future does not apply to it. ``procedureevents`` rows of item 225792
+(invasive ventilation) become ``equipment_start`` / ``equipment_end`` of ``ventilator``; other
+items are skipped and counted. Given a MIMIC-IV folder, both files are read.
 """
 
 from __future__ import annotations

@@ -12,9 +12,10 @@ error message:
   *looks like an identifier* becomes ``masked-`` and 16 hex digits of a keyed hash: equal
   values keep equal masks, so a masked category still counts as one category. A value looks
   like an identifier when it equals a raw patient or encounter id of the input of four or
-  more characters (or has one as a word), has a word with four or more digits (record numbers, phone numbers, dates), holds
-  an ``@``, or is longer than :data:`MAX_TEXT` characters. Names that a unit map covers are
-  replaced by layout unit ids, a closed vocabulary.
+  more characters (or has one as a word), has a word with four or more digits (record
+  numbers, phone numbers, dates), holds an ``@``, or is longer than :data:`MAX_TEXT`
+  characters. Names that a unit map covers are replaced by layout unit ids, a closed
+  vocabulary.
 
 :meth:`Masker.quarantine` applies the same rule to every text cell of quarantined rows (an
 unreadable timestamp included, unless it is shaped like a date) and to every value quoted in

@@ -1,17 +1,18 @@
 """Reading event times: ISO 8601 text (or Parquet datetimes) to UTC, with the reason a time fails.
 
 :func:`read_times` is what validation uses. A value with an offset keeps its instant; a naive
-one is read in the given zone. A time is *usable* only when it parses, lies between 1900 and
-a given latest time, normally one day after now (anything else is a typing or export error,
-such as year 9999 or 0001; :func:`latest_plausible`), and exists on the local clock (a naive time in the hour skipped when clocks go forward does not).
-Each unusable value gets a readable reason; validation quarantines its row as ``bad_timestamp``.
+one is read in the given zone. A time is *usable* only when it parses, lies between 1900 and a
+given latest time, normally one day after now (anything else is a typing or export error, such
+as year 9999 or 0001; :func:`latest_plausible`), and exists on the local clock (a naive time in
+the hour skipped when clocks go forward does not). Each unusable value gets a readable reason;
+validation quarantines its row as ``bad_timestamp``.
 
 Naive times in the hour repeated when clocks go back are *ambiguous*. They are resolved by
 ``ambiguous``: ``earliest`` (the first pass, summer time), ``latest`` (the second pass), or
-``order`` (the default): within one input file and one patient, in row order, the times are
-the first pass until one steps back in the repeated hour, and the second pass from there on.
-Their number is reported. :func:`parse_timestamps` is the plain form readers use to order
-their own records (unusable values become NaT).
+``order`` (the default): within one input file and one patient, in row order, the times are the
+first pass until one steps back in the repeated hour, and the second pass from there on. Their
+number is reported. :func:`parse_timestamps` is the plain form readers use to order their own
+records (unusable values become NaT).
 """
 
 from __future__ import annotations
@@ -57,7 +58,8 @@ def check_timezone(tz: str) -> str:
 def check_ambiguous(choice: str) -> str:
     """Return ``choice`` if it is one of :data:`AMBIGUOUS`, else raise."""
     if choice not in AMBIGUOUS:
-        raise HospitaltwinError(f"--ambiguous must be one of {', '.join(AMBIGUOUS)} (got {choice!r})")
+        raise HospitaltwinError(f"--ambiguous must be one of {', '.join(AMBIGUOUS)} "
+                                f"(got {choice!r})")
     return choice
 
 
@@ -218,6 +220,7 @@ def _explain(values: pd.Series, utc: pd.Series, reasons: pd.Series, latest, show
     reasons[early] = "implausible timestamp '" + text[early] + "': before 1900"
     reasons[beyond] = "implausible timestamp '" + text[beyond] + "': after 2262 (cannot be stored)"
     if late.any():
-        limit = latest[late] if isinstance(latest, pd.Series) else pd.Series(latest, index=utc.index)[late]
+        limits = latest if isinstance(latest, pd.Series) else pd.Series(latest, index=utc.index)
+        limit = limits[late]
         reasons[late] = ("implausible timestamp '" + text[late] + "': more than a day in the "
                          "future (after " + limit.dt.strftime("%Y-%m-%d %H:%M") + " UTC)")

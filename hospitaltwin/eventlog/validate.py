@@ -165,7 +165,8 @@ def check_rows(raw: pd.DataFrame, units: UnitMap, tz: str = "UTC", ambiguous: st
     times = read_times(frame["timestamp"], tz, ambiguous, groups, latest, shown)
     unusable = as_bool(times.reasons.notna())
     if shown is not None and unusable.any():
-        frame.loc[unusable, "timestamp"] = shown(frame.loc[unusable, "timestamp"].astype(STRING_DTYPE))
+        text = frame.loc[unusable, "timestamp"].astype(STRING_DTYPE)
+        frame.loc[unusable, "timestamp"] = shown(text)
     kind = frame["event"].str.strip().str.lower()
     problem, reason = _row_problems(frame, times.reasons, kind, units)
     bad = as_bool(problem.notna())

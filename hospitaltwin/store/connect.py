@@ -3,11 +3,12 @@
 A store is an SQLite file (``sqlite:///path/to/twin.db``, or just a path ending in ``.db``) or
 a PostgreSQL database (``postgresql+psycopg://user:password@host/db``; ``postgresql://`` is
 read as the psycopg driver). Opening creates the tables if they are missing and checks the
-schema version; a new SQLite file is created readable by its owner only (mode 600). A URL that cannot be reached, a file that is not a database or a missing
-driver become a :class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to do, with
-the password masked. Writes go through :func:`writing`: one transaction holding the store's
-write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so
-syncs never interleave and a sync that dies half-way leaves nothing behind.
+schema version; a new SQLite file is created readable by its owner only (mode 600). A URL that
+cannot be reached, a file that is not a database or a missing driver become a
+:class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to do, with the password
+masked. Writes go through :func:`writing`: one transaction holding the store's write lock
+(``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so syncs never
+interleave and a sync that dies half-way leaves nothing behind.
 """
 
 from __future__ import annotations

@@ -86,7 +86,8 @@ def test_keygen_writes_a_private_key_and_never_overwrites(tmp_path, fixtures):
     again = cli(["keygen", "--out", path])
     assert again.returncode == 2 and "already exists" in again.stderr
     assert path.read_bytes().strip() == key
-    used = cli(["ingest", fixtures / "faulty.csv", "--key-file", path, "--out", tmp_path / "e.parquet"])
+    used = cli(["ingest", fixtures / "faulty.csv", "--key-file", path,
+                "--out", tmp_path / "e.parquet"])
     assert used.returncode == 0 and "warning" not in used.stderr, used.stderr
 
 

@@ -36,7 +36,8 @@ def test_out_of_range_years_quarantine_the_row_not_the_file(tmp_path, key, stamp
     assert adds_up(result) == {"read": 4, "accepted": 3, "quarantined": 1, "duplicates": 0,
                                "skipped": 0}
     assert quarantined(result) == [(5, "bad_timestamp")]
-    assert why in result.quarantine["reason"].iloc[0] and stamp in result.quarantine["reason"].iloc[0]
+    reason = result.quarantine["reason"].iloc[0]
+    assert why in reason and stamp in reason
 
 
 def test_integer_parquet_timestamps_are_bad_timestamps(tmp_path, key):
@@ -117,7 +118,8 @@ def test_unbalanced_quote_hides_nothing(tmp_path, key):
 
 def test_quoted_field_spanning_lines_is_quarantined_and_lines_stay_right(tmp_path, key):
     path = probes.multiline_field(tmp_path)
-    path.write_text(path.read_text().replace(",BAD,", ",ICU,").replace("P006,admit", "P006,teleport"))
+    text = path.read_text().replace(",BAD,", ",ICU,").replace("P006,admit", "P006,teleport")
+    path.write_text(text)
     result = ingest([path], key)
     assert adds_up(result)["read"] == 11
     assert quarantined(result) == [(5, "malformed_row"), (6, "malformed_row"), (9, "unknown_event")]
@@ -129,12 +131,13 @@ def test_duplicate_header_column_is_one_clear_error(tmp_path, key):
         ingest([probes.duplicate_header(tmp_path)], key)
 
 
-@pytest.mark.parametrize("rule, want", [
-    ("order", ["2024-10-26T23:30Z", "2024-10-27T00:30Z", "2024-10-27T01:10Z", "2024-10-27T02:30Z"]),
-    ("earliest", ["2024-10-26T23:30Z", "2024-10-27T00:10Z", "2024-10-27T00:30Z", "2024-10-27T02:30Z"]),
-    ("latest", ["2024-10-26T23:30Z", "2024-10-27T01:10Z", "2024-10-27T01:30Z", "2024-10-27T02:30Z"]),
+@pytest.mark.parametrize("rule, middle", [  # UTC times of the two rows in the repeated hour
+    ("order", ["2024-10-27T00:30Z", "2024-10-27T01:10Z"]),
+    ("earliest", ["2024-10-27T00:10Z", "2024-10-27T00:30Z"]),
+    ("latest", ["2024-10-27T01:10Z", "2024-10-27T01:30Z"]),
 ])
-def test_repeated_autumn_hour_is_resolved_and_counted(tmp_path, key, rule, want):
+def test_repeated_autumn_hour_is_resolved_and_counted(tmp_path, key, rule, middle):
+    want = ["2024-10-26T23:30Z", *middle, "2024-10-27T02:30Z"]
     result = ingest([probes.autumn(tmp_path)], key, tz="Europe/Amsterdam", ambiguous=rule)
     assert adds_up(result)["accepted"] == 4
     assert result.summary["kept"]["ambiguous_local_times"] == 2
@@ -163,3 +166,28 @@ def test_catastrophic_unit_pattern_is_bounded(tmp_path, key):
     message = str(caught.value)
     assert str(units) in message and "units.ICU.0" in message and "re:(a|aa)+$" in message
     assert "a" * 20 not in message  # the unit name itself is not echoed
+
+
+def _no_events_inputs(folder):
+    junk = folder / "junk.hl7"
+    junk.write_text("MSH|^~\\&|ADT|GEN|TWIN|GEN|20240501||ORU^R01|C1|P|2.5\nnot hl7 at all\n")
+    xes = folder / "empty.xes"
+    xes.write_text('<?xml version="1.0"?><log xes.version="1.0"><trace>'
+                   '<string key="concept:name" value="A"/></trace></log>')
+    return [probes.csv_with(folder / "header_only.csv", []), probes.fhir_entry_object(folder),
+            probes.integer_parquet(folder), junk, xes,
+            probes.csv_with(folder / "all_bad.csv", ["yesterday,P001,admit,ICU,,,,,,\n"])]
+
+
+def test_inputs_with_nothing_usable_exit_2_and_say_why(tmp_path):
+    from typer.testing import CliRunner
+
+    from hospitaltwin.cli import app
+
+    env = {"HOSPITALTWIN_PSEUDONYM_KEY": "test-key-0123456789abcdef", "COLUMNS": "200"}
+    for path in _no_events_inputs(tmp_path):
+        out = tmp_path / f"out-{path.stem}.parquet"
+        done = CliRunner().invoke(app, ["ingest", str(path), "--out", str(out)], env=env)
+        assert done.exit_code == 2, (path.name, done.output)
+        assert "no usable events" in done.output and "Traceback" not in done.output
+        assert not out.exists() and (tmp_path / f"out-{path.stem}.quarantine.csv").exists()
