@@ -115,14 +115,16 @@ def prepare(inputs: Sequence[str | Path], key: bytes, fmt: str = "auto",
     return Prepared(results, rows)
 
 
-def _latest(results: list[ReadResult]) -> pd.Series:
-    """Latest plausible time of each row: a day from now, unless the reader's dates are
+def _latest(results: list[ReadResult]) -> pd.Timestamp | pd.Series:
+    """Latest plausible time (of each row): a day from now, unless the reader's dates are
     shifted on purpose or the rows were checked when written."""
-    limit = latest_plausible()
-    parts = [np.full(len(r.events), LAST_STORABLE if r.dates_shifted or r.checked_before
-                     else limit) for r in results]
-    return pd.Series(np.concatenate(parts) if parts else [], dtype=object).astype(
-        "datetime64[ns, UTC]")
+    limits = [LAST_STORABLE if r.dates_shifted or r.checked_before else latest_plausible()
+              for r in results]
+    if len(set(limits)) <= 1:
+        return limits[0] if limits else latest_plausible()
+    parts = [np.full(len(r.events), limit.as_unit("us").asm8)
+             for r, limit in zip(results, limits)]
+    return pd.Series(np.concatenate(parts)).dt.tz_localize("UTC")
 
 
 def ingest(inputs: Sequence[str | Path], key: bytes, fmt: str = "auto",

@@ -51,17 +51,22 @@ _QUOTED = re.compile(r"'([^'\n]*)'")
 
 
 def looks_identifying(value: str, ids: frozenset[str] | set[str] = frozenset()) -> bool:
-    """Whether free text may identify someone (see the module doc)."""
+    """Whether free text may identify someone (see the module doc); ``ids`` are raw ids, of
+    which those shorter than :data:`MIN_ID_LENGTH` are ignored."""
     if _MASKED.fullmatch(value):
         return False
-    if len(value) > MAX_TEXT or "@" in value or value in ids or value.strip() in ids:
+    if len(value) > MAX_TEXT or "@" in value or _is_id(value, ids) or _is_id(value.strip(), ids):
         return True
     for word in _WORDS.findall(value):
-        if word in ids or len(_DIGITS.findall(word)) >= 4:
+        if _is_id(word, ids) or len(_DIGITS.findall(word)) >= 4:
             return True
-        if any(part in ids for part in re.split(r"[-_.]", word) if part):
+        if any(_is_id(part, ids) for part in re.split(r"[-_.]", word)):
             return True
     return False
+
+
+def _is_id(text: str, ids: frozenset[str] | set[str]) -> bool:
+    return len(text) >= MIN_ID_LENGTH and text in ids
 
 
 class Masker:
@@ -78,7 +83,7 @@ class Masker:
 
     def __init__(self, key: bytes, ids: set[str]) -> None:
         self.key = key
-        self.ids = frozenset(i for i in ids if len(i) >= MIN_ID_LENGTH)
+        self.ids = ids
         self._keyed = hmac.new(key, b"text\x00", hashlib.sha256)
 
     def mask(self, value: str) -> str:
