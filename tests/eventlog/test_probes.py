@@ -19,6 +19,13 @@ def adds_up(result) -> dict:
     return t
 
 
+def one_set_aside(result, read: int, reason: str) -> None:
+    """All of ``read`` records but one accepted, that one quarantined for ``reason``."""
+    assert adds_up(result) == {"read": read, "accepted": read - 1, "quarantined": 1,
+                               "duplicates": 0, "skipped": 0}
+    assert result.quarantine["reason"].iloc[0] == reason
+
+
 def quarantined(result) -> list[tuple[int, str]]:
     q = result.quarantine
     return list(zip(q["source_line"].astype(int), q["problem"]))
@@ -62,9 +69,7 @@ def test_fhir_dates_outside_pandas_range(tmp_path, key):
 
 def test_fhir_entry_object_is_quarantined_not_silently_empty(tmp_path, key):
     result = ingest([probes.fhir_entry_object(tmp_path)], key)
-    assert adds_up(result) == {"read": 1, "accepted": 0, "quarantined": 1, "duplicates": 0,
-                               "skipped": 0}
-    assert result.quarantine["reason"].iloc[0] == "Bundle.entry is an object, not a list of entries"
+    one_set_aside(result, 1, "Bundle.entry is an object, not a list of entries")
 
 
 def test_deeply_nested_json_is_one_clear_error(tmp_path, key):
@@ -84,9 +89,7 @@ def test_deeply_nested_ndjson_line_is_quarantined(tmp_path, key):
 
 def test_bytes_between_mllp_frames_merge_nothing(tmp_path, key):
     result = ingest([probes.mllp_with_nul(tmp_path)], key)
-    assert adds_up(result) == {"read": 10, "accepted": 9, "quarantined": 1, "duplicates": 0,
-                               "skipped": 0}
-    assert result.quarantine["reason"].iloc[0] == "text that is not HL7 between messages"
+    one_set_aside(result, 10, "text that is not HL7 between messages")
 
 
 def test_message_without_msh_is_its_own_record(tmp_path, key):
