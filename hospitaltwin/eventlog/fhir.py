@@ -63,17 +63,24 @@ def _code(concept: object) -> str | None:
             or _text(_get(concept, "text")))
 
 
-def _resources(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
+def _parse(text: str) -> tuple[object, str | None, int]:
+    """(value, None, 0), or (None, why it is not JSON, line of the problem)."""
     try:
-        whole = json.loads(text)
+        return json.loads(text), None, 0
     except RecursionError:
-        if text.count("\n") < 1:
-            raise HospitaltwinError(f"{path}: JSON nested too deeply to read "
-                                    f"(more than about {sys.getrecursionlimit()} levels)") from None
-        return _ndjson(text, path, bad)
+        return None, (f"JSON nested too deeply to read (more than about "
+                      f"{sys.getrecursionlimit()} levels)"), 1
     except json.JSONDecodeError as exc:
-        if exc.msg != "Extra data" and text.count("\n") < 1:
-            raise HospitaltwinError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return None, f"not valid JSON ({exc.msg})", exc.lineno
+    except ValueError:  # e.g. an integer of more digits than Python converts
+        return None, "not valid JSON (a number too long to read)", 1
+
+
+def _resources(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
+    whole, why, line = _parse(text)
+    if why is not None:
+        if why != "not valid JSON (Extra data)" and text.count("\n") < 1:
+            raise HospitaltwinError(f"{path}: line {line}: {why}")
         return _ndjson(text, path, bad)
     if isinstance(whole, dict) and whole.get("resourceType") == "Bundle":
         return _entries(whole, bad)
@@ -100,14 +107,11 @@ def _ndjson(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            out.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            bad.append({"source_line": number, "problem": "unreadable_record",
-                        "reason": f"not valid JSON ({exc.msg})"})
-        except RecursionError:
-            bad.append({"source_line": number, "problem": "unreadable_record",
-                        "reason": "JSON nested too deeply to read"})
+        value, why, _ = _parse(line)
+        if why is None:
+            out.append((number, value))
+        else:
+            bad.append({"source_line": number, "problem": "unreadable_record", "reason": why})
     if not out:
         raise HospitaltwinError(f"{path}: not valid JSON or NDJSON")
     return out

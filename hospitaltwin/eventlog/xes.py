@@ -153,9 +153,11 @@ def read_xes(path: Path, activities: dict[str, dict[str, str]] | None = None) ->
                 element.clear(keep_tail=False)
     except etree.XMLSyntaxError as exc:
         if not reader.events and not reader.skipped:
-            raise HospitaltwinError(f"{path}: not valid XML (line {exc.lineno}: {exc.msg})") from None
+            raise HospitaltwinError(f"{path}: not valid XML (line {exc.lineno}: "
+                                    f"{' '.join(str(exc.msg).split())})") from None
         bad.append({"source_line": exc.lineno or 0, "problem": "unreadable_record",
-                    "reason": f"XML broken here, the rest of the file is unread ({exc.msg})"})
+                    "reason": "XML broken here, the rest of the file is unread ("
+                              + " ".join(str(exc.msg).split()) + ")"})
     if not seen_log and not bad:
         raise HospitaltwinError(f"{path}: XML but not an XES log (no <log> element)")
     return ReadResult(str(path), events_from_records(str(path), reader.events),

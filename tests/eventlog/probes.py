@@ -8,6 +8,10 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+#: One valid FHIR Encounter as an NDJSON line.
+NDJSON_ENCOUNTER = ('{"resourceType": "Encounter", "id": "e1", "subject": {"reference": '
+                    '"Patient/p1"}, "location": [{"location": {"display": "ICU"}, "period": '
+                    '{"start": "2024-01-01"}}]}')
 HEADER = "timestamp,patient_id,event,unit,from_unit,equipment,event_id,encounter_id,source,acuity\n"
 
 

@@ -78,10 +78,8 @@ def test_deeply_nested_json_is_one_clear_error(tmp_path, key):
 
 
 def test_deeply_nested_ndjson_line_is_quarantined(tmp_path, key):
-    good = '{"resourceType": "Encounter", "id": "e1", "subject": {"reference": "Patient/p1"}, ' \
-           '"location": [{"location": {"display": "ICU"}, "period": {"start": "2024-01-01"}}]}'
     path = tmp_path / "deep.ndjson"
-    path.write_text(good + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
+    path.write_text(probes.NDJSON_ENCOUNTER + "\n" + "[" * 100_000 + "]" * 100_000 + "\n")
     result = ingest([path], key)
     assert adds_up(result)["accepted"] == 1
     assert quarantined(result) == [(2, "unreadable_record")]
@@ -194,3 +192,25 @@ def test_inputs_with_nothing_usable_exit_2_and_say_why(tmp_path):
         assert done.exit_code == 2, (path.name, done.output)
         assert "no usable events" in done.output and "Traceback" not in done.output
         assert not out.exists() and (tmp_path / f"out-{path.stem}.quarantine.csv").exists()
+
+
+def test_a_number_too_long_for_python_is_unreadable_json(tmp_path, key):
+    """Found by fuzzing: int() refuses more than 4300 digits with a ValueError."""
+    huge = "9" * 100_000
+    whole = tmp_path / "huge.json"
+    whole.write_text('{"resourceType": "Bundle", "total": ' + huge + "}")
+    with pytest.raises(HospitaltwinError, match="a number too long to read"):
+        ingest([whole], key)
+    lines = tmp_path / "huge.ndjson"
+    lines.write_text(probes.NDJSON_ENCOUNTER + "\n" + '{"n": ' + huge + "}\n")
+    result = ingest([lines], key)
+    assert quarantined(result) == [(2, "unreadable_record")]
+
+
+def test_broken_xml_is_one_line(tmp_path, key):
+    """Found by fuzzing: lxml's message for a NUL byte ends in a line break."""
+    path = tmp_path / "nul.xes"
+    path.write_bytes(b"<\x00log></log>")
+    with pytest.raises(HospitaltwinError) as caught:
+        ingest([path], key, fmt="xes")
+    assert "\n" not in str(caught.value) and "not valid XML" in str(caught.value)
