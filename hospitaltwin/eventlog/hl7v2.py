@@ -73,6 +73,7 @@ ONCE = ("EVN", "PID", "PV1")
 TWO_PATIENTS = {"A17", "A24", "A37"}
 _TAG = re.compile(r"[A-Z][A-Z0-9]{2}")
 _MSH_INSIDE = re.compile(r"MSH[^A-Za-z0-9\s]")
+_FRAME = re.compile("[\x0b\x1c]")
 NOT_HL7 = "text that is not HL7 between messages"
 NO_MSH = "HL7 segment(s) outside any message (no MSH before them)"
 
@@ -84,7 +85,9 @@ class _Splitter:
         self.messages: list[tuple[int, list[str]]] = []
         self.others: list[tuple[int, str]] = []
         self.current: list[str] | None = None
+        self.tags: set[str] = set()
         self.line = 0
+        self.sep = "|"
         self.is_message = False
         self.in_junk = False
 
@@ -94,30 +97,34 @@ class _Splitter:
                 self.messages.append((self.line, self.current))
             else:
                 self.others.append((self.line, NO_MSH))
-        self.current, self.in_junk = None, False
+        self.current, self.in_junk, self.sep = None, False, "|"
+
+    def start(self, number: int, text: str, is_message: bool) -> None:
+        self.close()
+        self.current, self.tags, self.line, self.is_message = [text], {text[:3]}, number, is_message
+        if is_message:
+            self.sep = text[3]
 
     def piece(self, number: int, text: str) -> None:
-        if not text.strip():
-            return
-        inside = _MSH_INSIDE.search(text)
-        if inside is not None and inside.start() > 0 and not self._segment(text):
-            self.junk(number)
-            self.current, self.in_junk = None, False
-            text = text[inside.start():]
         if not self._segment(text):
+            if not text.strip():
+                return
+            inside = _MSH_INSIDE.search(text)
             self.junk(number)
-            return
+            if inside is None:
+                return
+            text = text[inside.start():]
         self.in_junk = False
         tag = text[:3]
-        if tag == "MSH" or tag in ENVELOPE:
+        if tag == "MSH":
+            self.start(number, text, True)
+        elif tag in ENVELOPE:
             self.close()
-            if tag == "MSH":
-                self.current, self.line, self.is_message = [text], number, True
         elif self.current is None or self._repeats(tag):
-            self.close()
-            self.current, self.line, self.is_message = [text], number, False
+            self.start(number, text, False)
         else:
             self.current.append(text)
+            self.tags.add(tag)
 
     def junk(self, number: int) -> None:
         if not self.in_junk:
@@ -126,13 +133,15 @@ class _Splitter:
             self.in_junk = True
 
     def _segment(self, text: str) -> bool:
-        sep = self.current[0][3:4] if self.is_message and self.current else "|"
-        if text[:3] == "MSH" or text[:3] in ENVELOPE:
-            return len(text) > 3 and not text[3].isalnum() and not text[3].isspace()
-        return _TAG.fullmatch(text[:3]) is not None and (len(text) == 3 or text[3] == sep)
+        tag = text[:3]
+        if len(text) > 3 and (tag == "MSH" or tag in ENVELOPE):
+            return not text[3].isalnum() and not text[3].isspace()
+        if len(text) < 3 or (len(text) > 3 and text[3] != self.sep):
+            return False
+        return _TAG.fullmatch(tag) is not None
 
     def _repeats(self, tag: str) -> bool:
-        if tag not in ONCE or not any(s[:3] == tag for s in self.current):
+        if tag not in ONCE or tag not in self.tags:
             return False
         return tag == "EVN" or not (self.is_message and _trigger(self.current[0]) in TWO_PATIENTS)
 
@@ -152,7 +161,10 @@ def split_records(text: str) -> tuple[list[tuple[int, list[str]]], list[tuple[in
     splitter = _Splitter()
     for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"),
                                   start=1):
-        for index, piece in enumerate(re.split("[\x0b\x1c]", line)):
+        if "\x0b" not in line and "\x1c" not in line:
+            splitter.piece(number, line)
+            continue
+        for index, piece in enumerate(_FRAME.split(line)):
             if index:
                 splitter.close()
             splitter.piece(number, piece)
