@@ -3,8 +3,8 @@
 The canonical reader and the MIMIC-IV reader both read CSV through :func:`read_csv_text`.
 pyarrow's multithreaded reader parses every column as text; nothing on the common path loops
 over rows in Python, so a million rows take about as long as ``pandas.read_csv``. One record
-is one physical line (lines end in LF, CRLF or CR; blank lines are skipped but counted, so
-line numbers are those an editor shows):
+is one physical line (lines end in LF, CRLF or CR; blank lines are skipped, but still count
+in line numbers, which are those an editor shows):
 
 - a row with the wrong number of fields is set aside with its line (the parse is re-run
   single-threaded in that rare case, because only then does pyarrow number bad rows);
