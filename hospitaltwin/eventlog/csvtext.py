@@ -82,7 +82,7 @@ def read_csv_text(path: Path, data: bytes, names: list[str],
     columns = wanted(names)
     table, bad = _parse(path, data, names, columns)
     lines = _record_lines(data)
-    if table.num_rows + len(bad) != len(lines) - 1:
+    if table.num_rows + len(bad) != len(lines) - 1 or _last_line_open(data, lines):
         data, open_lines = _without_open_quotes(data)
         table, bad = _parse(path, data, names, columns)
         lines = _record_lines(data)
@@ -138,6 +138,18 @@ def _record_lines(data: bytes) -> np.ndarray:
     arr = np.frombuffer(data + b"\n", dtype=np.uint8)
     blank = (length <= 0) | ((length == 1) & (arr[starts] == 13))
     return np.flatnonzero(~blank) + 1
+
+
+def _last_line_open(data: bytes, lines: np.ndarray) -> bool:
+    """Whether the last record line ends inside quotes (it would run on to the end of the
+    file without changing the number of rows)."""
+    if len(lines) < 2:
+        return False
+    starts = line_starts(data)
+    begin = int(starts[lines[-1] - 1])
+    end = int(starts[lines[-1]]) if lines[-1] < len(starts) else len(data)
+    last = data[begin:end].rstrip(b"\r\n")
+    return b'"' in last and _ends_in_quotes(last)
 
 
 def _without_open_quotes(data: bytes) -> tuple[bytes, list[int]]:

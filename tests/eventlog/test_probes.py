@@ -7,9 +7,12 @@ import time
 
 import pandas as pd
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest
+from hospitaltwin.eventlog.times import latest_plausible, read_times
 from tests.eventlog import probes
 
 
@@ -214,3 +217,43 @@ def test_broken_xml_is_one_line(tmp_path, key):
     with pytest.raises(HospitaltwinError) as caught:
         ingest([path], key, fmt="xes")
     assert "\n" not in str(caught.value) and "not valid XML" in str(caught.value)
+
+
+@settings(max_examples=60, deadline=None)
+@given(year=st.integers(1, 9999), month=st.integers(1, 12), day=st.integers(1, 28))
+def test_only_plausible_years_are_usable(year, month, day):
+    text = f"{year:04d}-{month:02d}-{day:02d}T12:00:00"
+    now = pd.Timestamp("2026-01-01T00:00Z")
+    times = read_times(pd.Series([text], dtype="string"), latest=latest_plausible(now))
+    plausible = 1900 <= year and (year, month, day) <= (2026, 1, 1)
+    assert times.values.notna().iloc[0] == plausible
+    assert times.reasons.isna().iloc[0] == plausible
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(gaps=st.lists(st.text(alphabet="abc xyz-19.!", min_size=1, max_size=20), min_size=6,
+                     max_size=6), where=st.lists(st.booleans(), min_size=6, max_size=6))
+def test_text_anywhere_between_messages_costs_no_message(tmp_path, key, gaps, where):
+    parts = []
+    for i in range(6):
+        if where[i]:
+            parts.append(gaps[i])
+        parts.append(probes.hl7_message(i))
+    path = tmp_path / "mixed.hl7"
+    path.write_text(probes.newline_messages(parts))
+    result = ingest([path], key)
+    assert adds_up(result)["accepted"] == 6
+    assert set(result.quarantine["reason"]) <= {"text that is not HL7 between messages"}
+    assert len(result.quarantine) <= sum(where)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(row=st.integers(0, 19), field=st.integers(1, 9))
+def test_an_open_quote_costs_only_its_line(tmp_path, key, row, field):
+    lines = probes.admits(20)
+    cells = lines[row].rstrip("\n").split(",")
+    cells[field] = '"' + cells[field]
+    lines[row] = ",".join(cells) + "\n"
+    result = ingest([probes.csv_with(tmp_path / "quote.csv", lines)], key)
+    assert adds_up(result)["accepted"] == 19
+    assert quarantined(result) == [(row + 2, "malformed_row")]
