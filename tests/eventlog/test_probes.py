@@ -230,7 +230,8 @@ def test_only_plausible_years_are_usable(year, month, day):
     assert times.reasons.isna().iloc[0] == plausible
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(gaps=st.lists(st.text(alphabet="abc xyz-19.!", min_size=1, max_size=20), min_size=6,
                      max_size=6), where=st.lists(st.booleans(), min_size=6, max_size=6))
 def test_text_anywhere_between_messages_costs_no_message(tmp_path, key, gaps, where):
@@ -247,7 +248,8 @@ def test_text_anywhere_between_messages_costs_no_message(tmp_path, key, gaps, wh
     assert len(result.quarantine) <= sum(where)
 
 
-@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=30, deadline=None,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(row=st.integers(0, 19), field=st.integers(1, 9))
 def test_an_open_quote_costs_only_its_line(tmp_path, key, row, field):
     lines = probes.admits(20)
