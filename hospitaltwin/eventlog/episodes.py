@@ -17,13 +17,7 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.eventlog.schema import (
-    EQUIPMENT_KINDS,
-    EXIT_KINDS,
-    FLOW_KINDS,
-    STRING_DTYPE,
-    TIMESTAMP_DTYPE,
-    UNIT_KINDS,
-    as_bool,
+    EQUIPMENT_KINDS, EXIT_KINDS, FLOW_KINDS, STRING_DTYPE, TIMESTAMP_DTYPE, UNIT_KINDS, as_bool,
     same_as_previous,
 )
 
