@@ -97,9 +97,10 @@ def fill_event_ids(frame: pd.DataFrame) -> pd.Series:
     return ids.mask(missing, hexed.reindex(ids.index)).astype(STRING_DTYPE)
 
 
-def _row_problems(frame: pd.DataFrame, times: pd.Series, kind: pd.Series,
+def _row_problems(frame: pd.DataFrame, time_reasons: pd.Series, kind: pd.Series,
                   units: UnitMap) -> tuple[pd.Series, pd.Series]:
-    """First problem and reason of each row (NA when the row passes)."""
+    """First problem and reason of each row (NA when the row passes); ``time_reasons`` says
+    why each unusable timestamp cannot be used."""
     problem = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
     reason = pd.Series(pd.NA, index=frame.index, dtype=STRING_DTYPE)
 
@@ -111,7 +112,7 @@ def _row_problems(frame: pd.DataFrame, times: pd.Series, kind: pd.Series,
 
     flag(frame["patient_id"].isna(), "missing_patient", "missing patient_id")
     flag(frame["timestamp"].isna(), "missing_timestamp", "missing timestamp")
-    flag(times.notna(), "bad_timestamp", times)
+    flag(time_reasons.notna(), "bad_timestamp", time_reasons)
     flag(frame["event"].isna(), "missing_event", "missing event")
     flag(~kind.isin(EVENT_KINDS), "unknown_event", "unknown event '" + frame["event"] + "'")
     flag(kind.isin(UNIT_KINDS) & frame["unit"].isna(), "missing_unit",
