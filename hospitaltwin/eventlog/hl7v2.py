@@ -134,8 +134,8 @@ class _Splitter:
 
     def _segment(self, text: str) -> bool:
         tag = text[:3]
-        if len(text) > 3 and (tag == "MSH" or tag in ENVELOPE):
-            return not text[3].isalnum() and not text[3].isspace()
+        if tag == "MSH" or tag in ENVELOPE:  # MSH-1, the field separator, must follow
+            return len(text) > 3 and not text[3].isalnum() and not text[3].isspace()
         if len(text) < 3 or (len(text) > 3 and text[3] != self.sep):
             return False
         return _TAG.fullmatch(tag) is not None

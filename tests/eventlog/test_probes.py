@@ -259,3 +259,11 @@ def test_an_open_quote_costs_only_its_line(tmp_path, key, row, field):
     result = ingest([probes.csv_with(tmp_path / "quote.csv", lines)], key)
     assert adds_up(result)["accepted"] == 19
     assert quarantined(result) == [(row + 2, "malformed_row")]
+
+
+def test_bare_msh_is_text_not_a_message(tmp_path, key):
+    """Found by the property tests: an MLLP frame holding only 'MSH'."""
+    path = tmp_path / "bare.hl7"
+    path.write_bytes(b"\x0bMSH\r\x1c\r" + b"\x0b" + probes.hl7_message(1).encode() + b"\x1c\r")
+    result = ingest([path], key, fmt="hl7")
+    one_set_aside(result, 2, "text that is not HL7 between messages")
