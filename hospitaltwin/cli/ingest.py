@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
 EXAMPLES = 5
@@ -55,8 +56,11 @@ def ingest_command(
     )
 
     key = pseudonym_key(key_file)
-    result = ingest(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone, ambiguous=ambiguous)
-    written = write_outputs(result, out_path, quarantine, report)
+    with progress(f"reading and checking {len(inputs)} input(s)") as bar:
+        result = ingest(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone,
+                        ambiguous=ambiguous)
+        bar.stage(f"writing {out_path}")
+        written = write_outputs(result, out_path, quarantine, report)
     out.print(files_table(result.summary))
     unmapped = unmapped_table(result.summary)
     if unmapped is not None:

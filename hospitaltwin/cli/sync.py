@@ -8,6 +8,7 @@ import typer
 
 from hospitaltwin.cli.common import command, out
 from hospitaltwin.cli.ingest import AMBIGUOUS_HELP, KEY_HELP, pseudonym_key
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
 
@@ -20,7 +21,7 @@ def sync_command(
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
     ambiguous: str = typer.Option("order", "--ambiguous", help=AMBIGUOUS_HELP),
     key_file: Path = typer.Option(None, "--key-file", help=KEY_HELP),
-    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (see the README)."),
+    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (date, hospital, unit, census, …)."),
 ) -> None:
     """Sync event logs into the state store: incremental, idempotent, one transaction."""
     from hospitaltwin.store import Store  # sqlalchemy and pandas: imported only for this verb
@@ -32,7 +33,7 @@ def sync_command(
         _sync_counts(Store, store, inputs)
         return
     key = pseudonym_key(key_file)
-    with Store.open(store) as twin:
+    with Store.open(store) as twin, progress(f"syncing {len(inputs)} input(s)"):
         report = twin.sync(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone,
                            ambiguous=ambiguous)
         held = twin.summary()

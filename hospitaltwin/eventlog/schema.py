@@ -17,7 +17,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-#: The canonical columns, in order (DESIGN.md, "Canonical event log").
+#: The canonical columns, in order (docs/reference/event-log.md).
 COLUMNS: tuple[str, ...] = (
     "timestamp", "patient_id", "event", "unit", "from_unit", "equipment",
     "event_id", "encounter_id", "source", "acuity",
