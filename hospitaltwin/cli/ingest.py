@@ -37,7 +37,7 @@ def ingest_command(
     fmt: str = typer.Option("auto", "--format", help="auto (from content), canonical, mimic, hl7, fhir or xes."),
     unit_map: Path = typer.Option(None, "--map", help="Unit-mapping YAML (units: and activities:)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
-    ambiguous: str = typer.Option("order", "--ambiguous", help=AMBIGUOUS_HELP),
+    ambiguous: str = typer.Option("order", "--ambiguous", help=AMBIGUOUS_HELP, metavar="RULE"),
     key_file: Path = typer.Option(None, "--key-file", help=KEY_HELP),
     quarantine: Path = typer.Option(None, "--quarantine",
                                     help="Rows that cannot be used (default: OUT.quarantine.csv)."),

@@ -11,7 +11,8 @@ from hospitaltwin.cli.common import command, out
 
 @command("keygen")
 def keygen_command(
-    out_path: Path = typer.Option(..., "--out", help="Key file to create (never overwritten)."),
+    out_path: Path = typer.Option(..., "--out", help="Key file to create (never overwritten).",
+                                  metavar="FILE"),
 ) -> None:
     """Make a pseudonymisation key (256 random bits) for --key-file."""
     from hospitaltwin.eventlog.keys import write_key_file
