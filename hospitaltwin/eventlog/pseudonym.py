@@ -23,8 +23,8 @@ from hospitaltwin.eventlog.schema import map_distinct
 DIGITS = 32
 #: Columns holding identifiers, and their hashing domains.
 PSEUDONYM_COLUMNS = {"patient_id": b"patient", "encounter_id": b"encounter", "event_id": b"event"}
-#: Columns whose raw values are looked for in free text (see :mod:`.privacy`).
-ID_COLUMNS = ("patient_id", "encounter_id")
+#: Columns whose raw values are looked for in free text (see :mod:`.privacy`), and domains.
+ID_COLUMNS = {"patient_id": b"patient", "encounter_id": b"encounter"}
 
 
 def pseudonym(key: bytes, domain: bytes, value: str) -> str:
