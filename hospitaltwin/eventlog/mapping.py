@@ -66,6 +66,13 @@ class UnitMap:
     identity: bool = True
     activities: dict[str, dict[str, str]] | None = None
 
+    def __post_init__(self) -> None:
+        """Accept patterns given as ``(compiled pattern, unit)`` pairs too."""
+        patterns = tuple(p if isinstance(p, Pattern) else Pattern(
+            regex.compile(getattr(p[0], "pattern", p[0]), flags=regex.VERSION0), p[1],
+            "unit map") for p in self.patterns)
+        object.__setattr__(self, "patterns", patterns)
+
     def lookup(self, name: str) -> str | None:
         """The layout unit for one source name, or None if it maps nowhere."""
         if self.identity:
