@@ -42,7 +42,7 @@ import hhs_counts
 from hospitaltwin.backtest import run_backtest
 from hospitaltwin.backtest.run import STATS, WIDTH
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.core.tstats import wilson_interval
+from hospitaltwin.core.tstats import wilson
 from hospitaltwin.forecast.history import ForecastOptions
 from hospitaltwin.store import Store
 
@@ -89,7 +89,7 @@ def table(sums: dict) -> list[dict]:
         row = {"day": day, "n": int(model[0])}
         for c in COLUMNS:
             hits = model[STATS.index(c)]
-            row[c], row[c + "_ci"] = hits / model[0], wilson_interval(hits, model[0])
+            row[c], row[c + "_ci"] = hits / model[0], wilson(round(hits), round(model[0]))
         row["crps"], row["mae"] = model[STATS.index("crps")] / model[0], model[1] / model[0]
         for method in ("persistence", "linear_trend", "last_week", "ses"):
             s = by_day[(day, method)]

@@ -31,11 +31,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hospitaltwin.config import read_scenario
-from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.engine.snapshot import snapshot
-from hospitaltwin.experiment.replicate import with_run
-from hospitaltwin.forecast import run_forecast
+from hospitaltwin.config import read_scenario  # noqa: E402
+from hospitaltwin.engine import compile_scenario, simulate  # noqa: E402
+from hospitaltwin.engine.snapshot import snapshot  # noqa: E402
+from hospitaltwin.experiment.replicate import with_run  # noqa: E402
+from hospitaltwin.forecast import run_forecast  # noqa: E402
 
 
 def engine_part(args) -> None:

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
+from hospitaltwin.forecast.history import HISTORY_WEEKS
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -46,7 +47,7 @@ def test_state_forecast_and_report(store):
     summary = json.loads((out / "summary.json").read_text())
     assert summary["last_event"].startswith("2025-07-07") and summary["stale"] and summary["state_age_h"] > 24 * 100
     ed = summary["demand"]["ED"]
-    assert ed["model"] == "trend" and ed["diagnostics"]["days"] == 56 and ed["diagnostics"]["level_per_day"] > 20
+    assert ed["model"] == "trend" and ed["diagnostics"]["days"] == 7 * HISTORY_WEEKS and ed["diagnostics"]["level_per_day"] > 20
     with open(out / "forecast.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["time"].endswith("-05:00"), "times in the hospital's zone (Chicago, summer)"

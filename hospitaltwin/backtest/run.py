@@ -32,6 +32,7 @@ from hospitaltwin.backtest.scores import (
 )
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
 from hospitaltwin.forecast.scored import model_arrays, scored_rows
 
@@ -138,7 +139,7 @@ class Backtest:
 
 
 def run_backtest(scenario: Scenario, history: History, origins: list[datetime], *, horizon_h: float,
-                 replications: int = 200, seed: int = 1, workers: int = 1, weeks: int = 4,
+                 replications: int = 200, seed: int = 1, workers: Workers = 1, weeks: int = 4,
                  options: ForecastOptions | None = None, progress=None) -> Backtest:
     """Forecast from each origin with :func:`forecast_from_history`, score, and sum the scores.
 
@@ -146,8 +147,7 @@ def run_backtest(scenario: Scenario, history: History, origins: list[datetime], 
     ``replications``, ``seed`` and ``workers`` override theirs. ``weeks`` is the climatology's.
     """
     options = (options or ForecastOptions()).model_copy(update={
-        "horizon_h": float(horizon_h), "replications": replications, "seed": seed, "workers": workers,
-        "allow_stale": True})
+        "horizon_h": float(horizon_h), "replications": replications, "seed": seed, "allow_stale": True})
     step = 24 if options.counts else 1
     period = base.WEEK_H // step
     horizon = int(horizon_h)
@@ -155,7 +155,7 @@ def run_backtest(scenario: Scenario, history: History, origins: list[datetime], 
     pairs: list = []
     fits: list = []
     for k, origin in enumerate(origins):
-        fc = forecast_from_history(scenario, history, origin, options)
+        fc = forecast_from_history(scenario, history, origin, options, workers=workers)
         rows = scored_rows(fc, counts=options.counts)
         keys = [(name, kind) for _, name, kind in rows]
         steps = np.arange(0, horizon + 1, step)

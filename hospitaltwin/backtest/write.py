@@ -20,10 +20,9 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, PIT_BINS, POINT_METHODS, STATS, Backtest
 from hospitaltwin.backtest.scores import reliability
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
-SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
-                 "coverage95", "crps", "brier", "coverage90", "pinball")
 COVERAGES = ("coverage50", "coverage80", "coverage90", "coverage95")
 
 
@@ -37,7 +36,7 @@ def score_rows(bt: Backtest) -> list[tuple]:
     rows = []
     for (resource, kind, lead, method), s in sorted(bt.sums.items()):
         means = _means(s)
-        rows.append((resource, kind, lead, method, int(s[0]), *(means[c] for c in SCORE_COLUMNS[5:])))
+        rows.append((resource, kind, lead, method, int(s[0]), *(means[c] for c in CSV_COLUMNS["scores"][5:])))
     return rows
 
 
@@ -101,9 +100,9 @@ def daily_summary(bt: Backtest) -> dict:
 def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None) -> Path:
     """Write the backtest's files into ``out``."""
     out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(bt))
-    write_csv(out / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"), reliability_rows(bt))
-    write_csv(out / "pit.csv", ("lead_day", "bin_lo", "bin_hi", "density"), pit_rows(bt))
+    write_csv(out / "scores.csv", CSV_COLUMNS["scores"], score_rows(bt))
+    write_csv(out / "reliability.csv", CSV_COLUMNS["reliability"], reliability_rows(bt))
+    write_csv(out / "pit.csv", CSV_COLUMNS["pit"], pit_rows(bt))
     write_json(out / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
     resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     write_json(out / "manifest.json", manifest("backtest", resolved, bt.info["seed"], bt.info["replications"],

@@ -8,10 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, out, scheduler_option
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.store.start import safe_url
 
 
@@ -50,10 +52,12 @@ def forecast_cmd(
     store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     at: str = typer.Option(None, "--at", help="Forecast from this time (default: the last event)."),
-    horizon: str = typer.Option("14d", "--horizon"),
-    replications: int = typer.Option(500, "--replications", "-r", min=2),
-    seed: int = typer.Option(None, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("14d", "--horizon", help="How far ahead to forecast, e.g. 7d."),
+    replications: int = typer.Option(500, "--replications", "-r", min=2,
+                                     help="Simulated futures behind every probability; more narrow its interval."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     demand: str = typer.Option("trend", "--demand", help=DEMAND_HELP),
     trend_weeks: int = typer.Option(None, "--trend-weeks", min=0,
                                     help="Weeks of recent arrivals behind the demand level (default 4; 0: "
@@ -65,7 +69,7 @@ def forecast_cmd(
     stale_after: str = typer.Option("24h", "--stale-after", help="Warn when the state is older than this."),
     stale_limit: str = typer.Option("7d", "--stale-limit", help="Refuse a state older than this..."),
     allow_stale: bool = typer.Option(False, "--allow-stale", help="...unless this is given."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result directory: forecast.csv, daily.csv, summary.json."),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
     from hospitaltwin.experiment.results import checksum
@@ -77,8 +81,10 @@ def forecast_cmd(
     options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate,
                        stale_after_h=_duration(stale_after, "--stale-after"),
                        stale_limit_h=_duration(stale_limit, "--stale-limit"), allow_stale=allow_stale)
-    store = Store.open(store_url)
-    fc = forecast_from_history(scenario, store, _at(at, scenario.layout.timezone), options)
+    store = Store.open_existing(store_url)
+    with replication_executor(workers, scheduler) as pool, progress("forecast", replications) as bar:
+        fc = forecast_from_history(scenario, store, _at(at, scenario.layout.timezone), options, workers=pool,
+                                   progress=bar.step)
     for warning in fc.info["warnings"]:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
     written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
@@ -115,32 +121,41 @@ def recalibration_line(unit: str, recal: dict) -> str:
 
 
 def _headline(fc) -> Table:
-    from hospitaltwin.forecast import headline
+    from hospitaltwin.forecast import headline, precision
 
     table = Table(title=f"Forecast from {fc.info['as_of']} ({fc.info['replications']} replications)")
     table.add_column("risk")
+    table.add_column("95% CI", justify="right")
     for risk in headline(fc):
-        table.add_row(risk["text"])
+        lo, hi = risk["ci95"]
+        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+    known = precision(fc)
+    if known["max_half_width"] > known["target_half_width"]:
+        table.caption = (f"with {known['replications']} replications a probability is known to within "
+                         f"±{known['max_half_width']:.0%}; about {known['replications_needed']} replications "
+                         f"give ±{known['target_half_width']:.0%}")
     return table
 
 
 @command("backtest")
 def backtest_cmd(
-    store_url: str = typer.Option(..., "--store"),
-    scenario_path: Path = typer.Option(..., "--scenario"),
+    store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
+    scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     origins: str = typer.Option("7d", "--origins", help="Span of past origins, ending one horizon before the last event."),
     every: str = typer.Option("1d", "--every", help="Time between origins."),
-    horizon: str = typer.Option("7d", "--horizon"),
-    replications: int = typer.Option(200, "--replications", "-r", min=2),
-    seed: int = typer.Option(1, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("7d", "--horizon", help="Horizon of every forecast scored, e.g. 7d."),
+    replications: int = typer.Option(200, "--replications", "-r", min=2, help="Replications per origin."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Root seed."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
     demand: str = typer.Option("trend", "--demand", help=DEMAND_HELP),
     trend_weeks: int = typer.Option(None, "--trend-weeks", min=0, help="As for forecast."),
     counts: bool = typer.Option(False, "--counts", help="Backtest counts-mode forecasts against the daily counts."),
     previous_day: bool = typer.Option(False, "--admissions-previous-day", help="As for forecast."),
     recalibrate: bool = typer.Option(True, "--recalibrate/--no-recalibrate", help="As for forecast."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result directory: scores.csv, reliability.csv, pit.csv, "
+                                                    "summary.json."),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside five baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
@@ -149,7 +164,7 @@ def backtest_cmd(
     from hospitaltwin.store import Store
 
     scenario = read_scenario(scenario_path)
-    store = Store.open(store_url)
+    store = Store.open_existing(store_url)
     options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate)
     hours = options.horizon_h
     first, last = _span(store, counts, store_url)
@@ -160,8 +175,9 @@ def backtest_cmd(
                                 f"horizon after {need / 168:.0f} weeks of history; shorten --weeks, "
                                 "--trend-weeks or --horizon")
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
-    bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
-                      workers=workers, weeks=weeks, options=options)
+    with replication_executor(workers, scheduler) as pool, progress("backtest: origins", len(points)) as bar:
+        bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
+                          workers=pool, weeks=weeks, options=options, progress=bar.step)
     written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)

@@ -12,14 +12,19 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.progress import progress
 
 
 @command("report")
 def report(
-    results: list[Path] = typer.Argument(..., help="Result directories: runs, forecasts, comparisons, backtests, "
-                                                   "calibrations, rosters (in the order their pages should come)."),
+    results: list[Path] = typer.Argument(..., help="Result directories, in the order their pages should come: "
+                                                   "a run, forecast, compare, backtest, calibration (the folder "
+                                                   "of demand.yaml and demand.calibration.json), roster, surge "
+                                                   "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
+    previous: list[Path] = typer.Option(None, "--previous", metavar="RESULT_DIR", help="A result directory of the last report (an earlier "
+                                        "forecast or surge plan); page 1 says what changed since. Repeat for several."),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
     import matplotlib
@@ -27,7 +32,8 @@ def report(
     matplotlib.use("Agg")
     from hospitaltwin.report import build_report
 
-    written = build_report(results, pdf, png)
+    with progress(f"drawing the report of {len(results)} result(s)"):
+        written = build_report(results, pdf, png, previous=previous or ())
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

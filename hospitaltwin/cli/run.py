@@ -9,13 +9,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, out, scheduler_option, warn
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.replicate import run_scenario, with_run
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.experiment.summary import fmt as _fmt
@@ -44,6 +45,7 @@ def run(
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
     events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
 ) -> None:
@@ -53,8 +55,10 @@ def run(
     target = out_dir or Path("runs") / spec.name
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
     inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
-    result = _run_with_progress(spec, workers, target, inputs, hook, state)
+    with replication_executor(workers, scheduler) as pool:
+        result = _run_with_progress(spec, pool, target, inputs, hook, state)
     out.print(_table(result.summary))
+    warn(result.summary.get("warnings", ()))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
         out.print(f"event log of replication 0: {events_out}", highlight=False)
@@ -69,12 +73,10 @@ def _event_log_writer(path: Path, timezone: str):
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None):
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(f"{spec.name}", total=spec.run.replications)
+def _run_with_progress(spec, workers, target: Path, inputs: dict, hook=None, state=None):
+    with progress(spec.name, spec.run.replications) as bar:
         return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
-                            progress=lambda _: bar.advance(task), on_replication=hook)
+                            progress=bar.step, on_replication=hook)
 
 
 def _table(summary: dict) -> Table:
@@ -84,8 +86,10 @@ def _table(summary: dict) -> Table:
     kpis = HEADLINE["units"]
     for kpi in kpis:
         table.add_column(kpi, justify="right")
+    unstable = {u for u, load in summary.get("offered_load", {}).items() if load.get("unstable")}
     for name, values in summary["units"].items():
-        table.add_row(name, *(_cell(values.get(k)) for k in kpis))
+        label = f"{name} [bold red](unstable)[/]" if name in unstable else name
+        table.add_row(label, *(_cell(values.get(k)) for k in kpis))
     for name, values in summary["equipment"].items():
         cells = {"mean_census": values.get("mean_in_use"), "diverted_fraction": values.get("unmet_fraction"),
                  "p_full": values.get("p_full")}

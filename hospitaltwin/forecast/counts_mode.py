@@ -74,7 +74,7 @@ class CountsInputs:
         its own past errors (:mod:`.recalibrate`); ``expected`` per unit are the scenario's
         arrivals on the days before ``day`` (the origin's), ``fits`` the demand models."""
         acc = fc.accumulator
-        leads = (acc.hist.shape[1] - 1) // 24
+        leads = (acc.level_sum.shape[1] - 1) // 24
         if leads < 1 or not self.dates or self.dates[-1] != day:
             return
         for unit in self.from_counts:
@@ -82,14 +82,10 @@ class CountsInputs:
             past = self._past(unit, fits.get(unit), expected.get(unit), day)
             if not rows or past is None:
                 continue
-            sim_var = np.array([log_variance(acc.hist[rows[0], 24 * h]) for h in range(1, leads + 1)])
+            sim_var = np.array([log_variance(acc.levels[rows[0]][24 * h]) for h in range(1, leads + 1)])
             errors = census_errors(unit, past, leads, sim_var)
-            hists = {i: reported(acc.hist[i].astype(float), fc.origin, errors) for i in rows}
-            acc.hist = _widened(acc.hist, max(h.shape[1] for h in hists.values()))
-            for i, hist in hists.items():
-                acc.hist[i] = 0.0
-                acc.hist[i, :, : hist.shape[1]] = hist
-                acc.level_sum[i] = hist @ np.arange(hist.shape[1])
+            for i in rows:
+                acc.replace_levels(i, reported(acc.levels[i].astype(float), fc.origin, errors))
             self.errors[unit] = errors
 
     def _past(self, unit: str, fit, expected: np.ndarray | None, day: date) -> PastInputs | None:
@@ -129,13 +125,6 @@ def counts_inputs(scenario: Scenario, history, state: SystemState, previous_day:
     inputs.scenario, inputs.from_counts = _with_counted_stays(scenario, inputs)
     inputs.warnings = _warnings(inputs)
     return inputs
-
-
-def _widened(hist: np.ndarray, width: int) -> np.ndarray:
-    """``hist`` as floats with at least ``width`` levels."""
-    out = np.zeros(hist.shape[:2] + (max(width, hist.shape[2]),))
-    out[..., : hist.shape[2]] = hist
-    return out
 
 
 def _series(frame, previous_day: bool) -> tuple[list, dict, dict]:

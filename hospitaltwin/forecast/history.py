@@ -32,6 +32,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import local_origin
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.streams import stream
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.forecast import Forecast, run_forecast
 from hospitaltwin.forecast.counts_mode import CountsInputs, counts_inputs
 from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand, json_floats
@@ -86,7 +87,7 @@ class ForecastOptions(BaseModel):
 
 def forecast_from_history(scenario: Scenario, history: History, at: datetime | None = None,
                           options: ForecastOptions | None = None, *, now: datetime | None = None,
-                          progress=None) -> Forecast:
+                          workers: Workers | None = None, progress=None) -> Forecast:
     """Forecast from ``history``'s state at ``at`` (default: its latest) with ``options``.
 
     Parameters
@@ -102,6 +103,9 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     now : datetime, optional
         The wall-clock time the state's age is measured against when ``at`` is not given
         (default: now).
+    workers : int or ReplicationExecutor, optional
+        Where the replications run (a Dask cluster, say); default ``options.workers`` local
+        processes.
 
     Returns
     -------
@@ -131,7 +135,8 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     spec_seed = scenario.run.seed if options.seed is None else options.seed
     paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
     fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
-                      seed=options.seed, workers=options.workers, demand_paths=paths,
+                      seed=options.seed, workers=options.workers if workers is None else workers,
+                      demand_paths=paths,
                       progress=progress)
     if extra is not None and options.recalibrate:
         extra.recalibrate(fc, fits, expected, state.as_of.date())

@@ -16,11 +16,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hospitaltwin.report.board import Finding
 from hospitaltwin.report.charts import Page, panel_pages, single_page
 from hospitaltwin.report.load import Result
+from hospitaltwin.report.numformat import hours_text, num, pct
 from hospitaltwin.report.style import CYCLE, MUTED
-from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import hours_text, num, pct
+from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 ALL_LEVELS = (("coverage50", 0.5), ("coverage80", 0.8), ("coverage90", 0.9), ("coverage95", 0.95))
 METHODS = ("model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses")
@@ -73,6 +74,15 @@ def sentences(result: Result) -> list[str]:
     return out + _reliability(result.tables["reliability"])
 
 
+def answer(result: Result) -> list[Finding]:
+    """Page 1's "How far to trust this": how often the intervals held, skill against the baselines."""
+    found = sentences(result)
+    cover = [t for t in found if "intervals contained" in t]
+    skill = [t for t in found if "CRPS" in t]
+    picked = cover[-1:] + skill[-1:]
+    return [Finding("trust", "Backtest: " + t[0].lower() + t[1:]) for t in picked]
+
+
 def _skill(scores: pd.DataFrame) -> list[str]:
     by = pooled(scores, ["lead_h", "method"]).pivot(index="lead_h", columns="method", values="crps")
     if "model" not in by or by.drop(columns="model").empty:
@@ -119,7 +129,7 @@ def table_pages(result: Result) -> list[Page]:
         rows.append((hours_text(lead), *own, *(num(crps.loc[lead, k]) for k in methods)))
     heads = ("lead", "n", "MAE", "Brier", *(f"cover {level:.0%}" for _, level in levels(table)),
              *(f"CRPS {k.replace('_', ' ')}" for k in methods))
-    blocks = [Para(intro(result), muted=True),
+    blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(heads, tuple(rows), "l" + "r" * (len(heads) - 1),
                     "n, MAE, Brier and coverage are the model's; CRPS is given for the model and each baseline.")]
     return [Page(f, "scores", chart=False) for f in text_pages("Backtest scores by lead time", result.label, blocks)]

@@ -2,7 +2,7 @@
 
 A result directory holds ``manifest.json`` with ``"result_format": 1`` and a ``"kind"``
 (``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``, ``surge``,
-``network``) plus the files that kind writes (see :data:`FILES`). A calibration may also be a
+``network``) plus the files that kind writes (declared in :mod:`hospitaltwin.experiment.result_format`). A calibration may also be a
 directory holding only a demand file and its ``*.calibration.json`` summary, as ``calibrate``
 writes them. The optimisers' results (``roster``, ``surge``, ``network``) may carry the
 solver's ``solve.json`` and an out-of-sample test in the engine (:data:`EVALUATION`: a compare
@@ -23,31 +23,17 @@ import pandas as pd
 import pyarrow.parquet as pq
 
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.result_format import (
+    CSV_COLUMNS,
+    EVALUATION,
+    FILES,
+    OPTIONAL_COLUMNS,
+    OPTIONAL_CSV,
+    OPTIONAL_JSON,
+    RESULT_FORMAT,
+    RUN_TABLES,
+)
 
-RESULT_FORMAT = 1
-RUN_TABLES = {
-    "census": ("replication", "unit", "time_h", "occupied", "staffed", "physical", "waiting", "boarding"),
-    "stays": ("replication", "intended_unit", "arrive", "outcome"),
-    "equipment": ("replication", "pool", "time_h", "in_use", "demand", "capacity"),
-}
-CSV_COLUMNS = {
-    "forecast": ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full"),
-    "daily": ("resource", "kind", "date", "p_full_any"),
-    "comparison": ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
-                   "diff_hi", "better"),
-    "scores": ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80", "coverage95",
-               "crps", "brier"),
-    "reliability": ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
-    "pit": ("lead_day", "bin_lo", "bin_hi", "density"),
-    "roster": ("staff", "day", "shift", "unit"),
-    "profiles": ("stream", "how", "observed", "fitted"),
-    "survival": ("unit", "hours", "km", "fitted"),
-    "plan": ("option", "unit", "day", "from", "beds", "nurses_per_shift"),
-    "moves": ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date", "available_day",
-              "devices"),
-    "shortage": ("hospital",),
-    "transfers": ("bed_kind", "from", "to", "day", "planned_slots", "expected_transfers", "p95_transfers"),
-}
 TABLE_NUMERIC = {"plan": {"day", "beds", "nurses_per_shift"},
                  "moves": {"dispatch_day", "available_day", "devices"},
                  "transfers": {"day", "planned_slots", "expected_transfers", "p95_transfers"}}
@@ -55,24 +41,9 @@ NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_f
            "policy_mean", "diff_mean", "diff_lo", "diff_hi", "lead_h", "n", "mae", "coverage50", "coverage80",
            "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
            "km", "coverage90", "pinball", "lead_day", "density"}
-EXTRA_COLUMNS = {"scores": ("coverage90", "pinball")}  # read when present (backtests since they were added)
 CHOICES = {"kind": {"beds", "staffed_beds", "equipment"}, "better": {"policy", "baseline", "none"},
            "method": {"model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses"}}
-FILES = {
-    "run": {"json": ("summary",), "csv": ()},
-    "forecast": {"json": ("summary",), "csv": ("forecast", "daily")},
-    "compare": {"json": ("summary",), "csv": ("comparison",)},
-    "backtest": {"json": ("summary",), "csv": ("scores", "reliability")},
-    "roster": {"json": (), "csv": ("roster",)},
-    "calibration": {"json": (), "csv": ()},
-    "surge": {"json": ("solve",), "csv": ("plan",)},
-    "network": {"json": ("solve",), "csv": ("moves", "shortage")},
-}
-OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": (), "network": ("transfers",),
-                "backtest": ("pit",)}
-OPTIONAL_JSON = {"roster": ("solve",)}
 MAY_BE_EMPTY = {"moves"}
-EVALUATION = {"roster": "evaluation", "surge": "evaluation", "network": "evaluation.csv"}
 
 
 @dataclass
@@ -128,8 +99,9 @@ class Result:
 
     @property
     def timezone(self) -> str:
-        """The hospital's time zone (``UTC`` when the layout names none)."""
-        return str(self.layout.get("timezone") or "UTC")
+        """The hospital's time zone: the layout's, a calibration's own, else ``UTC``."""
+        window = self.summary.get("window") if isinstance(self.summary.get("window"), dict) else {}
+        return str(self.layout.get("timezone") or window.get("timezone") or "UTC")
 
     @property
     def label(self) -> str:
@@ -154,13 +126,13 @@ def read_csv(path: Path, columns: tuple[str, ...], numeric=NUMERIC, choices=CHOI
     """The named columns of a CSV file, numbers (``numeric``) checked, categories (``choices``) validated."""
     if not path.is_file():
         raise HospitaltwinError(f"{path}: missing")
-    wanted = columns + EXTRA_COLUMNS.get(path.stem, ())
+    wanted, optional = columns, OPTIONAL_COLUMNS.get(path.stem, ())
     try:
         frame = pd.read_csv(path, dtype={c: str for c in wanted if c not in numeric}, keep_default_na=False,
                             na_values={c: ["", "nan", "NaN", "null"] for c in wanted if c in numeric})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise HospitaltwinError(f"{path}: not a readable CSV file ({exc})") from None
-    _require_columns(path, frame.columns, columns)
+    _require_columns(path, frame.columns, tuple(c for c in wanted if c not in optional))
     columns = tuple(c for c in wanted if c in frame.columns)
     frame = frame.loc[:, list(columns)]
     for column in columns:

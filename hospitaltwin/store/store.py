@@ -18,7 +18,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hospitaltwin.store import counts, query
-from hospitaltwin.store.connect import create, masked, unreachable
+from hospitaltwin.store.connect import create as create_engine
+from hospitaltwin.store.connect import masked, unreachable
 from hospitaltwin.store.sync_report import SyncReport
 
 
@@ -46,14 +47,17 @@ class Store:
         self.url = url
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        """Open (and if needed create) the store at ``url``.
+    def open(cls, url: str, create: bool = True) -> "Store":
+        """Open (and with ``create`` if needed create) the store at ``url``.
 
         Parameters
         ----------
         url : str
             ``sqlite:///path.db`` (the file is created), a bare path (an SQLite file), or
             ``postgresql+psycopg://user:password@host/database``.
+        create : bool
+            Create the store's tables (and the SQLite file) when missing, as a sync does.
+            ``False`` for a reader (see :meth:`open_existing`).
 
         Raises
         ------
@@ -61,8 +65,20 @@ class Store:
             When the URL is not a store URL, the server cannot be reached, the file is not an
             SQLite database, or the schema version differs.
         """
-        engine, parsed = create(url)
+        engine, parsed = create_engine(url, create)
         return cls(engine, parsed)
+
+    @classmethod
+    def open_existing(cls, url: str) -> Store:
+        """Open a store that must already exist: a reader never creates an empty one.
+
+        Raises
+        ------
+        HospitaltwinError
+            ``no store at …`` when there is no SQLite file at the path, or the database has no
+            store tables (a mistyped path or URL); otherwise as :meth:`open`.
+        """
+        return cls.open(url, create=False)
 
     def __repr__(self) -> str:
         return f"Store({masked(self.url)!r})"
@@ -79,7 +95,7 @@ class Store:
 
     @_database_errors
     def sync(self, paths: Sequence[str | Path], key: bytes, fmt: str = "auto", unit_map=None,
-             tz: str = "UTC") -> SyncReport:
+             tz: str = "UTC", ambiguous: str = "order") -> SyncReport:
         """Add the new events of event logs (incremental and idempotent).
 
         Parameters
@@ -88,7 +104,7 @@ class Store:
             Event logs in any format ``hospitaltwin ingest`` reads (or a MIMIC-IV folder).
         key : bytes
             The pseudonymisation key; a store keeps the key of its first sync.
-        fmt, unit_map, tz
+        fmt, unit_map, tz, ambiguous
             As for :func:`hospitaltwin.eventlog.ingest.ingest`.
 
         Returns
@@ -98,7 +114,8 @@ class Store:
         """
         from hospitaltwin.store.sync import sync_events
 
-        return sync_events(self.engine, paths, key, fmt=fmt, unit_map=unit_map, tz=tz)
+        return sync_events(self.engine, paths, key, fmt=fmt, unit_map=unit_map, tz=tz,
+                           ambiguous=ambiguous)
 
     @_database_errors
     def first_event_time(self) -> datetime | None:

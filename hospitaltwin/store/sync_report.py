@@ -34,11 +34,8 @@ class SyncReport:
     skipped: int = 0
     problems: dict = field(default_factory=dict)
     unmapped: dict = field(default_factory=dict)
+    ambiguous: int = 0
     notes: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
 
 
 def file_sha256(path: Path) -> str:

@@ -22,6 +22,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.paths import demand_paths
 from hospitaltwin.optimize.roster.data import (
@@ -29,6 +30,7 @@ from hospitaltwin.optimize.roster.data import (
     base_instance,
     demand_segments,
     group_demand,
+    hours_from,
     level_segments,
 )
 from hospitaltwin.optimize.roster.explain import Explanation, explain
@@ -55,10 +57,6 @@ class RosterResult:
         return to_policy(self.inst, self.solution.assignments, name or self.inst.problem.name, description)
 
 
-def _hours_from(origin: dt.datetime, day: dt.date) -> float:
-    return (dt.datetime.combine(day, dt.time()) - origin.replace(tzinfo=None)) / dt.timedelta(hours=1)
-
-
 def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime | None = None) -> Scenario:
     """The scenario run from its start to the end of the period; the time before it is warmup.
 
@@ -67,7 +65,7 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
     scenario's warm-up; from a synced state (``origin``: the state's local time) the run begins
     at the state and the period must not start before it.
     """
-    before = _hours_from(origin or scenario.run.origin, problem.period.start)
+    before = hours_from(origin or scenario.run.origin, problem.period.start)
     if origin is not None and before < 0:
         raise HospitaltwinError(f"the roster period starts {problem.period.start}, before the state's time "
                                 f"{origin:%Y-%m-%d %H:%M}; roster a period that starts later")
@@ -79,7 +77,7 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
 
 
 def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, seed: int,
-                  state: SystemState | None = None, workers: int = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
+                  state: SystemState | None = None, workers: Workers = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
     """Hourly patients per group and path over the period (and a day), and the calendar origin.
 
     From an empty start the scenario runs from its origin (the time before the period is the
@@ -92,7 +90,7 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
         origin = scenario.run.origin
     else:
         origin = local_origin(state.as_of, scenario.layout.timezone)
-        before = _hours_from(origin, problem.period.start)
+        before = hours_from(origin, problem.period.start)
         period_run(scenario, problem, origin)  # refuses a period before the state
         found = demand_paths(scenario, paths=paths, horizon_h=before + hours, seed=seed, state=state, workers=workers)
     return group_demand(found, scenario, problem, origin), origin
@@ -131,7 +129,7 @@ def solve_instance(inst: Instance, *, time_limit: float | None = None, workers: 
 
 
 def plan_roster(scenario: Scenario, problem: RosterProblem, *, paths: int = 40, seed: int = 1,
-                state: SystemState | None = None, sim_workers: int = 1, **solver) -> RosterResult:
+                state: SystemState | None = None, sim_workers: Workers = 1, **solver) -> RosterResult:
     """Draw ``paths`` demand paths (seed ``seed``, simulated on ``sim_workers`` processes),
     build the instance and solve it (``solver``: settings of :func:`solve_instance`)."""
     demand, origin = roster_demand(scenario, problem, paths=paths, seed=seed, state=state, workers=sim_workers)
