@@ -21,9 +21,9 @@ import numpy as np
 from hospitaltwin.report.charts import Page, panel_pages
 from hospitaltwin.report.clock import date_axis
 from hospitaltwin.report.load import Result
+from hospitaltwin.report.numformat import num, pct
 from hospitaltwin.report.style import CYCLE, FAN, MUTED
 from hospitaltwin.report.text import Bullets, Heading, Para, Table, text_pages
-from hospitaltwin.report.numformat import num, pct
 
 MODELS = {"trend": "local linear trend (level and slope with their uncertainty)",
           "multiplier": "multiplier rule (one constant ratio)", "scenario": "the scenario's demand"}
