@@ -75,8 +75,13 @@ def test_noise_added_is_what_the_simulation_lacks():
     census = 200 * np.exp(rng.normal(0, 0.05, 120))  # reported with 5% noise around a steady 200
     inputs = _inputs(census, admissions)
     wide = census_errors("W", inputs, 3, np.zeros(3))
-    assert np.all(wide.rmse > 0.05) and wide.sd == pytest.approx(wide.rmse)
-    covered = census_errors("W", inputs, 3, wide.rmse**2 + 0.01)
+    assert np.all(wide.rmse > 0.05)
+    # a new error's variance: the mean square times 1 + 1/n, n the errors' effective number
+    n = np.array([max(effective_number(e, h), 1.0) for h, e in enumerate(recal.past_errors(
+        inputs, wide.factors, 3), start=1)])
+    assert wide.sd == pytest.approx(wide.rmse * np.sqrt(1 + 1 / n))
+    assert np.all(wide.sd > wide.rmse) and np.all(n <= recal.PAST_ORIGINS / np.arange(1, 4))
+    covered = census_errors("W", inputs, 3, wide.sd**2 + 0.01)
     assert np.all(covered.sd == 0)
     assert np.all(wide.df >= recal.MIN_DF)
 
@@ -87,6 +92,7 @@ def test_effective_number_of_errors():
     assert effective_number(iid) == pytest.approx(400, rel=0.2)
     walk = np.cumsum(rng.normal(size=400))
     assert effective_number(walk) < 20
+    assert effective_number(iid, lead=7) == pytest.approx(400 / 7)  # overlapping 7-day errors
 
 
 def test_reported_counts_keep_every_replication_and_widen_with_the_lead():

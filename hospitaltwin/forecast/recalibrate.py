@@ -14,12 +14,16 @@ were read from its counts:
   ahead: the stay law refitted to the counts known then, the admissions the demand model
   (with its fitted parameters) would have forecast from the admissions known then, and the
   weekday factors. Only errors whose outcome was reported by the origin are used (no look
-  ahead). Per lead day, the part of their mean square (on the log scale) that the
+  ahead). Per lead day, the variance a new error will have is predicted from them: their
+  mean square times ``1 + 1/n``, ``n`` their effective number (a variance estimated from
+  ``n`` independent errors predicts a new one only that well). The part of it that the
   simulation's own spread does not already hold is added to the forecast as multiplicative
-  noise. The noise is Student-t: its scale is estimated from few, overlapping errors, so its
-  degrees of freedom are the errors' effective number (lag-1 autocorrelation) less one, at
-  least :data:`MIN_DF` (the fewest with a finite variance). It is integrated exactly over
-  :data:`NODES` equally likely quantiles.
+  noise. The noise is Student-t, with ``n - 1`` degrees of freedom, at least :data:`MIN_DF`
+  (the fewest with a finite variance). ``n`` comes from the errors' lag-1 autocorrelation
+  and is never more than their number over the lead: forecasts ``h`` days ahead made on
+  consecutive days share ``h - 1`` days of outcome, so ``N`` of them hold at most ``N / h``
+  independent ones. The noise is integrated exactly over :data:`NODES` equally likely
+  quantiles.
 
 Event mode is not recalibrated: its census is known patient by patient, not as counts.
 """
@@ -138,21 +142,25 @@ def predict_census(census: float, admitted: np.ndarray, mean_days: float) -> flo
     return census * p**h + arrivals
 
 
-def effective_number(errors: np.ndarray) -> float:
-    """Errors' effective number: ``n (1 - r) / (1 + r)`` with ``r`` their lag-1 autocorrelation."""
+def effective_number(errors: np.ndarray, lead: int = 1) -> float:
+    """Errors' effective number: ``n (1 - r) / (1 + r)`` with ``r`` their lag-1
+    autocorrelation, and at most ``n / lead`` (errors ``lead`` days ahead from consecutive
+    origins overlap by ``lead - 1`` days of outcome)."""
     centred = errors - errors.mean()
     total = float(centred @ centred)
     r = float(centred[:-1] @ centred[1:]) / total if total > 0 else 0.0
     r = min(max(r, 0.0), 0.95)
-    return len(errors) * (1.0 - r) / (1.0 + r)
+    return min(len(errors) * (1.0 - r) / (1.0 + r), len(errors) / lead)
 
 
 def census_errors(unit: str, inputs: PastInputs, leads: int, sim_log_var: np.ndarray) -> CensusErrors:
     """The unit's weekday factors and, per lead day, the noise the forecast lacks.
 
     ``sim_log_var[h - 1]`` is the variance of the log census the simulation already gives at
-    lead day ``h``. Leads with fewer than :data:`MIN_ERRORS` errors take the last measured
-    lead's noise grown as the square root of the lead (a random walk's).
+    lead day ``h``. The variance of a new error is predicted as the errors' mean square times
+    ``1 + 1/n`` (``n`` their effective number); the noise added is what the simulation's
+    variance lacks of it. Leads with fewer than :data:`MIN_ERRORS` errors take the last
+    measured lead's noise grown as the square root of the lead (a random walk's).
     """
     factors = weekday_factors(inputs.census, inputs.dates)
     errors = past_errors(inputs, factors, leads)
@@ -165,10 +173,10 @@ def census_errors(unit: str, inputs: PastInputs, leads: int, sim_log_var: np.nda
                 result.sd[h - 1] = result.sd[measured - 1] * math.sqrt(h / measured)
                 result.df[h - 1] = result.df[measured - 1]
             continue
-        mse = float(np.mean(e**2))
+        mse, n = float(np.mean(e**2)), max(effective_number(e, h), 1.0)
         result.rmse[h - 1] = math.sqrt(mse)
-        result.sd[h - 1] = math.sqrt(max(mse - float(sim_log_var[h - 1]), 0.0))
-        result.df[h - 1] = max(effective_number(e) - 1.0, MIN_DF)
+        result.sd[h - 1] = math.sqrt(max(mse * (1.0 + 1.0 / n) - float(sim_log_var[h - 1]), 0.0))
+        result.df[h - 1] = max(n - 1.0, MIN_DF)
         measured = h
     return result
 
