@@ -134,6 +134,8 @@ def main() -> None:
             week = per_state[state][-1]
             print(f"{state}: {n_origins} origins in {seconds:.0f} s; day 7 cov90 {week['coverage90']:.2f}, "
                   f"CRPS/persistence {week['crps'] / week['persistence']:.2f}", flush=True)
+            if args.json:  # after every state: a long run stopped half-way keeps what it measured
+                args.json.write_text(json.dumps({"all": table(total), "states": per_state}, indent=1))
     rows = table(total)
     print(f"\nAll {len(per_state)} states, by lead day (demand model {args.demand}, "
           f"{'recalibrated' if args.recalibrate else 'not recalibrated'}, {args.replications} replications):")
