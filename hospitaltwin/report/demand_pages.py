@@ -143,6 +143,22 @@ def backtest_sentences(result: Result) -> list[str]:
     return out
 
 
+def trust_sentences(summary: dict) -> list[str]:
+    """Page 1's words on the forecast's demand and state: its warnings (a stale state, units
+    missing from the counts), the demand model and any recalibration."""
+    out = [f"Warning: {w}." if not w.endswith(".") else f"Warning: {w}" for w in summary.get("warnings") or []]
+    fits = summary.get("demand") or {}
+    if fits:
+        model = MODELS.get(summary.get("demand_model"), str(summary.get("demand_model")))
+        out.append(f"Demand: {model}, fitted per entry unit to the last {summary.get('history_weeks', '?')} "
+                   "weeks; each simulated future follows its own demand path (page \"Demand model\").")
+    recalibrated = list(summary.get("recalibration") or {})
+    if recalibrated:
+        out.append(f"Counted units ({', '.join(recalibrated)}) are forecast as the count they will report, "
+                   "their intervals widened by what their own recent forecast errors show.")
+    return out
+
+
 def text_blocks(result: Result) -> list:
     """The demand model, counts mode and warnings in words and tables."""
     s = result.summary
