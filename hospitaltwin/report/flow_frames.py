@@ -3,7 +3,7 @@
 :func:`flow_scene` turns one replication's flow events
 (:func:`hospitaltwin.experiment.flow.flow_events`) into a compact, JSON-ready scene for the
 player (``flow.js``): every unit as a box with one square per bed and a waiting strip below
-it, laid out in columns like a wall plan; and every patient's *segments*, each a time
+it (the player lays the boxes out in as many columns as the screen holds); and every patient's *segments*, each a time
 interval in one place and state (waiting for a bed, in a bed, boarding: ready to leave but
 holding the bed). A patient keeps the same bed square for a whole stay, so a dot moves only
 when the patient moves. Hourly staffed and physical beds per unit, where known, label each box.
@@ -20,7 +20,6 @@ import pandas as pd
 WAIT, BED, BOARD = 0, 1, 2
 COLUMNS_PER_BOX = 10
 QUEUE_ROWS = 2
-GAP = 1.5
 
 
 class _Slots:
@@ -100,16 +99,6 @@ def _segments(events: pd.DataFrame, end_h: float) -> tuple[list[tuple], _Tracker
     return tracker.segments, tracker
 
 
-def _boxes(units: list[dict], columns: int) -> None:
-    """Place each unit's box in the shortest column (a masonry wall plan), in place."""
-    heights = [0.0] * columns
-    for unit in units:
-        rows = max(1, math.ceil(unit["size"] / COLUMNS_PER_BOX))
-        col = heights.index(min(heights))
-        unit.update(x=col * (COLUMNS_PER_BOX + GAP), y=heights[col] + 1.6, rows=rows)
-        heights[col] += 1.6 + rows + 0.4 + QUEUE_ROWS + GAP
-
-
 def flow_scene(events: pd.DataFrame, units: list[dict], start_h: float, end_h: float,
                capacity: dict[str, dict[str, list[float]]] | None = None,
                clock: dict | None = None) -> dict:
@@ -140,8 +129,8 @@ def flow_scene(events: pd.DataFrame, units: list[dict], start_h: float, end_h: f
     boxes = [{"id": u["id"], "name": u.get("name") or u["id"], "hospital": u.get("hospital"),
               "beds": int(u["beds"]), "size": max(int(u["beds"]), tracker.beds.used(u["id"]))}
              for u in units]
-    _boxes(boxes, max(2, min(8, round(math.sqrt(len(boxes) * 1.4)))))
     for box in boxes:
+        box["rows"] = max(1, math.ceil(box["size"] / COLUMNS_PER_BOX))
         box["capacity"] = (capacity or {}).get(box["id"])
     columns = np.array([(s[0], index[s[1]], s[2], s[3], max(s[4], start_h), s[5]) for s in kept],
                        dtype=float).reshape(-1, 6)

@@ -80,6 +80,19 @@
     this.newPlot();
   };
 
+  Player.prototype.layoutBoxes = function () {
+    var scene = this.scene, width = this.plot.clientWidth || 800;
+    var columns = Math.max(1, Math.min(8, Math.floor(width / 170)));
+    var heights = [], gap = 1.5;
+    for (var c = 0; c < columns; c += 1) { heights.push(0); }
+    scene.units.forEach(function (box) {
+      var col = heights.indexOf(Math.min.apply(null, heights));
+      box.x = col * (scene.box_columns + gap);
+      box.y = heights[col] + 1.6;
+      heights[col] += 1.6 + box.rows + 0.4 + scene.queue_rows + gap;
+    });
+  };
+
   Player.prototype.place = function (u, k, s) {
     var box = this.scene.units[u], cols = this.scene.box_columns;
     var y0 = k === 0 ? box.y + box.rows + 0.4 : box.y;
@@ -102,6 +115,7 @@
 
   Player.prototype.newPlot = function () {
     var self = this, scene = this.scene, bx = [], by = [], shapes = [];
+    this.layoutBoxes();
     scene.units.forEach(function (b, u) {
       for (var s = 0; s < b.size; s += 1) {
         var at = self.place(u, 1, s);
@@ -114,7 +128,7 @@
                    line: {color: "#d0d7de", width: 1, dash: "dot"}});
     });
     var size = this.dotSize(), ext = this.extent();
-    var height = Math.max(320, Math.min(2400, (this.plot.clientWidth || 800) * ext[1] / (ext[0] + 1)));
+    var height = Math.max(240, Math.min(3000, (this.plot.clientWidth || 800) * (ext[1] + 2) / (ext[0] + 1)));
     var layout = {margin: {l: 4, r: 4, t: 4, b: 4}, height: height, showlegend: false,
                   hovermode: "closest", plot_bgcolor: "#ffffff", paper_bgcolor: "#ffffff",
                   xaxis: {visible: false, range: [-0.5, ext[0] + 0.5], fixedrange: true},
@@ -135,9 +149,9 @@
   };
 
   Player.prototype.resize = function () {
-    if (!this.plot.data) { return; }
-    var size = this.dotSize();
-    Plotly.restyle(this.plot, {"marker.size": [size, size * 0.8]}, [0, 1]);
+    var self = this;
+    window.clearTimeout(this.resizing);
+    this.resizing = window.setTimeout(function () { Plotly.purge(self.plot); self.newPlot(); }, 200);
   };
 
   Player.prototype.frame = function () {
