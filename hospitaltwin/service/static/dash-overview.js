@@ -1,9 +1,11 @@
 /* Overview: a tile per hospital, unit and equipment pool, from /api/v1/state and the latest
  * forecast's risks; active alerts. Polls /api/v1/health and redraws in place (no reload, the
- * scroll stays) when a new forecast lands or new events were judged; also every minute. */
+ * scroll stays) when a new forecast lands or new events were judged; also every minute (or
+ * every N seconds with ?refresh=N). */
 (function () {
   "use strict";
-  var POLL_MS = 5000, FULL_MS = 60000;
+  var asked = +new URLSearchParams(window.location.search).get("refresh");  // seconds, e.g. ?refresh=30
+  var POLL_MS = 5000, FULL_MS = asked >= 5 ? asked * 1000 : 60000;
   var seen = null, lastFull = 0;
   var unitsBox = document.getElementById("units");
   var layout = JSON.parse(unitsBox.getAttribute("data-layout"));
