@@ -1,6 +1,6 @@
 /* What-if: the form becomes a policy (the keys of a policy file), sent to /api/v1/whatif; the
  * job is followed to its end with a progress indicator; the answer comes as sentences first
- * (/dash/whatif/JOB), then charts side by side, then the table. The policy can be downloaded
+ * (/dash/whatif/JOB), then charts side by side, then the table (KPIs that changed in no replication left out). The policy can be downloaded
  * as a YAML policy file. */
 (function () {
   "use strict";
@@ -103,7 +103,7 @@
     var head = HT.el("tr");
     ["resource", "KPI", "today", "what-if", "difference [95% CI]", "better"].forEach(function (h) { head.appendChild(HT.el("th", {}, h)); });
     t.appendChild(head);
-    rows.forEach(function (r) {
+    rows.filter(function (r) { return r.diff_mean || r.diff_lo || r.diff_hi; }).forEach(function (r) {
       var tr = HT.el("tr", {"class": "better-" + r.better});
       [r.name, LABELS[r.kpi] || r.kpi, cell(r.kpi, r.baseline_mean), cell(r.kpi, r.policy_mean),
        cell(r.kpi, r.diff_mean, true) + " [" + cell(r.kpi, r.diff_lo, true) + ", " + cell(r.kpi, r.diff_hi, true) + "]",
