@@ -98,6 +98,8 @@ def _fmt(kpi: str, value: float, signed: bool = False) -> str:
         digits = 0 if size >= 10 else 1
     else:
         digits = 0 if size >= 100 else 1 if size >= 1 else 2
+    if abs(size - round(size)) < 1e-9:
+        digits = 0
     text = f"{size:,.{digits}f}"
     if float(text.replace(",", "")) == 0:
         text = "0"
