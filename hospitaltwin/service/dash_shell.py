@@ -51,6 +51,7 @@ def page(request: Request, who: Identity, current: str, title: str, body: str,
     """A dashboard page: ``body`` under the navigation, then ``scripts`` (names under /static,
     or absolute paths)."""
     csrf = request.cookies.get(CSRF_COOKIE, "")
+    prefetch = "" if plotly else f'<link rel="prefetch" href="{PLOTLY}" as="script">'
     tags = ([f'<script src="{PLOTLY}"></script>'] if plotly else []) + \
         [f'<script src="{name if name.startswith("/") else "/static/" + name}"></script>'
          for name in ("dash.js", *scripts)]
@@ -58,7 +59,7 @@ def page(request: Request, who: Identity, current: str, title: str, body: str,
             f'content="width=device-width, initial-scale=1"><title>{html.escape(title)} - '
             f'hospitaltwin</title><link rel="icon" href="data:,"><link rel="stylesheet" '
             'href="/static/dash.css">'
-            f'<link rel="stylesheet" href="/assets/flow.css"></head>'
+            f'<link rel="stylesheet" href="/assets/flow.css">{prefetch}</head>'
             f'<body data-role="{who.role}">{_nav(who, current, csrf)}'
             f'<main class="dash">{body}</main>{"".join(tags)}</body></html>')
     return HTMLResponse(text, headers={"Cache-Control": "no-store", "Content-Security-Policy": CSP})
