@@ -11,8 +11,18 @@ ht=${HOSPITALTWIN:-.venv/bin/hospitaltwin}
 [[ -x $ht ]] || ht=hospitaltwin
 work=runs/main-job
 mkdir -p "$work"
-# The bundled sample's pseudonymisation key: for the demo only; use your own secret key file.
-export HOSPITALTWIN_PSEUDONYM_KEY=${HOSPITALTWIN_PSEUDONYM_KEY:-demo-key-for-the-bundled-sample-only}
+# Without a key of yours, the bundled sample is pseudonymised with a PUBLIC demo key. It protects
+# nothing; hospitaltwin accepts it for this sample only and refuses it for any other input.
+if [[ -z ${HOSPITALTWIN_PSEUDONYM_KEY:-} ]]; then
+    cat >&2 <<'WARN'
+!! WARNING: HOSPITALTWIN_PSEUDONYM_KEY is not set, so this demo uses the PUBLIC demo key.
+!! Anyone can undo its pseudonyms. hospitaltwin accepts it only for the bundled synthetic
+!! sample and refuses it for any other input. For real data, make your own key:
+!!     hospitaltwin keygen --out /secure/place/pseudonym.key
+!!     export HOSPITALTWIN_PSEUDONYM_KEY="$(cat /secure/place/pseudonym.key)"
+WARN
+    export HOSPITALTWIN_PSEUDONYM_KEY=demo-key-for-the-bundled-sample-only
+fi
 
 echo "== 1. ingest: read the ADT log, map unit names, pseudonymise, quarantine what cannot be used"
 "$ht" ingest samples/community-adt.csv.gz --map samples/community-units.yaml \
