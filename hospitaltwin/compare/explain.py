@@ -132,7 +132,8 @@ def change_sentence(row: dict) -> str:
     label, _ = _words(row)
     verdict = "" if significant(row) or not math.isfinite(_number(row["diff_lo"])) \
         else ": no clear change"
-    return f"{row['name']} {label} {movement(row)}{verdict}."
+    name = "The hospital's" if row["scope"] == "hospital" and row["name"] == "main" else row["name"]
+    return f"{name} {label} {movement(row)}{verdict}."
 
 
 def changed_capacity(rows: _Rows) -> list[str]:

@@ -197,30 +197,33 @@ def policy_file(request: Request, policy: str = Form(..., max_length=100_000),
                     headers={"Content-Disposition": f'attachment; filename="{name}.yaml"'})
 
 
-@router.get("/flow")
-def flow_page(request: Request):
-    """The latest forecast's replication 0 as patients moving between units."""
+def _plain(request: Request, path: str, title: str, body: str, scripts: tuple[str, ...] = (),
+           plotly: bool = False):
+    """A page whose body is the same for everyone logged in (else a redirect to /login)."""
     who = signed_in(request)
     if isinstance(who, RedirectResponse):
         return who
+    return page(request, who, path, title, body, scripts, plotly)
+
+
+@router.get("/flow")
+def flow_page(request: Request):
+    """The latest forecast's replication 0 as patients moving between units."""
     body = ('<h1>Patient flow</h1><p class="muted">One possible future of the latest forecast '
             '(its replication 0), from the hospital as it is now: a dot per patient. '
             '<code>hospitaltwin animate</code> writes the same as one file that plays offline.'
             '</p><div id="flow" class="flow card" data-src="/dash/flow/latest">Simulating the '
             'replication…</div>')
-    return page(request, who, "/flow", "Patient flow", body, ("/assets/flow.js",), plotly=True)
+    return _plain(request, "/flow", "Patient flow", body, ("/assets/flow.js",), plotly=True)
 
 
 @router.get("/downloads")
 def downloads_page(request: Request):
     """The latest forecast's report, figures, CSV and workbook, one link each."""
-    who = signed_in(request)
-    if isinstance(who, RedirectResponse):
-        return who
     body = ('<h1>Downloads</h1><p class="muted">Of the latest forecast. The report, figures and '
             'workbook are made on the first click (a few seconds) and kept.</p>'
             '<ul id="downloads" class="downloads card"><li>Loading…</li></ul>')
-    return page(request, who, "/downloads", "Downloads", body, ("dash-downloads.js",))
+    return _plain(request, "/downloads", "Downloads", body, ("dash-downloads.js",))
 
 
 @cache

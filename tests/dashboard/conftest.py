@@ -71,6 +71,22 @@ class Browser:
         self.page.click("button[type=submit]")
         self.page.wait_for_url(base + "/")
 
+    def open(self, base: str, user: str, path: str) -> None:
+        """Log in as ``user`` and go to ``path``."""
+        self.login(base, user)
+        self.page.goto(base + path)
+
+    def play_and_pause(self) -> None:
+        """Play the flow animation until its clock moves two hours, then pause it."""
+        page = self.page
+        page.wait_for_selector("#flow .flow-plot .main-svg", timeout=60_000)
+        start = float(page.get_attribute("#flow", "data-time"))
+        page.click(".flow-play")
+        page.wait_for_function(
+            f"() => +document.getElementById('flow').getAttribute('data-time') > {start + 2}")
+        page.click(".flow-pause")
+        assert page.get_attribute("#flow", "data-state") == "paused"
+
     def resize(self, width: int) -> None:
         self.page.set_viewport_size({"width": width, "height": 900})
 

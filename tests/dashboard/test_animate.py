@@ -21,14 +21,7 @@ def test_animate_writes_one_file_that_plays_offline(chromium, tmp_path):
     browser = Browser(chromium, tmp_path / "profile", width=1280)
     try:
         browser.page.goto(html.as_uri())
-        page = browser.page
-        page.wait_for_selector("#flow .flow-plot .main-svg")
-        start = float(page.get_attribute("#flow", "data-time"))
-        page.click(".flow-play")
-        page.wait_for_function(
-            f"() => +document.getElementById('flow').getAttribute('data-time') > {start + 2}")
-        page.click(".flow-pause")
-        assert page.get_attribute("#flow", "data-state") == "paused"
+        browser.play_and_pause()
         browser.shot("animate-offline")
         assert browser.requests == [html.as_uri()], browser.requests
         browser.check_clean()

@@ -78,8 +78,7 @@ def test_overview_redraws_in_place_without_a_reload(dashboard, browser):
 
 def test_forecast_view_draws_the_fan_chart_and_daily_risk(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "viewer")
-    browser.page.goto(server.http + "/forecast/ICU")
+    browser.open(server.http, "viewer", "/forecast/ICU")
     browser.page.wait_for_function(LOADED)
     assert browser.page.locator("#fan .main-svg").count() >= 1
     assert browser.page.locator("#daily .main-svg").count() >= 1
@@ -97,9 +96,8 @@ def test_forecast_view_draws_the_fan_chart_and_daily_risk(dashboard, browser):
 
 def test_a_what_if_adding_beds_is_answered_in_sentences_and_saved_as_a_policy(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "analyst")
+    browser.open(server.http, "analyst", "/whatif")
     page = browser.page
-    page.goto(server.http + "/whatif")
     for _ in range(4):
         page.click("button[data-for='beds-ICU'][data-step='1']")
     assert page.input_value("#beds-ICU") == "4"
@@ -128,25 +126,18 @@ def test_a_what_if_adding_beds_is_answered_in_sentences_and_saved_as_a_policy(da
 
 def test_a_viewer_sees_no_what_if_form(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "viewer")
-    browser.page.goto(server.http + "/whatif")
+    browser.open(server.http, "viewer", "/whatif")
     assert browser.page.locator("form#whatif").count() == 0
     assert "analyst role" in browser.page.locator("main").inner_text()
 
 
 def test_the_flow_animation_plays_and_pauses(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "viewer")
+    browser.open(server.http, "viewer", "/flow")
     page = browser.page
-    page.goto(server.http + "/flow")
     page.wait_for_selector("#flow .flow-plot .main-svg", timeout=60_000)
-    start = float(page.get_attribute("#flow", "data-time"))
     assert page.locator("#flow .flow-plot .scatterlayer .point").count() > 50, "patients drawn"
-    page.click(".flow-play")
-    page.wait_for_function(
-        f"() => +document.getElementById('flow').getAttribute('data-time') > {start + 2}")
-    page.click(".flow-pause")
-    assert page.get_attribute("#flow", "data-state") == "paused"
+    browser.play_and_pause()
     clock = page.locator(".flow-clock").inner_text()
     assert re.match(r"\w{3} \d{4}-\d\d-\d\d \d\d:\d\d · day \d+", clock), clock
     browser.shot("flow")
@@ -157,9 +148,8 @@ def test_the_flow_animation_plays_and_pauses(dashboard, browser):
 
 def test_downloads_give_the_forecast_csv_and_workbook(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "viewer")
+    browser.open(server.http, "viewer", "/downloads")
     page = browser.page
-    page.goto(server.http + "/downloads")
     page.wait_for_selector("#downloads a")
     labels = page.locator("#downloads a").all_inner_texts()
     assert labels == ["PDF report", "PNG figures", "Forecast CSV", "Excel workbook"]
@@ -173,9 +163,8 @@ def test_downloads_give_the_forecast_csv_and_workbook(dashboard, browser):
 @pytest.mark.slow
 def test_downloads_give_the_report_and_figures(dashboard, browser):
     server, _ = dashboard
-    browser.login(server.http, "viewer")
+    browser.open(server.http, "viewer", "/downloads")
     page = browser.page
-    page.goto(server.http + "/downloads")
     page.wait_for_selector("#downloads a")
     for label, head in (("PDF report", b"%PDF"), ("PNG figures", b"PK")):
         with page.expect_download(timeout=300_000) as download:
