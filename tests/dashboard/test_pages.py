@@ -121,6 +121,7 @@ def test_a_what_if_adding_beds_is_answered_in_sentences_and_saved_as_a_policy(da
     assert saved["changes"]["beds"] == [{"unit": "ICU", "add": 4}]
     browser.resize(390)
     page.wait_for_timeout(300)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390, "no sideways scroll"
     browser.shot("whatif")
 
 
