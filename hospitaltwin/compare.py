@@ -17,6 +17,7 @@ import numpy as np
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.experiment import run_scenario
+from hospitaltwin.outputs import ResultFolder, check_folder
 from hospitaltwin.policy import Policy, apply_policy
 from hospitaltwin.results import manifest, write_json
 from hospitaltwin.state import SystemState
@@ -81,35 +82,43 @@ def _mean(values: np.ndarray) -> float:
 
 def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
             state: SystemState | None = None, out: Path | None = None,
-            inputs: dict[str, str] | None = None, progress=None) -> Comparison:
-    """Run the baseline and every policy on common random numbers and compare them."""
+            inputs: dict[str, str] | None = None, progress=None, force: bool = False) -> Comparison:
+    """Run the baseline and every policy on common random numbers and compare them.
+
+    ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.outputs`) is checked
+    before anything runs; ``force`` writes beside files the tool did not write.
+    """
+    if out is not None:
+        check_folder(out, force)
     variants = [apply_policy(scenario, p) for p in policies]
     baseline = _by_key(run_scenario(scenario, workers=workers, state=state, tables=False, progress=progress).kpis)
     rows = []
     for policy, variant in zip(policies, variants):
         result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress)
         rows += paired_rows(policy.name, baseline, _by_key(result.kpis))
-    written = _write(out, scenario, policies, rows, inputs or {}) if out is not None else None
+    written = _write(out, scenario, policies, rows, inputs or {}, force) if out is not None else None
     return Comparison(rows, written)
 
 
-def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict) -> Path:
+def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict,
+           force: bool = False) -> Path:
     import csv
 
-    out.mkdir(parents=True, exist_ok=True)
-    with open(out / "comparison.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-        writer.writeheader()
-        writer.writerows(rows)
-    run = scenario.run
-    better = [r for r in rows if r["better"] != "none"]
-    write_json(out / "summary.json", {
-        "scenario": scenario.name, "policies": [p.name for p in policies], "replications": run.replications,
-        "seed": run.seed, "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
-    resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
-    write_json(out / "manifest.json", manifest("compare", resolved, run.seed, run.replications, inputs, extra))
-    return out
+    with ResultFolder(out, force) as folder:
+        with open(folder.path / "comparison.csv", "w", newline="", encoding="utf-8") as handle:
+            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
+            writer.writeheader()
+            writer.writerows(rows)
+        run = scenario.run
+        better = [r for r in rows if r["better"] != "none"]
+        write_json(folder.path / "summary.json", {
+            "scenario": scenario.name, "policies": [p.name for p in policies], "replications": run.replications,
+            "seed": run.seed, "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
+        resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
+        write_json(folder.path / "manifest.json",
+                   manifest("compare", resolved, run.seed, run.replications, inputs, extra))
+    return folder.out
 
 
 def _clean(value):

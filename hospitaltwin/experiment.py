@@ -90,15 +90,20 @@ def replicate(model: CompiledModel, seed: int, replications: int, *, workers: in
 def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = None,
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
                  progress: Callable[[int], None] | None = None, tables: bool = True,
-                 on_replication: Callable[[Replication, CompiledModel], None] | None = None) -> RunResult:
-    """Run every replication of ``scenario``; write results to ``out`` when given."""
+                 on_replication: Callable[[Replication, CompiledModel], None] | None = None,
+                 force: bool = False) -> RunResult:
+    """Run every replication of ``scenario``; write results to ``out`` when given.
+
+    ``out`` is checked before anything runs and written as a folder the tool owns
+    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside foreign files).
+    """
     run = scenario.run
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
             "give the state (Python API) or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
-    writer = ResultWriter(out, scenario.name) if out is not None else None
+    writer = ResultWriter(out, scenario.name, force=force) if out is not None else None
     kpi_rows: list[tuple] = []
     try:
         for rep in replicate(model, run.seed, run.replications, workers=workers, state=state, tables=tables):

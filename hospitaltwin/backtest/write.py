@@ -18,6 +18,7 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, Backtest
 from hospitaltwin.backtest.scores import reliability
+from hospitaltwin.outputs import ResultFolder
 from hospitaltwin.results import manifest, write_csv, write_json
 
 SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
@@ -66,14 +67,16 @@ def daily_summary(bt: Backtest) -> dict:
     return out
 
 
-def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None) -> Path:
-    """Write the backtest's files into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "scores.csv", SCORE_COLUMNS, score_rows(bt))
-    write_csv(out / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"), reliability_rows(bt))
-    write_json(out / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
-    resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(out / "manifest.json", manifest("backtest", resolved, bt.info["seed"], bt.info["replications"],
-                                                inputs or {}))
-    return out
+def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
+    """Write the backtest's files into the result folder ``out``
+    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    with ResultFolder(out, force) as folder:
+        write_csv(folder.path / "scores.csv", SCORE_COLUMNS, score_rows(bt))
+        write_csv(folder.path / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
+                  reliability_rows(bt))
+        write_json(folder.path / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
+        resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        write_json(folder.path / "manifest.json",
+                   manifest("backtest", resolved, bt.info["seed"], bt.info["replications"], inputs or {}))
+    return folder.out
 

@@ -32,6 +32,7 @@ from hospitaltwin.calibrate.window import (
 )
 from hospitaltwin.config.demand import Demand, UnitDemand
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.outputs import output_file
 
 
 def calibrate(
@@ -244,13 +245,13 @@ def write_demand(
     body = yaml.dump(
         demand_data(demand), Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True
     )
-    path.write_text(_header(report, path) + body, encoding="utf-8")
+    with output_file(path) as tmp:
+        tmp.write_text(_header(report, path) + body, encoding="utf-8")
     if report is None:
         return path, None
     summary = summary_path(path)
-    summary.write_text(
-        json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    with output_file(summary) as tmp:
+        tmp.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return path, summary
 
 

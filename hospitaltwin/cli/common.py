@@ -13,8 +13,9 @@ from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.errors import LINE_CHARS, HospitaltwinError, shorten
 
 app = typer.Typer(
     name="hospitaltwin",
@@ -25,11 +26,22 @@ app = typer.Typer(
 )
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
+MESSAGE_LINES = 40
+"""Lines of an error message printed; the rest are counted, not shown."""
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``message`` on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """Print ``message`` on stderr and return the exit to raise.
+
+    The message is printed as plain text (a unit named ``[red]`` is not markup), each line at
+    most :data:`~hospitaltwin.errors.LINE_CHARS` characters and at most :data:`MESSAGE_LINES`
+    lines, so no input can flood the screen through an error.
+    """
+    lines = message.splitlines() or [""]
+    shown = [shorten(line, LINE_CHARS * 2) for line in lines[:MESSAGE_LINES]]
+    if len(lines) > MESSAGE_LINES:
+        shown.append(f"… and {len(lines) - MESSAGE_LINES} more lines")
+    err.print(f"[bold red]error:[/] {escape(chr(10).join(shown))}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -53,6 +65,15 @@ def user_errors(func: Callable) -> Callable:
 def command(name: str, on: typer.Typer | None = None) -> Callable:
     """Register a verb (on ``app``, or a sub-app such as ``optimize``) with :func:`user_errors`."""
     return lambda func: (on or app).command(name)(user_errors(func))
+
+
+FORCE_HELP = ("Write into a folder holding files hospitaltwin did not write: the result goes beside them, "
+              "and they are never deleted or overwritten.")
+
+
+def force_option():
+    """The ``--force`` option of every verb that writes a result folder."""
+    return typer.Option(False, "--force", help=FORCE_HELP)
 
 
 def stdout_is_terminal() -> bool:

@@ -7,12 +7,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, paired_table
+from hospitaltwin.cli.common import command, force_option, out, paired_table
 from hospitaltwin.cli.forecast import _at, _safe_url
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare import compare
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.experiment import with_run
+from hospitaltwin.outputs import safe_name
 from hospitaltwin.policy import read_policy
 from hospitaltwin.results import checksum
 
@@ -25,22 +26,23 @@ def compare_cmd(
     seed: int = typer.Option(None, "--seed", min=0),
     horizon: str = typer.Option(None, "--horizon"),
     workers: int = typer.Option(1, "--workers", "-w", min=1),
-    out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/compare-<scenario name>)."),
+    out_dir: Path = typer.Option(None, "--out", help="Result folder (default: runs/compare-<scenario name>)."),
     show_all: bool = typer.Option(False, "--all", help="Print every KPI, not only the headline ones."),
     store: str = typer.Option(None, "--store", help="Start every policy from this state store's state (warm start)."),
     at: str = typer.Option(None, "--at", help="With --store: the state at this time (default: the last event)."),
+    force: bool = force_option(),
 ) -> None:
     """Run every policy on the same random numbers as the baseline; print paired differences."""
     base = with_run(read_scenario(scenario), replications=replications, seed=seed,
                     horizon=_duration(horizon, "--horizon") and horizon, warmup="0h" if store else None)
     policies = [read_policy(p) for p in policy]
+    target = out_dir or Path("runs") / f"compare-{safe_name(base.name, 'scenario')}"
     inputs = {str(p): checksum(p) for p in [scenario, *policy]}
     state = None
     if store:
         base, state = _warm_start(base, store, at)
         inputs["store"] = _safe_url(store)
-    target = out_dir or Path("runs") / f"compare-{base.name}"
-    result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs)
+    result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs, force=force)
     out.print(_table(result.rows, show_all))
     out.print(f"results: {result.out}", highlight=False)
 

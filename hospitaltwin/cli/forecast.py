@@ -8,11 +8,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_datetime
 from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.outputs import check_folder
 
 
 def _at(text: str | None, timezone: str) -> datetime | None:
@@ -77,7 +78,8 @@ def forecast_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder (forecast.csv, daily.csv, summary.json, manifest.json)."),
+    force: bool = force_option(),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
     from hospitaltwin.forecast import run_forecast, write_forecast
@@ -85,6 +87,7 @@ def forecast_cmd(
     from hospitaltwin.results import checksum
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     hours = _duration(horizon, "--horizon")
     store = Store.open(store_url)
@@ -95,7 +98,8 @@ def forecast_cmd(
                       seed=seed, workers=workers)
     fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
                                          "multiplier": round(l.multiplier, 4)} for l in levels}
-    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)})
+    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)},
+                             force)
     out.print(_headline(fc))
     out.print(f"results: {written}", highlight=False)
 
@@ -121,7 +125,8 @@ def backtest_cmd(
     seed: int = typer.Option(1, "--seed", min=0),
     workers: int = typer.Option(1, "--workers", "-w", min=1),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
-    out_dir: Path = typer.Option(..., "--out"),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder (scores.csv, reliability.csv, summary.json, manifest.json)."),
+    force: bool = force_option(),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside three baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
@@ -129,6 +134,7 @@ def backtest_cmd(
     from hospitaltwin.results import checksum
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     store = Store.open(store_url)
     hours = _duration(horizon, "--horizon")
@@ -143,7 +149,8 @@ def backtest_cmd(
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
     bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
                       workers=workers, weeks=weeks)
-    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)})
+    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)},
+                             force)
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)
 

@@ -15,7 +15,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import err, out, paired_table
+from hospitaltwin.cli.common import err, force_option, out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.durations import parse_duration
@@ -25,7 +25,7 @@ from hospitaltwin.errors import HospitaltwinError
 @optimize_command("network")
 def network_cmd(
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario with a regional layout (hospitals, links, pools)."),
-    out_dir: Path = typer.Option(..., "--out", help="Directory for policy.yaml, moves.csv, transfers.csv, solve.json …"),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder for policy.yaml, moves.csv, transfers.csv, solve.json …"),
     paths: int = typer.Option(200, "--paths", min=1, help="Demand paths (sample-average approximation)."),
     horizon: str = typer.Option("14d", "--horizon", help="Planning horizon in whole days, e.g. 14d."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
@@ -47,12 +47,15 @@ def network_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and the test."),
     store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
     at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
+    force: bool = force_option(),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
+    from hospitaltwin.outputs import check_folder
     from hospitaltwin.results import checksum
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
     state, store_url = store_state(scenario, store_url, at)
@@ -77,7 +80,7 @@ def network_cmd(
     inputs = {str(scenario_path): checksum(scenario_path)}
     if state is not None:
         inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
-    written = write_plan(plan, out_dir, inputs, evaluation)
+    written = write_plan(plan, out_dir, inputs, evaluation, force)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
               f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import force_option, out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.errors import HospitaltwinError
@@ -36,14 +36,17 @@ def roster_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    force: bool = force_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.forecast import local_origin
     from hospitaltwin.optimize.roster import naive_instance, period_run, plan_roster, read_problem, solve_instance
     from hospitaltwin.optimize.roster.policy import write_result
+    from hospitaltwin.outputs import check_folder
     from hospitaltwin.results import checksum
 
+    check_folder(out_dir, force)
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
     state, store_url = store_state(spec, store_url, at)
@@ -60,7 +63,7 @@ def roster_cmd(
     inputs = {str(p): checksum(p) for p in (scenario_path, nurses)}
     if state is not None:
         inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
-    write_result(out_dir, result, period, inputs, baseline)
+    write_result(out_dir, result, period, inputs, baseline, force)
     if result.explanation is not None:
         raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
     if not result.solution.found:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import force_option, out, paired_table
 from hospitaltwin.cli.forecast import _safe_url, store_state
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
@@ -14,6 +14,7 @@ from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import format_hours
 from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.experiment import with_run
+from hospitaltwin.outputs import check_folder
 from hospitaltwin.results import checksum
 
 
@@ -35,6 +36,7 @@ def surge_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    force: bool = force_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
@@ -42,6 +44,7 @@ def surge_cmd(
     from hospitaltwin.optimize.surge.options import read_options
     from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
 
+    check_folder(out_dir, force)
     if formulation not in FORMULATIONS:
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
@@ -63,7 +66,7 @@ def surge_cmd(
     inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
     if state is not None:
         inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
-    write_surge(result, out_dir, inputs)
+    write_surge(result, out_dir, inputs, force)
     out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
     for line in summary_lines(result.plan):
         out.print(line, highlight=False, markup=False)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.common import command, force_option, out
 
 
 @command("report")
@@ -19,7 +19,9 @@ def report(
     results: list[Path] = typer.Argument(..., help="Result directories: runs, forecasts, comparisons, backtests, "
                                                    "calibrations, rosters (in the order their pages should come)."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
-    png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
+    png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder "
+                             "(a folder hospitaltwin owns: an earlier report's figures there are replaced)."),
+    force: bool = force_option(),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
     import matplotlib
@@ -27,7 +29,7 @@ def report(
     matplotlib.use("Agg")
     from hospitaltwin.report import build_report
 
-    written = build_report(results, pdf, png)
+    written = build_report(results, pdf, png, force)
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

@@ -5,14 +5,16 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.errors import HospitaltwinError, shorten
 from hospitaltwin.experiment import run_scenario, with_run
+from hospitaltwin.outputs import check_file, safe_name
 from hospitaltwin.results import checksum
 from hospitaltwin.summary import fmt as _fmt
 
@@ -39,15 +41,19 @@ def run(
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
-    out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
+    out_dir: Path = typer.Option(None, "--out", help="Result folder (default: runs/<scenario name>); a folder "
+                                 "hospitaltwin owns: an earlier result there is replaced, other files refuse it."),
     events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
+    force: bool = force_option(),
 ) -> None:
     """Simulate a what-if; write tables, summary.json and manifest.json; print key KPIs."""
     spec = with_run(read_scenario(scenario), replications=replications, seed=seed,
                     horizon=_duration(horizon, "--horizon") and horizon)
-    target = out_dir or Path("runs") / spec.name
+    target = out_dir or Path("runs") / safe_name(spec.name, "scenario")
+    if events_out:
+        check_file(events_out)
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
-    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook)
+    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook, force)
     out.print(_table(result.summary))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
@@ -63,12 +69,12 @@ def _event_log_writer(path: Path, timezone: str):
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None):
+def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, force: bool = False):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(f"{spec.name}", total=spec.run.replications)
+        task = bar.add_task(escape(shorten(spec.name, 60)), total=spec.run.replications)
         return run_scenario(spec, workers=workers, out=target, inputs=inputs,
-                            progress=lambda _: bar.advance(task), on_replication=hook)
+                            progress=lambda _: bar.advance(task), on_replication=hook, force=force)
 
 
 def _table(summary: dict) -> Table:

@@ -24,6 +24,7 @@ from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment import replicate, with_run
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
+from hospitaltwin.outputs import ResultFolder
 from hospitaltwin.results import manifest, write_csv, write_json
 from hospitaltwin.state import SystemState
 
@@ -136,15 +137,17 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
     return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
-def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
-    """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
-    write_csv(out / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
-    summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
-    write_json(out / "summary.json", summary)
-    resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(out / "manifest.json", manifest("forecast", resolved, fc.info["seed"], fc.info["replications"],
-                                                inputs or {}, {"origin": fc.origin.isoformat()}))
-    return out
+def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
+    """Write forecast.csv, daily.csv, summary.json and manifest.json into the result folder ``out``
+    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    with ResultFolder(out, force) as folder:
+        write_csv(folder.path / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
+        write_csv(folder.path / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
+        summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
+        write_json(folder.path / "summary.json", summary)
+        resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        info = manifest("forecast", resolved, fc.info["seed"], fc.info["replications"], inputs or {},
+                        {"origin": fc.origin.isoformat()})
+        write_json(folder.path / "manifest.json", info)
+    return folder.out
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from hospitaltwin.outputs import check_file, check_folder
 from hospitaltwin.report import (backtest_pages, calibration_pages, compare_pages, forecast_pages, network_pages,
                                  roster_pages, run_pages, surge_pages)
 from hospitaltwin.report.cover import TITLE, cover_pages, summary_pages
@@ -23,7 +24,7 @@ SECTIONS = {"run": run_pages, "forecast": forecast_pages, "compare": compare_pag
             "network": network_pages}
 
 
-def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None) -> Written:
+def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None, force: bool = False) -> Written:
     """Write the report of one or more result directories.
 
     Parameters
@@ -34,7 +35,10 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
     pdf : str or Path
         The PDF to write (its folder is created).
     png_dir : str or Path, optional
-        Where to write one PNG per chart (1920 x 1080), named after its page number.
+        Where to write one PNG per chart (1920 x 1080), named after its page number: a folder
+        the tool owns (see :class:`~hospitaltwin.outputs.ResultFolder`).
+    force : bool
+        Write the PNGs beside files in ``png_dir`` the tool did not write (never deleted).
 
     Returns
     -------
@@ -47,6 +51,9 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         When a directory holds no readable result; nothing is written then.
     """
     results = load_results(results_dirs)
+    check_file(pdf)
+    if png_dir is not None:
+        check_folder(png_dir, force)
     with report_style():
         pages = cover_pages(results) + summary_pages(results, SECTIONS)
         footers = [TITLE] * len(pages)
@@ -55,4 +62,5 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
             pages += own
             footers += [f"{TITLE} · {result.label}"] * len(own)
         names = ", ".join(r.name for r in results)
-        return write_document(pages, footers, Path(pdf), Path(png_dir) if png_dir else None, f"{TITLE}: {names}")
+        return write_document(pages, footers, Path(pdf), Path(png_dir) if png_dir else None, f"{TITLE}: {names}",
+                              force)

@@ -24,6 +24,7 @@ from hospitaltwin.optimize.surge.explain import plan_rows, solve_report
 from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan, solve_plan
 from hospitaltwin.optimize.surge.options import SurgeOptions
 from hospitaltwin.optimize.surge.policy import plan_policy, write_policy
+from hospitaltwin.outputs import ResultFolder
 from hospitaltwin.results import manifest, write_json
 from hospitaltwin.state import SystemState
 
@@ -86,9 +87,16 @@ def from_state(scenario: Scenario, state: SystemState, days: int) -> Scenario:
     return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin.isoformat())
 
 
-def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str]) -> Path:
-    """Write ``policy.yaml``, ``plan.csv``, ``solve.json`` and ``manifest.json`` into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
+def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str], force: bool = False) -> Path:
+    """Write ``policy.yaml``, ``plan.csv``, ``solve.json`` and ``manifest.json`` into the result
+    folder ``out`` (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the
+    tool did not write)."""
+    with ResultFolder(out, force) as folder:
+        _write_surge_files(result, folder.path, inputs)
+    return folder.out
+
+
+def _write_surge_files(result: SurgeResult, out: Path, inputs: dict[str, str]) -> None:
     header = (f"Surge plan for scenario '{result.scenario.name}' with options '{result.options.name}'.\n"
               f"Test it:  hospitaltwin compare SCENARIO --policy policy.yaml --seed <not {result.seed}>")
     write_policy(result.policy, out / "policy.yaml", header)
@@ -106,7 +114,6 @@ def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str]) -> Path:
                       "time_unit": "hours from the scenario's start"},
              "solver": {"name": "SCIP via OR-Tools MathOpt", "ortools": _ortools_version()}}
     write_json(out / "manifest.json", manifest("surge", resolved, result.seed, result.data.paths, inputs, extra))
-    return out
 
 
 def _ortools_version() -> str:
