@@ -18,9 +18,11 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
+from hospitaltwin.config.checks import check_size
 from hospitaltwin.config.scenario import RunSpec, Scenario
+from hospitaltwin.config.yamlio import SourceMap
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.errors import ConfigError, HospitaltwinError, shorten
 from hospitaltwin.frame import Frame
 from hospitaltwin.results import ResultWriter, manifest
 from hospitaltwin.state import SystemState
@@ -51,7 +53,11 @@ def with_run(scenario: Scenario, **overrides) -> Scenario:
     except ValidationError as exc:
         reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
         raise HospitaltwinError(f"invalid run settings: {reasons}") from None
-    return scenario.model_copy(update={"run": run})
+    changed = scenario.model_copy(update={"run": run})
+    problems = check_size(changed, SourceMap(f"scenario '{shorten(scenario.name, 60)}'"))
+    if problems:
+        raise ConfigError(problems)
+    return changed
 
 
 def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tables: bool,

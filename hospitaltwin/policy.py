@@ -24,9 +24,11 @@ from pathlib import Path
 from pydantic import Field
 
 from hospitaltwin.config.base import Model
-from hospitaltwin.config.load import _validate, scenario_from_dict
+from hospitaltwin.config.demand import Demand
+from hospitaltwin.config.layout import Layout
+from hospitaltwin.config.load import _validate, partial_problems, scenario_from_dict
 from hospitaltwin.config.scenario import Changes, Scenario
-from hospitaltwin.config.yamlio import load_yaml
+from hospitaltwin.config.yamlio import SourceMap, load_yaml
 from hospitaltwin.errors import ConfigError, Problem
 
 
@@ -43,7 +45,18 @@ class Policy(Model):
 def read_policy(path: str | Path) -> Policy:
     """Read and check a policy file."""
     data, src = load_yaml(path)
-    return _validate(Policy, data, src)
+    return policy_from_data(data, src)
+
+
+def policy_from_data(data: object, src: SourceMap) -> Policy:
+    """Validate policy data: its shape, and every value its partial layout and demand set
+    (a bed count of -3 or ``on_full: sometimes`` is refused here, not when applied)."""
+    policy = _validate(Policy, data, src)
+    problems = (partial_problems(Layout, policy.layout, src.sub("layout"))
+                + partial_problems(Demand, policy.demand, src.sub("demand")))
+    if problems:
+        raise ConfigError(problems)
+    return policy
 
 
 def merge(base: object, patch: object) -> object:

@@ -2,8 +2,14 @@
 
 from hospitaltwin.config.demand import ArrivalStream, Demand, EquipmentNeed, LosSpec, UnitDemand
 from hospitaltwin.config.layout import EquipmentPool, Layout, Link, Shift, StaffGroup, Unit
-from hospitaltwin.config.load import (parse_scenario, read_demand, read_layout, read_scenario,
-                                      scenario_from_dict, validate_file)
+from hospitaltwin.config.load import (
+                                      parse_scenario,
+                                      read_demand,
+                                      read_layout,
+                                      read_scenario,
+                                      scenario_from_dict,
+                                      validate_file,
+)
 from hospitaltwin.config.scenario import Changes, RunSpec, Scenario
 
 __all__ = [

@@ -12,11 +12,25 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hospitaltwin.config.base import Hours, Model, NonNegativeHours, PositiveHours, Probability
+from hospitaltwin.config.base import (
+    MAX_FACTOR,
+    MAX_HOURS,
+    Count,
+    Factor,
+    Hours,
+    Model,
+    NonNegativeHours,
+    PositiveHours,
+    Priority,
+    Probability,
+    Rate,
+)
 
 Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OUTCOMES = ("discharge", "death")
+MAX_WEIGHT = 1e6
+"""Largest hour-of-week profile weight (profiles are relative: calibrate writes them with mean 1)."""
 
 
 class LosSpec(Model):
@@ -25,7 +39,7 @@ class LosSpec(Model):
     dist: Law
     mean: PositiveHours | None = None
     sd: NonNegativeHours | None = None
-    cv: float | None = Field(default=None, ge=0)
+    cv: Factor | None = None
     samples: tuple[Hours, ...] | None = None
     samples_h: tuple[float, ...] | None = None
 
@@ -34,8 +48,8 @@ class LosSpec(Model):
         if self.dist == "empirical":
             if not (self.samples or self.samples_h):
                 raise ValueError("empirical needs 'samples' (durations) or 'samples_h' (hours)")
-            if min(self.observed()) < 0:
-                raise ValueError("empirical samples must not be negative")
+            if min(self.observed()) < 0 or max(self.observed()) > MAX_HOURS:
+                raise ValueError("empirical samples lie between 0 and 100 years")
             return self
         if self.mean is None:
             raise ValueError(f"{self.dist} needs 'mean'")
@@ -44,6 +58,8 @@ class LosSpec(Model):
                 raise ValueError(f"{self.dist} needs exactly one of 'sd' or 'cv'")
             if self.spread() <= 0:
                 raise ValueError(f"{self.dist} needs a positive spread (sd or cv > 0)")
+            if self.spread() > MAX_FACTOR * self.mean:
+                raise ValueError(f"{self.dist}: sd is at most {MAX_FACTOR:g} x the mean (cv <= {MAX_FACTOR:g})")
         return self
 
     def spread(self) -> float:
@@ -67,12 +83,12 @@ class ArrivalStream(Model):
     unit: str
     name: str | None = None
     source: str | None = None
-    rate: float | None = Field(default=None, ge=0)
+    rate: Rate | None = None
     profile: tuple[float, ...] | None = None
-    schedule: dict[str, int] | None = None
+    schedule: dict[str, Count] | None = None
     at: NonNegativeHours = 8.0
     spread: NonNegativeHours = 0.0
-    priority: int | None = None
+    priority: Priority | None = None
 
     @model_validator(mode="after")
     def _rate_or_schedule(self) -> "ArrivalStream":
@@ -89,8 +105,8 @@ class ArrivalStream(Model):
             return value
         if len(value) != 168:
             raise ValueError(f"an hour-of-week profile has 168 values (Monday 00:00 first), got {len(value)}")
-        if min(value) < 0 or sum(value) <= 0:
-            raise ValueError("profile values are non-negative weights with a positive sum")
+        if min(value) < 0 or sum(value) <= 0 or max(value) > MAX_WEIGHT:
+            raise ValueError(f"profile values are weights from 0 to {MAX_WEIGHT:g} with a positive sum")
         return value
 
     @field_validator("schedule")

@@ -12,7 +12,15 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours, Probability
+from hospitaltwin.config.base import (
+    MAX_FACTOR,
+    Count,
+    Model,
+    NonNegativeHours,
+    PositiveHours,
+    Priority,
+    Probability,
+)
 
 DEFAULT_HOSPITAL = "main"
 
@@ -24,13 +32,13 @@ class Unit(Model):
     without being seen); patients waiting in another unit's bed (boarding) never leave.
     """
 
-    beds: int = Field(ge=0)
+    beds: Count
     on_full: Literal["queue", "divert", "overflow"] = "queue"
     overflow: tuple[str, ...] = ()
     max_wait: PositiveHours | None = None
     hospital: str | None = None
     kind: str | None = None
-    priority: dict[str, int] = Field(default_factory=dict)
+    priority: dict[str, Priority] = Field(default_factory=dict)
     name: str | None = None
 
     @model_validator(mode="before")
@@ -61,8 +69,8 @@ class Shift(Model):
 
     start: NonNegativeHours
     length: PositiveHours
-    weekday: int = Field(ge=0)
-    weekend: int | None = Field(default=None, ge=0)
+    weekday: Count
+    weekend: Count | None = None
 
     @field_validator("start")
     @classmethod
@@ -80,7 +88,7 @@ class StaffGroup(Model):
     """
 
     units: tuple[str, ...] = ()
-    patients_per_staff: float = Field(gt=0)
+    patients_per_staff: float = Field(gt=0, le=MAX_FACTOR)
     shifts: dict[str, Shift] = Field(min_length=1)
     absence_rate: Probability = 0.0
 
@@ -88,7 +96,7 @@ class StaffGroup(Model):
 class EquipmentPool(Model):
     """A pool of ``count`` devices of ``kind`` (default: the pool's name) in a hospital."""
 
-    count: int = Field(ge=0)
+    count: Count
     kind: str | None = None
     hospital: str | None = None
     team: str | None = None
@@ -111,7 +119,7 @@ class Link(Model):
     to: str
     delay: NonNegativeHours
     two_way: bool = True
-    max_per_day: int | None = Field(default=None, ge=0)
+    max_per_day: Count | None = None
 
 
 class Layout(Model):
