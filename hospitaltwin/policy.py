@@ -23,7 +23,7 @@ from pathlib import Path
 
 from pydantic import Field
 
-from hospitaltwin.config.base import Model
+from hospitaltwin.config.base import NAME_CHARS, Label, Model
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
 from hospitaltwin.config.load import _validate, partial_problems, scenario_from_dict
@@ -35,7 +35,7 @@ from hospitaltwin.errors import ConfigError, Problem
 class Policy(Model):
     """A named change to a scenario."""
 
-    name: str
+    name: Label
     description: str | None = None
     layout: dict = Field(default_factory=dict)
     demand: dict = Field(default_factory=dict)
@@ -76,7 +76,7 @@ def apply_policy(scenario: Scenario, policy: Policy) -> Scenario:
     data["demand"] = merge(data["demand"], policy.demand)
     extra = policy.changes.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["changes"] = {k: data["changes"].get(k, []) + extra.get(k, []) for k in ("demand", "beds", "staff")}
-    data["name"] = f"{scenario.name}+{policy.name}"
+    data["name"] = f"{scenario.name}+{policy.name}"[:NAME_CHARS]
     try:
         return scenario_from_dict(data, name=f"policy '{policy.name}' applied to '{scenario.name}'")
     except ConfigError as exc:

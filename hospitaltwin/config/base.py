@@ -49,6 +49,26 @@ MAX_HOURS = 100 * 8766.0
 MAX_PRIORITY = 1_000_000
 """Largest priority number, either sign."""
 MAX_SEED = 2**63 - 1
+NAME_CHARS = 200
+"""Longest name of a scenario, unit, pool, staff group, shift, hospital or arrival stream."""
+
+
+def _label(text: str) -> str:
+    if not text.strip() or not text.isprintable():
+        raise ValueError("a name is printable text: not blank, no line breaks or control characters")
+    return text
+
+
+def _name(text: str) -> str:
+    if len(text) > NAME_CHARS:
+        raise ValueError(f"a name has at most {NAME_CHARS} characters, this one has {len(text):,}")
+    return _label(text)
+
+
+Name = Annotated[str, AfterValidator(_name)]
+"""A name a user gives (shown on screens, in reports and in default folder names)."""
+Label = Annotated[str, AfterValidator(_label)]
+"""A name that may be built from others (a policy's), so not bounded in length."""
 
 
 def _within_a_century(hours: float) -> float:

@@ -19,12 +19,18 @@ from hospitaltwin.config.demand import OUTCOMES, Demand
 from hospitaltwin.config.layout import DEFAULT_HOSPITAL, Layout
 from hospitaltwin.config.scenario import Changes, Scenario
 from hospitaltwin.config.yamlio import SourceMap
-from hospitaltwin.errors import Problem
+from hospitaltwin.errors import Problem, quote
 
 
 def _unknown(name: str, known, what: str) -> str:
-    options = ", ".join(sorted(known)) or "none defined"
-    return f"unknown {what} '{name}' (known: {options})"
+    names = sorted(known)
+    options = ", ".join(names[:KNOWN_SHOWN]) or "none defined"
+    if len(names) > KNOWN_SHOWN:
+        options += f" and {len(names) - KNOWN_SHOWN} more"
+    return f"unknown {what} {quote(name)} (known: {options})"
+
+
+KNOWN_SHOWN = 12
 
 
 def check_layout(layout: Layout, src: SourceMap) -> list[Problem]:

@@ -19,6 +19,7 @@ from hospitaltwin.config.base import (
     Factor,
     Hours,
     Model,
+    Name,
     NonNegativeHours,
     PositiveHours,
     Priority,
@@ -81,8 +82,8 @@ class ArrivalStream(Model):
     """Patients arriving at ``unit``: Poisson at ``rate`` per day, or scheduled by weekday."""
 
     unit: str
-    name: str | None = None
-    source: str | None = None
+    name: Name | None = None
+    source: Name | None = None
     rate: Rate | None = None
     profile: tuple[float, ...] | None = None
     schedule: dict[str, Count] | None = None
@@ -166,7 +167,7 @@ class Demand(Model):
 
     description: str | None = None
     arrivals: tuple[ArrivalStream, ...] = ()
-    units: dict[str, UnitDemand] = Field(default_factory=dict)
+    units: dict[Name, UnitDemand] = Field(default_factory=dict)
 
 
 def weekday_index(day: str) -> int:

@@ -16,6 +16,7 @@ from hospitaltwin.config.base import (
     MAX_FACTOR,
     Count,
     Model,
+    Name,
     NonNegativeHours,
     PositiveHours,
     Priority,
@@ -89,7 +90,7 @@ class StaffGroup(Model):
 
     units: tuple[str, ...] = ()
     patients_per_staff: float = Field(gt=0, le=MAX_FACTOR)
-    shifts: dict[str, Shift] = Field(min_length=1)
+    shifts: dict[Name, Shift] = Field(min_length=1)
     absence_rate: Probability = 0.0
 
 
@@ -128,10 +129,10 @@ class Layout(Model):
     name: str | None = None
     description: str | None = None
     timezone: str = "UTC"
-    hospitals: dict[str, Hospital] = Field(default_factory=dict)
-    units: dict[str, Unit] = Field(min_length=1)
-    equipment: dict[str, EquipmentPool] = Field(default_factory=dict)
-    staff: dict[str, StaffGroup] = Field(default_factory=dict)
+    hospitals: dict[Name, Hospital] = Field(default_factory=dict)
+    units: dict[Name, Unit] = Field(min_length=1)
+    equipment: dict[Name, EquipmentPool] = Field(default_factory=dict)
+    staff: dict[Name, StaffGroup] = Field(default_factory=dict)
     transfers: dict[str, tuple[str, ...]] | None = None
     links: tuple[Link, ...] = ()
 

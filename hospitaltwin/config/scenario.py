@@ -21,6 +21,7 @@ from hospitaltwin.config.base import (
     Count,
     Factor,
     Model,
+    Name,
     NonNegativeHours,
     PositiveHours,
     Probability,
@@ -174,7 +175,7 @@ class RunSpec(Model):
 class Scenario(Model):
     """A what-if: the hospital, its demand, what changes, and how to run it."""
 
-    name: str
+    name: Name
     description: str | None = None
     layout: Layout
     demand: Demand
