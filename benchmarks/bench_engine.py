@@ -97,7 +97,7 @@ def academic_year(work: Path) -> None:
     sys.path.insert(0, str(ROOT))
     from hospitaltwin.config import read_scenario
     from hospitaltwin.engine import compile_scenario, simulate
-    from hospitaltwin.experiment import with_run
+    from hospitaltwin.experiment.replicate import with_run
 
     model = compile_scenario(with_run(read_scenario(scenario), horizon="365d"))
     start = time.perf_counter()

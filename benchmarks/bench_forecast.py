@@ -24,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 from hospitaltwin.config import read_scenario  # noqa: E402
 from hospitaltwin.engine import compile_scenario, simulate  # noqa: E402
 from hospitaltwin.engine.snapshot import snapshot  # noqa: E402
-from hospitaltwin.experiment import with_run  # noqa: E402
+from hospitaltwin.experiment.replicate import with_run  # noqa: E402
 from hospitaltwin.forecast import run_forecast  # noqa: E402
 
 

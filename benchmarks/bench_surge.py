@@ -20,8 +20,9 @@ from hospitaltwin.config.load import read_scenario
 from hospitaltwin.optimize.paths import demand_paths
 from hospitaltwin.optimize.surge.data import build_data
 from hospitaltwin.optimize.surge.explain import summary_lines
-from hospitaltwin.optimize.surge.model import SolveSettings, solve_plan
+from hospitaltwin.optimize.surge.model import SolveSettings
 from hospitaltwin.optimize.surge.options import read_options
+from hospitaltwin.optimize.surge.solve import solve_plan
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -19,8 +19,8 @@ import yaml
 
 from hospitaltwin.config import read_scenario
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.experiment import with_run
-from hospitaltwin.export import replication_events
+from hospitaltwin.experiment.export import replication_events
+from hospitaltwin.experiment.replicate import with_run
 
 ROOT = Path(__file__).resolve().parent.parent
 NAMES = {"ED": "Emergency Department", "ICU": "Intensive Care Unit (ICU)", "PCU": "Progressive Care Unit",

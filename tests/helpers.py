@@ -6,7 +6,7 @@ import numpy as np
 
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.summary import mean_ci
+from hospitaltwin.experiment.summary import mean_ci
 
 
 def one_unit(beds: int, rate: float, los: dict, *, on_full: str = "divert", horizon: str = "1000d",

@@ -13,8 +13,8 @@ from datetime import datetime
 import numpy as np
 import pandas as pd
 
+from hospitaltwin.core.state import DeviceInUse, PatientState, SystemState
 from hospitaltwin.eventlog import equipment_episodes, unit_stays
-from hospitaltwin.state import DeviceInUse, PatientState, SystemState
 
 
 class FrameHistory:

@@ -14,14 +14,14 @@ from datetime import timedelta
 
 import numpy as np
 import pytest
-
 from history import FrameHistory
-from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
+
 from hospitaltwin.backtest import baselines as base
+from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.export import replication_events
 from hospitaltwin.eventlog.load import load_events
+from hospitaltwin.experiment.export import replication_events
 
 PROFILE = [1 + 0.5 * math.sin(2 * math.pi * ((h % 24) - 9) / 24) + (0.15 if h < 24 else 0.0) for h in range(168)]
 KNOWN = {

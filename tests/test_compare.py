@@ -6,13 +6,13 @@ import csv
 import json
 
 import pytest
-
 from helpers import one_unit
-from hospitaltwin.compare import compare, verdict
+
+from hospitaltwin.compare.paired import compare, verdict
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.errors import ConfigError
-from hospitaltwin.experiment import with_run
-from hospitaltwin.policy import Policy, apply_policy, merge
+from hospitaltwin.config.policy import Policy, apply_policy, merge
+from hospitaltwin.core.errors import ConfigError
+from hospitaltwin.experiment.replicate import with_run
 
 
 def _scenario(replications: int = 8):

@@ -6,9 +6,10 @@ import textwrap
 
 import pytest
 
-from hospitaltwin.config import parse_scenario, read_scenario, validate_file
-from hospitaltwin.durations import format_hours, parse_duration
-from hospitaltwin.errors import ConfigError
+from hospitaltwin.cli.validate import validate_file
+from hospitaltwin.config import parse_scenario, read_scenario
+from hospitaltwin.core.durations import format_hours, parse_duration
+from hospitaltwin.core.errors import ConfigError
 
 MINIMAL = """\
 name: one-unit

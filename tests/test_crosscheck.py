@@ -15,12 +15,12 @@ import math
 import numpy as np
 import pytest
 from scipy import stats
-
 from test_theory import NETWORK
+
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.crosscheck import simulate_salabim
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.crosscheck.salabim_engine import simulate_salabim
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.errors import HospitaltwinError
 
 KPIS = ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full")
 WIDTH = {"arrivals_per_day": 1.0, "diverted_fraction": 0.1, "mean_census": 2.5, "p_full": 0.3}  # waits: too noisy to bound

@@ -13,13 +13,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from helpers import kpi_dict
-from hospitaltwin.config import read_scenario, validate_file
+
+from hospitaltwin.cli.validate import validate_file
+from hospitaltwin.config import read_scenario
 from hospitaltwin.engine import compile_scenario, simulate
 from hospitaltwin.engine.measures import time_average
 from hospitaltwin.engine.tables import wait_end
-from hospitaltwin.experiment import run_scenario, with_run
+from hospitaltwin.experiment.replicate import run_scenario, with_run
 
 ROOT = Path(__file__).resolve().parent.parent
 LAYOUTS = sorted((ROOT / "layouts").glob("*.yaml"))

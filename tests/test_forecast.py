@@ -19,8 +19,8 @@ import pytest
 from scipy import stats
 
 from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.core.state import PatientState, SystemState
 from hospitaltwin.forecast import run_forecast, write_forecast
-from hospitaltwin.state import PatientState, SystemState
 
 AS_OF = datetime(2024, 3, 4, 6, 30, tzinfo=timezone.utc)
 

@@ -13,11 +13,11 @@ import copy
 import numpy as np
 import pyarrow.parquet as pq
 import pytest
-
 from helpers import kpi_dict, one_unit
+
 from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.experiment import run_scenario, with_run
+from hospitaltwin.experiment.replicate import run_scenario, with_run
 
 
 def _diverted(data: dict, beds: int, rep: int) -> int:

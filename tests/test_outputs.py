@@ -12,8 +12,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.outputs import (
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import (
     MANIFEST,
     ResultFolder,
     check_file,

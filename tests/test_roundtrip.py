@@ -18,7 +18,7 @@ from hospitaltwin.config import scenario_from_dict
 from hospitaltwin.engine import compile_scenario, simulate
 from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
 from hospitaltwin.eventlog.load import load_events
-from hospitaltwin.export import replication_events, write_events
+from hospitaltwin.experiment.export import replication_events, write_events
 
 SHAPE = [1 + 0.6 * math.sin(2 * math.pi * ((h % 24) - 8) / 24) for h in range(168)]
 TRUTH = {

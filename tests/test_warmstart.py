@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.distributions import Lognormal
+from hospitaltwin.core.distributions import Lognormal
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import DeviceInUse, PatientState, SystemState, WaitingPatient
 from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import DeviceInUse, PatientState, SystemState, WaitingPatient
 
 AS_OF = datetime(2024, 3, 4, 8)
 

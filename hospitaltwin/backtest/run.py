@@ -21,9 +21,10 @@ import pandas as pd
 from hospitaltwin.backtest import baselines as base
 from hospitaltwin.backtest.scores import brier, central_interval, crps_from_cdf, quantile_from_cdf
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.forecast import local_origin, run_forecast
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.core.durations import local_origin
+from hospitaltwin.forecast import run_forecast
 from hospitaltwin.forecast.trend import demand_levels, with_levels
-from hospitaltwin.state import SystemState
 
 METHODS = ("model", "persistence", "last_week", "hour_of_week")
 LEVELS = (0.5, 0.8, 0.95)

@@ -18,8 +18,8 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, Backtest
 from hospitaltwin.backtest.scores import reliability
-from hospitaltwin.outputs import ResultFolder
-from hospitaltwin.results import manifest, write_csv, write_json
+from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
 SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
                  "coverage95", "crps", "brier")
@@ -69,7 +69,7 @@ def daily_summary(bt: Backtest) -> dict:
 
 def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
     """Write the backtest's files into the result folder ``out``
-    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
     with ResultFolder(out, force) as folder:
         write_csv(folder.path / "scores.csv", SCORE_COLUMNS, score_rows(bt))
         write_csv(folder.path / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),

@@ -9,9 +9,9 @@ validated ``Demand`` with a :class:`CalibrationReport`; :func:`write_demand` wri
 
 from hospitaltwin.calibrate.arrivals import ArrivalReport, fit_arrivals
 from hospitaltwin.calibrate.assemble import calibrate, summary_path, write_demand
+from hospitaltwin.calibrate.calibration_report import CalibrationReport, print_report, report_tables
 from hospitaltwin.calibrate.equipment import EquipmentReport, fit_equipment
 from hospitaltwin.calibrate.los import LosReport, fit_los
-from hospitaltwin.calibrate.report import CalibrationReport, print_report, report_tables
 from hospitaltwin.calibrate.routing import RoutingReport, fit_routing
 
 __all__ = [

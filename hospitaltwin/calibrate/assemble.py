@@ -20,9 +20,9 @@ import yaml
 
 from hospitaltwin import __version__
 from hospitaltwin.calibrate.arrivals import MIN_ARRIVALS, fit_arrivals
+from hospitaltwin.calibrate.calibration_report import CalibrationReport, UnitReport
 from hospitaltwin.calibrate.equipment import ESCALATIONS, fit_equipment
 from hospitaltwin.calibrate.los import CHOICES, fit_los
-from hospitaltwin.calibrate.report import CalibrationReport, UnitReport
 from hospitaltwin.calibrate.routing import MIN_BRANCH, fit_routing
 from hospitaltwin.calibrate.window import (
     EPISODE_COLUMNS,
@@ -31,8 +31,8 @@ from hospitaltwin.calibrate.window import (
     window_stays,
 )
 from hospitaltwin.config.demand import Demand, UnitDemand
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.outputs import output_file
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import output_file
 
 
 def calibrate(

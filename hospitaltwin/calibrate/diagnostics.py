@@ -15,12 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.calibrate.report import CalibrationReport
+from hospitaltwin.calibrate.calibration_report import CalibrationReport
 from hospitaltwin.calibrate.survival import kaplan_meier
-from hospitaltwin.config.demand import Demand
-from hospitaltwin.distributions import make_law
-from hospitaltwin.outputs import ResultFolder
-from hospitaltwin.results import manifest, write_csv, write_json
+from hospitaltwin.config.demand import Demand, make_law
+from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
 
 def profile_rows(report: CalibrationReport) -> list[tuple]:
@@ -56,7 +55,7 @@ def write_calibration_result(out: Path, demand_path: Path, report: CalibrationRe
                              stays: pd.DataFrame, demand: Demand, inputs: dict[str, str],
                              force: bool = False) -> Path:
     """A result folder (manifest kind ``calibration``) that ``report`` can read, written as a
-    folder the tool owns (:class:`~hospitaltwin.outputs.ResultFolder`)."""
+    folder the tool owns (:class:`~hospitaltwin.core.outputs.ResultFolder`)."""
     with ResultFolder(out, force) as result:
         folder = result.path
         shutil.copyfile(demand_path, folder / "demand.yaml")

@@ -21,7 +21,7 @@ import numpy as np
 from hospitaltwin.calibrate.families import FAMILY_NAMES, ParametricFit, fit_family
 from hospitaltwin.calibrate.survival import KaplanMeier, kaplan_meier, km_quantiles, ks_to_km
 from hospitaltwin.config.demand import LosSpec
-from hospitaltwin.durations import format_hours
+from hospitaltwin.core.durations import format_hours
 
 CHOICES = ("aic", "bic", "empirical", *FAMILY_NAMES)
 MIN_STAYS = 30

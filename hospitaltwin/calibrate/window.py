@@ -15,7 +15,7 @@ from datetime import date, datetime
 
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 STAY_COLUMNS = ("patient_id", "unit", "start", "end", "next", "entry")
 EPISODE_COLUMNS = ("patient_id", "unit", "equipment", "start", "end")

@@ -14,17 +14,18 @@ import sys
 from importlib import import_module
 
 VERB_MODULES = {
-    "validate": "validate", "run": "run", "compare": "compare", "ingest": "ingest", "calibrate": "calibrate",
-    "sync": "sync", "state": "state", "forecast": "forecast", "backtest": "forecast", "optimize": "optimize",
-    "report": "report",
+    "validate": ("validate",), "run": ("run",), "compare": ("compare",), "ingest": ("ingest",),
+    "calibrate": ("calibrate",), "sync": ("sync",), "state": ("state",), "forecast": ("forecast",),
+    "backtest": ("forecast",), "optimize": ("optimize_surge", "optimize_network", "optimize_roster"),
+    "report": ("report",),
 }
-"""Verb → the module of :mod:`hospitaltwin.cli` that registers it."""
+"""Verb → the modules of :mod:`hospitaltwin.cli` that register it (``optimize``: one per kind)."""
 
 
 def load(verbs: list[str] | None = None):
     """The command line with ``verbs`` registered (all when ``None``)."""
     chosen = VERB_MODULES.values() if verbs is None else (VERB_MODULES[v] for v in verbs)
-    for module in dict.fromkeys(chosen):
+    for module in dict.fromkeys(m for modules in chosen for m in modules):
         import_module(f"hospitaltwin.cli.{module}")
     from hospitaltwin.cli.common import app
 

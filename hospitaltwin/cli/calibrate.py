@@ -8,7 +8,7 @@ import typer
 
 from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.config.load import read_layout
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @command("calibrate")
@@ -23,14 +23,14 @@ def calibrate_cmd(
 ) -> None:
     """Fit arrival streams, stay laws, routing and equipment use; write demand and report."""
     from hospitaltwin.calibrate.assemble import calibrate, write_demand
+    from hospitaltwin.calibrate.calibration_report import print_report
     from hospitaltwin.calibrate.diagnostics import write_calibration_result
-    from hospitaltwin.calibrate.report import print_report
     from hospitaltwin.config.checks import check_demand
     from hospitaltwin.config.yamlio import SourceMap
     from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
     from hospitaltwin.eventlog.load import load_events
-    from hospitaltwin.outputs import check_file, check_folder
-    from hospitaltwin.results import checksum
+    from hospitaltwin.core.outputs import check_file, check_folder
+    from hospitaltwin.experiment.results import checksum
 
     check_file(out_path)
     check_folder(out_path.with_suffix(".calibration"), force)

@@ -1,6 +1,6 @@
 """The typer application and the one place that turns user errors into clean messages.
 
-Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.errors.HospitaltwinError`
+Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.core.errors.HospitaltwinError`
 (or a file the OS refuses) is printed as one clear message on stderr with exit status 2 —
 never a traceback. Command modules register themselves on :data:`app` when imported.
 """
@@ -15,7 +15,7 @@ import typer
 from rich.console import Console
 from rich.markup import escape
 
-from hospitaltwin.errors import LINE_CHARS, HospitaltwinError, shorten
+from hospitaltwin.core.errors import LINE_CHARS, HospitaltwinError, shorten
 
 app = typer.Typer(
     name="hospitaltwin",
@@ -92,7 +92,7 @@ def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "polic
     CI and the better side (green the policy, red the baseline; ``labels`` name them)."""
     from rich.table import Table
 
-    from hospitaltwin.summary import fmt
+    from hospitaltwin.experiment.summary import fmt
 
     base, policy = labels
     table = Table(title=title)
@@ -101,6 +101,6 @@ def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "polic
     for r in rows:
         diff = f"{fmt(r['diff_mean'])} [{fmt(r['diff_lo'])}, {fmt(r['diff_hi'])}]"
         mark = {"policy": f"[green]{policy}[/]", "baseline": f"[red]{base}[/]"}.get(r["better"], "–")
-        cells = [r["name"], r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
-        table.add_row(*([r["policy"]] if policy_column else []), *cells)
+        cells = [escape(r["name"]), r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
+        table.add_row(*([escape(r["policy"])] if policy_column else []), *cells)
     return table

@@ -8,14 +8,15 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import command, force_option, out, paired_table
-from hospitaltwin.cli.forecast import _at, _safe_url
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.run import HEADLINE, _duration
-from hospitaltwin.compare import compare
+from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.experiment import with_run
-from hospitaltwin.outputs import safe_name
-from hospitaltwin.policy import read_policy
-from hospitaltwin.results import checksum
+from hospitaltwin.config.policy import read_policy
+from hospitaltwin.core.outputs import safe_name
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import checksum
+from hospitaltwin.store.start import provenance, warm_start
 
 
 @command("compare")
@@ -33,28 +34,15 @@ def compare_cmd(
     force: bool = force_option(),
 ) -> None:
     """Run every policy on the same random numbers as the baseline; print paired differences."""
-    base = with_run(read_scenario(scenario), replications=replications, seed=seed,
-                    horizon=_duration(horizon, "--horizon") and horizon, warmup="0h" if store else None)
+    spec = read_scenario(scenario)
+    spec, state, store_url = warm_start(spec, store, _at(at, spec.layout.timezone))
+    base = with_run(spec, replications=replications, seed=seed, horizon=_duration(horizon, "--horizon") and horizon)
     policies = [read_policy(p) for p in policy]
+    inputs = {str(p): checksum(p) for p in [scenario, *policy]} | provenance(state, store_url)
     target = out_dir or Path("runs") / f"compare-{safe_name(base.name, 'scenario')}"
-    inputs = {str(p): checksum(p) for p in [scenario, *policy]}
-    state = None
-    if store:
-        base, state = _warm_start(base, store, at)
-        inputs["store"] = _safe_url(store)
     result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs, force=force)
     out.print(_table(result.rows, show_all))
     out.print(f"results: {result.out}", highlight=False)
-
-
-def _warm_start(base, store_url: str, at: str | None):
-    """The scenario run from the store's state: no warmup, calendar from the state's time."""
-    from hospitaltwin.forecast import local_origin
-    from hospitaltwin.store import Store
-
-    state = Store.open(store_url).state_at(_at(at, base.layout.timezone), base.layout)
-    origin = local_origin(state.as_of, base.layout.timezone).isoformat()
-    return with_run(base, warmup="0h", origin=origin), state
 
 
 def _table(rows: list[dict], show_all: bool) -> Table:

@@ -11,9 +11,10 @@ from rich.table import Table
 from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import parse_datetime
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.outputs import check_folder
+from hospitaltwin.core.durations import parse_datetime
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import check_folder
+from hospitaltwin.store.start import safe_url
 
 
 def _at(text: str | None, timezone: str) -> datetime | None:
@@ -29,33 +30,9 @@ def _at(text: str | None, timezone: str) -> datetime | None:
     return moment if moment.tzinfo else moment.replace(tzinfo=ZoneInfo(timezone))
 
 
-def store_state(scenario, store_url: str | None, at: str | None):
-    """The synced state to start from (``--store``, or the scenario's ``run.start``), and its URL.
-
-    ``(None, None)`` when neither names a store.
-    """
-    start = scenario.run.start
-    if store_url is None and start != "empty":
-        store_url, at = start.store, at or start.at
-    if store_url is None:
-        if at is not None:
-            raise HospitaltwinError("--at needs --store: the time is looked up in the state store")
-        return None, None
-    from hospitaltwin.store import Store
-
-    return Store.open(store_url).state_at(_at(at, scenario.layout.timezone), scenario.layout), store_url
-
-
-def _safe_url(url: str) -> str:
-    """A store URL without its password, for provenance."""
-    import re
-
-    return re.sub(r"://([^:/@]+):[^@]*@", r"://\1:***@", url)
-
-
 def _levels(store, scenario, at: datetime, weeks: int, counts: bool):
     """Recent demand level per entry unit (observed over expected arrivals)."""
-    from hospitaltwin.forecast import local_origin
+    from hospitaltwin.core.durations import local_origin
     from hospitaltwin.forecast.trend import demand_levels
 
     start = at - timedelta(weeks=weeks)
@@ -82,9 +59,9 @@ def forecast_cmd(
     force: bool = force_option(),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.forecast import run_forecast, write_forecast
     from hospitaltwin.forecast.trend import with_levels
-    from hospitaltwin.results import checksum
     from hospitaltwin.store import Store
 
     check_folder(out_dir, force)
@@ -98,7 +75,7 @@ def forecast_cmd(
                       seed=seed, workers=workers)
     fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
                                          "multiplier": round(l.multiplier, 4)} for l in levels}
-    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)},
+    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)},
                              force)
     out.print(_headline(fc))
     out.print(f"results: {written}", highlight=False)
@@ -131,7 +108,7 @@ def backtest_cmd(
     """Score rolling-origin forecasts against what happened, beside three baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
     from hospitaltwin.backtest.baselines import WEEK_H, back_weeks
-    from hospitaltwin.results import checksum
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.store import Store
 
     check_folder(out_dir, force)
@@ -149,7 +126,7 @@ def backtest_cmd(
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
     bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
                       workers=workers, weeks=weeks)
-    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": _safe_url(store_url)},
+    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)},
                              force)
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)

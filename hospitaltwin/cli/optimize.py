@@ -2,6 +2,7 @@
 
 Each kind lives in its own module (``optimize_<kind>``) that registers on :data:`optimize_app`
 with :func:`optimize_command`, which turns user errors into one clear message like every verb.
+This module knows none of the kinds; :data:`hospitaltwin.cli.VERB_MODULES` lists them.
 """
 
 from __future__ import annotations
@@ -21,7 +22,3 @@ def optimize_command(name: str) -> Callable:
     """Register ``optimize NAME``; user errors end in one message on stderr, not a traceback."""
     return command(name, on=optimize_app)
 
-
-from hospitaltwin.cli import optimize_surge  # noqa: E402,F401  (registers ``optimize surge``)
-from hospitaltwin.cli import optimize_network  # noqa: E402,F401  (registers ``optimize network``)
-from hospitaltwin.cli import optimize_roster  # noqa: E402,F401  (registers ``optimize roster``)

@@ -16,10 +16,10 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import err, force_option, out, paired_table
-from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
-from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.durations import parse_duration
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @optimize_command("network")
@@ -51,16 +51,17 @@ def network_cmd(
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
     from hospitaltwin.config.load import read_scenario
+    from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
-    from hospitaltwin.outputs import check_folder
-    from hospitaltwin.results import checksum
+    from hospitaltwin.core.outputs import check_folder
+    from hospitaltwin.store.start import from_state, provenance, store_state
 
     check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
-    state, store_url = store_state(scenario, store_url, at)
+    state, store_url = store_state(scenario, store_url, _at(at, scenario.layout.timezone))
     if state is not None:
-        scenario = _from_state(scenario, state, days)
+        scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate and eval_seed == seed:
@@ -77,21 +78,10 @@ def network_cmd(
     evaluation = None
     if evaluate:
         evaluation = _evaluate(plan, evaluate, eval_seed, workers, state)
-    inputs = {str(scenario_path): checksum(scenario_path)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    inputs = {str(scenario_path): checksum(scenario_path)} | provenance(state, store_url)
     written = write_plan(plan, out_dir, inputs, evaluation, force)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
               f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
-
-
-def _from_state(scenario, state, days: int):
-    """The scenario as run from ``state``: no warmup, the plan's days, the calendar from its time."""
-    from hospitaltwin.experiment import with_run
-    from hospitaltwin.forecast import local_origin
-
-    origin = local_origin(state.as_of, scenario.layout.timezone).isoformat()
-    return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin)
 
 
 def _whole_days(text: str) -> int:
@@ -141,7 +131,7 @@ def _print_plan(plan) -> None:
 
 
 def _moves_table(plan) -> Table:
-    from hospitaltwin.optimize.network.policy import final_counts, link_caps
+    from hospitaltwin.optimize.network.network_policy import final_counts, link_caps
 
     data, outcome = plan.data, plan.plan
     table = Table(title="Plan: devices per pool after the moves; transfers per day and link")

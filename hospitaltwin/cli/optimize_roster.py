@@ -14,9 +14,9 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import force_option, out, paired_table
-from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @optimize_command("roster")
@@ -40,16 +40,23 @@ def roster_cmd(
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.config.load import read_scenario
-    from hospitaltwin.forecast import local_origin
-    from hospitaltwin.optimize.roster import naive_instance, period_run, plan_roster, read_problem, solve_instance
-    from hospitaltwin.optimize.roster.policy import write_result
-    from hospitaltwin.outputs import check_folder
-    from hospitaltwin.results import checksum
+    from hospitaltwin.core.durations import local_origin
+    from hospitaltwin.core.outputs import check_folder
+    from hospitaltwin.experiment.results import checksum
+    from hospitaltwin.optimize.roster import (
+        naive_instance,
+        period_run,
+        plan_roster,
+        read_problem,
+        solve_instance,
+    )
+    from hospitaltwin.optimize.roster.roster_policy import write_result
+    from hospitaltwin.store.start import provenance, store_state
 
     check_folder(out_dir, force)
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
-    state, store_url = store_state(spec, store_url, at)
+    state, store_url = store_state(spec, store_url, _at(at, spec.layout.timezone))
     origin = local_origin(state.as_of, spec.layout.timezone) if state is not None else None
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed
@@ -60,9 +67,7 @@ def roster_cmd(
     result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
     wanted = (naive or evaluate) and result.solution.found
     baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
-    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
     write_result(out_dir, result, period, inputs, baseline, force)
     if result.explanation is not None:
         raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
@@ -84,7 +89,7 @@ def _summary(result, baseline) -> None:
               f"{parts['overtime_shifts']}, broken requests {parts['broken_requests']} "
               f"({parts['shifts']} shifts, {parts['contracted_shifts']} contracted)", highlight=False)
     if baseline is not None and baseline.solution.found:
-        from hospitaltwin.optimize.roster.policy import evaluate
+        from hospitaltwin.optimize.roster.roster_policy import evaluate
 
         naive = evaluate(result.inst, baseline.solution.assignments)
         out.print(f"naive roster of the same nurses on the same paths: uncovered patient-hours "
@@ -94,7 +99,7 @@ def _summary(result, baseline) -> None:
 
 
 def _heads_table(result) -> Table:
-    from hospitaltwin.optimize.roster.policy import shift_table
+    from hospitaltwin.optimize.roster.roster_policy import shift_table
 
     table = Table(title="nurses per shift, mean over the period: roster (layout)")
     for column in ("group", "shift", "weekday", "weekend"):
@@ -107,7 +112,11 @@ def _heads_table(result) -> Table:
 
 def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers: int,
               state, out_dir: Path) -> None:
-    from hospitaltwin.optimize.roster.policy import compare_rosters, rostered_units, target_rows
+    from hospitaltwin.optimize.roster.roster_policy import (
+        compare_rosters,
+        rostered_units,
+        target_rows,
+    )
 
     problem = result.inst.problem
     naive = baseline.policy(f"{problem.name}-naive", "The same nurses filling the layout's usual pattern")

@@ -7,15 +7,16 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import force_option, out, paired_table
-from hospitaltwin.cli.forecast import _safe_url, store_state
+from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
-from hospitaltwin.outputs import check_folder
-from hospitaltwin.results import checksum
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import check_folder
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import checksum
+from hospitaltwin.store.start import provenance, store_state
 
 
 @optimize_command("surge")
@@ -49,7 +50,7 @@ def surge_cmd(
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
-    state, store_url = store_state(base, store_url, at)
+    state, store_url = store_state(base, store_url, _at(at, base.layout.timezone))
     if state is not None and warmup is not None:
         raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
     warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
@@ -63,9 +64,7 @@ def surge_cmd(
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
     result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
                         state=state)
-    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)}
-    if state is not None:
-        inputs.update(store=_safe_url(store_url), as_of=state.as_of.isoformat())
+    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
     write_surge(result, out_dir, inputs, force)
     out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
     for line in summary_lines(result.plan):
@@ -76,8 +75,8 @@ def surge_cmd(
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
-    from hospitaltwin.optimize.surge.policy import evaluate, side_effects, target_rows
-    from hospitaltwin.policy import Policy
+    from hospitaltwin.config.policy import Policy
+    from hospitaltwin.optimize.surge.surge_policy import evaluate, side_effects, target_rows
 
     policy = Policy.model_validate(result.policy)
     comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,

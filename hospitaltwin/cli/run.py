@@ -1,4 +1,8 @@
-"""``hospitaltwin run SCENARIO``: simulate a what-if and print its key KPIs with 95% CIs."""
+"""``hospitaltwin run SCENARIO``: simulate a what-if and print its key KPIs with 95% CIs.
+
+The run starts where the scenario's ``run.start`` says: empty (filling the hospital during the
+warm-up) or from a state store's picture of the hospital (:mod:`hospitaltwin.store.start`).
+"""
 
 from __future__ import annotations
 
@@ -11,12 +15,13 @@ from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.durations import parse_duration
-from hospitaltwin.errors import HospitaltwinError, shorten
-from hospitaltwin.experiment import run_scenario, with_run
-from hospitaltwin.outputs import check_file, safe_name
-from hospitaltwin.results import checksum
-from hospitaltwin.summary import fmt as _fmt
+from hospitaltwin.core.durations import parse_duration
+from hospitaltwin.core.errors import HospitaltwinError, shorten
+from hospitaltwin.core.outputs import check_file, check_folder, safe_name
+from hospitaltwin.experiment.replicate import run_scenario, with_run
+from hospitaltwin.experiment.results import checksum
+from hospitaltwin.experiment.summary import fmt as _fmt
+from hospitaltwin.store.start import provenance, warm_start
 
 HEADLINE = {
     "units": ("arrivals_per_day", "diverted_fraction", "mean_census", "mean_wait_h", "p_full",
@@ -47,13 +52,16 @@ def run(
     force: bool = force_option(),
 ) -> None:
     """Simulate a what-if; write tables, summary.json and manifest.json; print key KPIs."""
-    spec = with_run(read_scenario(scenario), replications=replications, seed=seed,
-                    horizon=_duration(horizon, "--horizon") and horizon)
-    target = out_dir or Path("runs") / safe_name(spec.name, "scenario")
+    read = read_scenario(scenario)
+    target = out_dir or Path("runs") / safe_name(read.name, "scenario")
+    check_folder(target, force)
     if events_out:
         check_file(events_out)
+    spec, state, store_url = warm_start(read)
+    spec = with_run(spec, replications=replications, seed=seed, horizon=_duration(horizon, "--horizon") and horizon)
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
-    result = _run_with_progress(spec, workers, target, {str(scenario): checksum(scenario)}, hook, force)
+    inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
+    result = _run_with_progress(spec, workers, target, inputs, hook, state, force)
     out.print(_table(result.summary))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
@@ -63,33 +71,35 @@ def run(
 def _event_log_writer(path: Path, timezone: str):
     def write(rep, model) -> None:
         if rep.replication == 0:
-            from hospitaltwin.export import replication_events, write_events
+            from hospitaltwin.experiment.export import replication_events, write_events
 
             write_events(replication_events(rep, model, timezone), path)
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, force: bool = False):
+def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None,
+                       force: bool = False):
     columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
         task = bar.add_task(escape(shorten(spec.name, 60)), total=spec.run.replications)
-        return run_scenario(spec, workers=workers, out=target, inputs=inputs,
+        return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
                             progress=lambda _: bar.advance(task), on_replication=hook, force=force)
 
 
 def _table(summary: dict) -> Table:
     """One row per unit and per pool; each cell is mean ± half-width of its 95% CI."""
-    table = Table(title=f"{summary['scenario']}: {summary['replications']} replications, mean ± 95% CI half-width")
+    title = f"{summary['scenario']}: {summary['replications']} replications, mean ± 95% CI half-width"
+    table = Table(title=escape(title))
     table.add_column("resource")
     kpis = HEADLINE["units"]
     for kpi in kpis:
         table.add_column(kpi, justify="right")
     for name, values in summary["units"].items():
-        table.add_row(name, *(_cell(values.get(k)) for k in kpis))
+        table.add_row(escape(name), *(_cell(values.get(k)) for k in kpis))
     for name, values in summary["equipment"].items():
         cells = {"mean_census": values.get("mean_in_use"), "diverted_fraction": values.get("unmet_fraction"),
                  "p_full": values.get("p_full")}
-        table.add_row(f"{name} (device)", *(_cell(cells.get(k)) for k in kpis))
+        table.add_row(escape(f"{name} (device)"), *(_cell(cells.get(k)) for k in kpis))
     table.caption = "devices: mean_census = devices in use, diverted_fraction = unmet fraction"
     return table
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 @command("sync")

@@ -8,12 +8,11 @@ from hospitaltwin.config.load import (
                                       read_layout,
                                       read_scenario,
                                       scenario_from_dict,
-                                      validate_file,
 )
 from hospitaltwin.config.scenario import Changes, RunSpec, Scenario
 
 __all__ = [
     "ArrivalStream", "Changes", "Demand", "EquipmentNeed", "EquipmentPool", "Layout", "Link",
     "LosSpec", "RunSpec", "Scenario", "Shift", "StaffGroup", "Unit", "UnitDemand",
-    "parse_scenario", "read_demand", "scenario_from_dict", "read_layout", "read_scenario", "validate_file",
+    "parse_scenario", "read_demand", "scenario_from_dict", "read_layout", "read_scenario",
 ]

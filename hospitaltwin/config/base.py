@@ -14,8 +14,8 @@ from typing import Annotated
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, PlainSerializer
 
-from hospitaltwin.durations import format_hours, parse_datetime, parse_duration
-from hospitaltwin.errors import quote
+from hospitaltwin.core.durations import format_hours, parse_datetime, parse_duration
+from hospitaltwin.core.errors import quote
 
 
 class Model(BaseModel):

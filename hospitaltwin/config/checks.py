@@ -1,6 +1,6 @@
 """Cross-reference checks that no single model can make on its own.
 
-Each check returns :class:`~hospitaltwin.errors.Problem` values located by key path in the
+Each check returns :class:`~hospitaltwin.core.errors.Problem` values located by key path in the
 file that holds the offending key: a routing target that is not a unit, a move outside the
 layout's transfer graph, an equipment need with no pool of that kind in the unit's hospital,
 a change naming an unknown unit, a routing loop no patient can leave, a run expected to
@@ -19,7 +19,7 @@ from hospitaltwin.config.demand import OUTCOMES, Demand
 from hospitaltwin.config.layout import DEFAULT_HOSPITAL, Layout
 from hospitaltwin.config.scenario import Changes, Scenario
 from hospitaltwin.config.yamlio import SourceMap
-from hospitaltwin.errors import Problem, quote
+from hospitaltwin.core.errors import Problem, quote
 
 
 def _unknown(name: str, known, what: str) -> str:

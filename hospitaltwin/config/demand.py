@@ -26,6 +26,8 @@ from hospitaltwin.config.base import (
     Probability,
     Rate,
 )
+from hospitaltwin.core.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Weibull
+from hospitaltwin.core.distributions import Law as DurationLaw
 
 Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -174,3 +176,14 @@ def weekday_index(day: str) -> int:
     """0 for Monday ... 6 for Sunday."""
     return WEEKDAYS.index(day)
 
+
+def make_law(spec: LosSpec) -> DurationLaw:
+    """The :class:`~hospitaltwin.core.distributions.Law` a demand file's ``{dist: ..., mean: ..., sd: ...}`` describes."""
+    if spec.dist == "exponential":
+        return Exponential(spec.mean)
+    if spec.dist == "fixed":
+        return Fixed(spec.mean)
+    if spec.dist == "empirical":
+        return Empirical(spec.observed())
+    kinds = {"lognormal": Lognormal, "gamma": Gamma, "weibull": Weibull}
+    return kinds[spec.dist](spec.mean, spec.spread())

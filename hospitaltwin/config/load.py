@@ -3,9 +3,9 @@
 A scenario's ``layout:`` and ``demand:`` may be inline mappings or paths to ``.yaml`` files,
 relative to the scenario file; problems in a referenced file name that file. A referenced file
 that is not a mapping, or shares no key with what it should be, is refused without quoting any
-of it. Pydantic's errors are turned into :class:`~hospitaltwin.errors.Problem` values with the
-key path and line (user text in them shortened and escaped), and unknown keys list the keys that
-are allowed there. :func:`partial_problems` checks the values a partial section sets (a
+of it. Pydantic's errors are turned into :class:`~hospitaltwin.core.errors.Problem` values with
+the key path and line (user text in them shortened and escaped), and unknown keys list the keys
+that are allowed there. :func:`partial_problems` checks the values a partial section sets (a
 policy's ``layout:`` or ``demand:``) without asking for the keys it leaves out.
 """
 
@@ -21,7 +21,7 @@ from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import SourceMap, load_yaml, parse_yaml
-from hospitaltwin.errors import ConfigError, Problem, quote
+from hospitaltwin.core.errors import ConfigError, Problem, quote
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
@@ -97,7 +97,8 @@ def _reason(error: dict, model: type[BaseModel], loc: tuple) -> str:
     return message.removeprefix("Value error, ").removeprefix("Assertion failed, ")
 
 
-def _validate(model: type[BaseModel], data: object, src: SourceMap):
+def validate_model(model: type[BaseModel], data: object, src: SourceMap):
+    """Validate ``data`` (read from ``src``) as ``model``; every problem located by key and line."""
     if not isinstance(data, dict):
         raise ConfigError([src.problem("", f"expected a mapping of keys, got {type(data).__name__}")])
     try:
@@ -156,11 +157,12 @@ def _check_kind(data: object, src: SourceMap, kind: str, model: type[BaseModel])
 def read_layout(path: str | Path) -> Layout:
     """Read and check a layout file."""
     data, src = load_yaml(path)
-    return _checked_layout(data, src)
+    return layout_from_data(data, src)
 
 
-def _checked_layout(data: object, src: SourceMap) -> Layout:
-    layout = _validate(Layout, data, src)
+def layout_from_data(data: object, src: SourceMap) -> Layout:
+    """Validate and check layout data read from ``src``."""
+    layout = validate_model(Layout, data, src)
     problems = check_layout(layout, src)
     if problems:
         raise ConfigError(problems)
@@ -170,7 +172,7 @@ def _checked_layout(data: object, src: SourceMap) -> Layout:
 def read_demand(path: str | Path, layout: Layout | None = None) -> Demand:
     """Read a demand file; with ``layout``, also check it against that layout."""
     data, src = load_yaml(path)
-    demand = _validate(Demand, data, src)
+    demand = validate_model(Demand, data, src)
     if layout is not None:
         problems = check_demand(demand, layout, src)
         if problems:
@@ -207,7 +209,7 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
             continue
         try:
             section, section_src = _section(data, key, src, base, model)
-            parts[key] = (_validate(model, section, section_src), section_src)
+            parts[key] = (validate_model(model, section, section_src), section_src)
         except ConfigError as exc:
             problems.extend(exc.problems)
             failed.add(key)
@@ -218,7 +220,7 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
     rest = {k: v for k, v in data.items() if k not in parts}
     rest.update({k: value for k, (value, _) in parts.items()})
     try:
-        scenario = _validate(Scenario, rest, src)
+        scenario = validate_model(Scenario, rest, src)
     except ConfigError as exc:
         problems.extend(p for p in exc.problems if p.path.split(".")[0] not in failed)
         raise ConfigError(problems) from None
@@ -229,59 +231,3 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
     if problems:
         raise ConfigError(problems)
     return scenario
-
-
-def file_kind(data: object) -> str | None:
-    """Guess whether a mapping is a ``scenario``, ``layout`` or ``demand``."""
-    if not isinstance(data, dict):
-        return None
-    if "run" in data:
-        return "scenario"
-    if "options" in data and "unmet_cost_per_patient_day" in data:
-        return "surge options"
-    if {"period", "contracts", "nurses"} <= set(data):
-        return "roster problem"
-    if "name" in data and set(data) <= {"name", "description", "layout", "demand", "changes"}:
-        return "policy"
-    if "arrivals" in data:
-        return "demand"
-    units = data.get("units")
-    if isinstance(units, dict) and units:
-        first = next(iter(units.values()))
-        if isinstance(first, dict) and "los" in first:
-            return "demand"
-        return "layout"
-    if any(k in data for k in ("equipment", "staff", "hospitals", "links", "transfers")):
-        return "layout"
-    return None
-
-
-def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
-    """Validate any hospitaltwin file; return its kind and its problems (empty when fine)."""
-    path = Path(path)
-    try:
-        data, src = load_yaml(path)
-        kind = file_kind(data)
-        if kind == "scenario":
-            scenario_from_data(data, src, path.parent)
-        elif kind == "layout":
-            _checked_layout(data, src)
-        elif kind == "demand":
-            _validate(Demand, data, src)
-        elif kind == "policy":
-            from hospitaltwin.policy import policy_from_data
-
-            policy_from_data(data, src)
-        elif kind == "surge options":
-            from hospitaltwin.optimize.surge.options import SurgeOptions
-
-            _validate(SurgeOptions, data, src)
-        elif kind == "roster problem":
-            from hospitaltwin.optimize.roster.problem import RosterProblem
-
-            _validate(RosterProblem, data, src)
-        else:
-            return "unknown", [Problem(str(path), "", "not a layout, demand, scenario or policy file (no 'units', 'arrivals' or 'run' key)")]
-    except ConfigError as exc:
-        return file_kind(locals().get("data")) or "unknown", exc.problems
-    return kind, []

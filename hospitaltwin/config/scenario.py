@@ -29,7 +29,7 @@ from hospitaltwin.config.base import (
 )
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
-from hospitaltwin.durations import format_hours, parse_datetime
+from hospitaltwin.core.durations import format_hours, parse_datetime
 
 DEFAULT_ORIGIN = datetime(2024, 1, 1)  # a Monday, so hour-of-week 0 is Monday 00:00
 

@@ -1,11 +1,12 @@
 """Read YAML while remembering where every key stands, so problems can name their line.
 
 :func:`load_yaml` returns the plain data and a :class:`SourceMap` from dotted key paths
-(``units.ICU.beds``) to line numbers. Parse errors become a :class:`~hospitaltwin.errors.ConfigError`
-naming the file and line instead of a PyYAML traceback. A file is read only if it is a regular
-file of at most :data:`MAX_BYTES`, and its parsed form is refused before it is built when
-aliases would expand it beyond :data:`MAX_VALUES` values (a "billion laughs" file), when it
-nests deeper than :data:`MAX_DEPTH` levels, or when an alias contains itself.
+(``units.ICU.beds``) to line numbers. Parse errors become a
+:class:`~hospitaltwin.core.errors.ConfigError` naming the file and line instead of a PyYAML
+traceback. A file is read only if it is a regular file of at most :data:`MAX_BYTES`, and its
+parsed form is refused before it is built when aliases would expand it beyond
+:data:`MAX_VALUES` values (a "billion laughs" file), when it nests deeper than
+:data:`MAX_DEPTH` levels, or when an alias contains itself.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from pathlib import Path
 
 import yaml
 
-from hospitaltwin.errors import ConfigError, Problem, shorten
+from hospitaltwin.core.errors import ConfigError, Problem, shorten
 
 MAX_BYTES = 32 * 2**20
 """Largest YAML file read (the largest calibrated demand files are a few hundred kB)."""

@@ -1,21 +1,21 @@
 """The simulation engine: a compiled scenario + a start state + seeded streams -> records.
 
 The engine knows nothing of files, stores, the CLI or reports. :func:`simulate` runs one
-replication and returns its tidy tables and KPIs; :mod:`hospitaltwin.experiment` runs many.
+replication and returns its tidy tables and KPIs; :mod:`hospitaltwin.experiment.replicate` runs many.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine.compile import CompiledModel, compile_scenario
 from hospitaltwin.engine.kpis import replication_kpis
 from hospitaltwin.engine.model import Simulation
 from hospitaltwin.engine.realise import Realisation, realise
 from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
 from hospitaltwin.engine.warmstart import place_state
-from hospitaltwin.frame import Frame
-from hospitaltwin.state import SystemState
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """Compile a validated scenario into the flat, indexed model the engine runs.
 
 Units, pools, streams and staff groups get integer indices; length-of-stay laws become
-:class:`~hospitaltwin.distributions.Law` objects; routing becomes cumulative probability tables;
+:class:`~hospitaltwin.core.distributions.Law` objects; routing becomes cumulative probability tables;
 calendar things (demand changes, bed changes, rosters) become arrays over the run's hours.
 Everything here is deterministic; what is random per replication (arrival times, staff
 present) is drawn in :mod:`hospitaltwin.engine.realise` from named streams.
@@ -14,11 +14,11 @@ from datetime import datetime
 
 import numpy as np
 
-from hospitaltwin.config.demand import EquipmentNeed
+from hospitaltwin.calendar.staffing import ShiftPlan, plan_shifts
+from hospitaltwin.calendar.timeline import bed_schedule, hourly_rates
+from hospitaltwin.config.demand import EquipmentNeed, make_law
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.distributions import Law, make_law
-from hospitaltwin.engine.staffing import ShiftPlan, plan_shifts
-from hospitaltwin.engine.timeline import bed_schedule, hourly_rates
+from hospitaltwin.core.distributions import Law
 
 DISCHARGE, DEATH = -1, -2
 QUEUE, DIVERT, OVERFLOW = 0, 1, 2

@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import numpy as np
 
+from hospitaltwin.core.frame import Frame
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.measures import (excess, fraction_at_capacity, step_profile, time_average,
-                                          time_average_step)
+from hospitaltwin.engine.measures import (
+    excess,
+    fraction_at_capacity,
+    step_profile,
+    time_average,
+    time_average_step,
+)
 from hospitaltwin.engine.realise import Capacity, Realisation
 from hospitaltwin.engine.tables import open_ended, wait_end
-from hospitaltwin.frame import Frame
 
 
 def _mean(values: np.ndarray) -> float:

@@ -19,10 +19,16 @@ from heapq import heappop, heappush
 import simpy
 from simpy.events import NORMAL, Timeout
 
-from hospitaltwin.engine.compile import (DISCHARGE, DIVERT, DRAWS_PER_NEED, DRAWS_PER_VISIT_BASE, OVERFLOW,
-                                        CompiledModel)
+from hospitaltwin.core.streams import UniformBlocks, stream
+from hospitaltwin.engine.compile import (
+    DISCHARGE,
+    DIVERT,
+    DRAWS_PER_NEED,
+    DRAWS_PER_VISIT_BASE,
+    OVERFLOW,
+    CompiledModel,
+)
 from hospitaltwin.engine.realise import Realisation
-from hospitaltwin.streams import UniformBlocks, stream
 
 # Row layout of a bed request / unit stay.
 PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)

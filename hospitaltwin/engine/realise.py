@@ -13,10 +13,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from hospitaltwin.calendar.staffing import group_capacity, on_duty, present, share_capacity, step_at
+from hospitaltwin.calendar.timeline import poisson_times, scheduled_times
+from hospitaltwin.core.streams import stream
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.staffing import group_capacity, on_duty, present, share_capacity, step_at
-from hospitaltwin.engine.timeline import poisson_times, scheduled_times
-from hospitaltwin.streams import stream
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,4 @@
-"""The state of a simulated hospital at one moment, as a :class:`~hospitaltwin.state.SystemState`.
+"""The state of a simulated hospital at one moment, as a :class:`~hospitaltwin.core.state.SystemState`.
 
 A snapshot of replication records at hour ``t``: every patient in a bed with the time spent
 in it, the devices they use and for how long, the unit a ready patient is waiting to move to
@@ -13,9 +13,9 @@ from datetime import timedelta
 
 import numpy as np
 
+from hospitaltwin.core.state import DeviceInUse, PatientState, SystemState, WaitingPatient
 from hospitaltwin.engine import Replication
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.state import DeviceInUse, PatientState, SystemState, WaitingPatient
 
 
 def _devices_at(rep: Replication, t: float) -> dict[int, list[DeviceInUse]]:

@@ -14,12 +14,22 @@ from itertools import chain
 
 import numpy as np
 
+from hospitaltwin.core.frame import Frame
 from hospitaltwin.engine.compile import CompiledModel
 from hospitaltwin.engine.measures import capacity_at, counts_at
-from hospitaltwin.engine.model import (ARRIVE, END, INTENDED, OUTCOME, PID, READY, SOURCE, START,
-                                       STREAM, UNIT)
+from hospitaltwin.engine.model import (
+    ARRIVE,
+    END,
+    INTENDED,
+    OUTCOME,
+    PID,
+    READY,
+    SOURCE,
+    START,
+    STREAM,
+    UNIT,
+)
 from hospitaltwin.engine.realise import Realisation
-from hospitaltwin.frame import Frame
 
 OUTCOMES = ("discharge", "death", "transfer_out", "diverted", "in_care", "waiting", "left")
 

@@ -1,4 +1,4 @@
-"""Warm start: place a :class:`~hospitaltwin.state.SystemState` into a simulation at time 0.
+"""Warm start: place a :class:`~hospitaltwin.core.state.SystemState` into a simulation at time 0.
 
 Every patient already in a bed keeps it. Their remaining stay is drawn from their unit's
 length-of-stay law conditioned on the time already spent (LOS | LOS > elapsed); devices in
@@ -12,10 +12,9 @@ keep common random numbers.
 
 from __future__ import annotations
 
-
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import PatientState, SystemState
 from hospitaltwin.engine.model import ARRIVE, END, READY, Patient, Simulation, later
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import PatientState, SystemState
 
 
 def check_state(sim: Simulation, state: SystemState) -> None:

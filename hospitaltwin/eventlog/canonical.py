@@ -21,9 +21,14 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import (
-    ReadResult, decode, empty_quarantine, line_starts, quarantine_frame, read_bytes,
+    ReadResult,
+    decode,
+    empty_quarantine,
+    line_starts,
+    quarantine_frame,
+    read_bytes,
 )
 from hospitaltwin.eventlog.schema import COLUMNS, REQUIRED, STRING_DTYPE, blank_to_na, raw_frame
 

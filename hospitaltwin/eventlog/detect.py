@@ -15,7 +15,7 @@ import re
 import zlib
 from pathlib import Path
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import GZIP_MAGIC
 from hospitaltwin.eventlog.schema import REQUIRED
 

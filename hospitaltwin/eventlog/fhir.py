@@ -24,9 +24,13 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import (
-    ReadResult, decode, events_from_records, quarantine_records, read_bytes,
+    ReadResult,
+    decode,
+    events_from_records,
+    quarantine_records,
+    read_bytes,
 )
 from hospitaltwin.eventlog.schema import parse_timestamps
 

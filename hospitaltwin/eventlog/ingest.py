@@ -21,12 +21,16 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.canonical import PSEUDONYM_META
 from hospitaltwin.eventlog.detect import FORMATS, detect_format
 from hospitaltwin.eventlog.mapping import UnitMap, load_unit_map
 from hospitaltwin.eventlog.pseudonym import (
-    REDACTED, fingerprint, pseudonymise, raw_identifiers, redact,
+    REDACTED,
+    fingerprint,
+    pseudonymise,
+    raw_identifiers,
+    redact,
 )
 from hospitaltwin.eventlog.quality import summarise
 from hospitaltwin.eventlog.records import ReadResult, empty_quarantine

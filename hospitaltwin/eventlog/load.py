@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.canonical import read_canonical
 from hospitaltwin.eventlog.mapping import load_unit_map
 from hospitaltwin.eventlog.schema import check_timezone

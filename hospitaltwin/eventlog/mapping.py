@@ -26,7 +26,7 @@ from pathlib import Path
 import pandas as pd
 
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 from hospitaltwin.eventlog.schema import EVENT_KINDS, STRING_DTYPE, map_distinct
 
 TOP_KEYS = ("units", "activities")

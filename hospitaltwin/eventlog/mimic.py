@@ -25,10 +25,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.detect import MIMIC_PROCEDURES, MIMIC_TRANSFERS, head
 from hospitaltwin.eventlog.records import (
-    ReadResult, decode, empty_quarantine, quarantine_frame, read_bytes,
+    ReadResult,
+    decode,
+    empty_quarantine,
+    quarantine_frame,
+    read_bytes,
 )
 from hospitaltwin.eventlog.schema import STRING_DTYPE, blank_to_na, raw_frame
 

@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.schema import STRING_DTYPE, map_distinct
 
 ENV_VAR = "HOSPITALTWIN_PSEUDONYM_KEY"

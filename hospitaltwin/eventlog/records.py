@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.schema import COLUMNS, STRING_DTYPE, raw_frame
 
 GZIP_MAGIC = b"\x1f\x8b"

@@ -19,7 +19,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 #: The canonical columns, in order (DESIGN.md, "Canonical event log").
 COLUMNS: tuple[str, ...] = (

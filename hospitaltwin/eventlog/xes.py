@@ -26,9 +26,12 @@ from pathlib import Path
 import pandas as pd
 from lxml import etree
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.records import (
-    ReadResult, events_from_records, quarantine_records, read_bytes,
+    ReadResult,
+    events_from_records,
+    quarantine_records,
+    read_bytes,
 )
 from hospitaltwin.eventlog.schema import parse_timestamps
 

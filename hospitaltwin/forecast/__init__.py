@@ -1,6 +1,6 @@
 """Warm-started forecasts: from the hospital's state now, what happens in the next days.
 
-Every replication starts from the same :class:`~hospitaltwin.state.SystemState` (remaining
+Every replication starts from the same :class:`~hospitaltwin.core.state.SystemState` (remaining
 stays drawn given time already spent) and runs the scenario's demand forward, optionally
 scaled by a recent trend. Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
 mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
@@ -19,14 +19,14 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
-from hospitaltwin.durations import format_hours
+from hospitaltwin.core.durations import format_hours, local_origin
+from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.experiment import replicate, with_run
+from hospitaltwin.experiment.replicate import replicate, with_run
+from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
-from hospitaltwin.outputs import ResultFolder
-from hospitaltwin.results import manifest, write_csv, write_json
-from hospitaltwin.state import SystemState
 
 WINDOWS_H = (24, 72, 168, 336)
 FORECAST_COLUMNS = ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full")
@@ -48,13 +48,6 @@ class Forecast:
             if (res.name, res.kind) == (resource, kind):
                 return float(self.accumulator.p_full_within(hours)[i])
         raise KeyError((resource, kind))
-
-
-def local_origin(as_of: datetime, timezone: str) -> datetime:
-    """``as_of`` as a naive date-time in the layout's zone (naive input is taken as local)."""
-    if as_of.tzinfo is None:
-        return as_of
-    return as_of.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)
 
 
 def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, seed: int | None,
@@ -139,7 +132,7 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
 
 def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
     """Write forecast.csv, daily.csv, summary.json and manifest.json into the result folder ``out``
-    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
     with ResultFolder(out, force) as folder:
         write_csv(folder.path / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
         write_csv(folder.path / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))

@@ -15,8 +15,8 @@ from datetime import datetime
 
 import numpy as np
 
+from hospitaltwin.calendar.timeline import hourly_rates
 from hospitaltwin.config.scenario import DemandChange, Scenario
-from hospitaltwin.engine.timeline import hourly_rates
 
 
 @dataclass(frozen=True)

@@ -17,10 +17,10 @@ import numpy as np
 
 from hospitaltwin.config.load import scenario_from_dict
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import Replication, compile_scenario
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.experiment import replicate, with_run
-from hospitaltwin.state import SystemState
+from hospitaltwin.experiment.replicate import replicate, with_run
 
 UNLIMITED = 100_000
 
@@ -77,10 +77,10 @@ def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
         spec = with_run(free, horizon=f"{warm + horizon_h}h", replications=paths, seed=seed)
         model, skip = compile_scenario(spec), int(round(warm))
     else:
-        from hospitaltwin.forecast import local_origin
+        from hospitaltwin.store.start import from_state
 
-        spec = with_run(free, horizon=f"{horizon_h}h", warmup="0h", replications=paths, seed=seed)
-        model, skip = compile_scenario(spec, origin=local_origin(state.as_of, scenario.layout.timezone)), 0
+        spec = with_run(from_state(free, state, horizon_h), replications=paths, seed=seed)
+        model, skip = compile_scenario(spec), 0
     beds, devices = zip(*replicate(model, seed, paths, workers=workers, state=state, reduce=_path))
     layout = scenario.layout
     hospital_of = {u: layout.hospital_of(u) for u in layout.units}

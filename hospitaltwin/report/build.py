@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from hospitaltwin.outputs import check_file, check_folder
+from hospitaltwin.core.outputs import check_file, check_folder
 from hospitaltwin.report import (backtest_pages, calibration_pages, compare_pages, forecast_pages, network_pages,
                                  roster_pages, run_pages, surge_pages)
 from hospitaltwin.report.cover import TITLE, cover_pages, summary_pages
@@ -36,7 +36,7 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         The PDF to write (its folder is created).
     png_dir : str or Path, optional
         Where to write one PNG per chart (1920 x 1080), named after its page number: a folder
-        the tool owns (see :class:`~hospitaltwin.outputs.ResultFolder`).
+        the tool owns (see :class:`~hospitaltwin.core.outputs.ResultFolder`).
     force : bool
         Write the PNGs beside files in ``png_dir`` the tool did not write (never deleted).
 

@@ -15,7 +15,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 def parse_origin(text: str, where: str) -> datetime:

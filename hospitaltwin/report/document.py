@@ -3,7 +3,7 @@
 PNGs are rendered first, without page furniture, at a fixed size (1920 x 1080) so they drop
 into a slide as they are; each is named after its page number in the PDF (``05-census.png``
 is page 5) so a figure on a slide can be traced back to its page and provenance. The PNG
-folder is a folder the tool owns (:class:`~hospitaltwin.outputs.ResultFolder`): an earlier
+folder is a folder the tool owns (:class:`~hospitaltwin.core.outputs.ResultFolder`): an earlier
 report's figures there are replaced, anything else refuses the folder unless ``force``. The
 PDF is written under a temporary name (mode 0600) and renamed when complete, with no creation
 date in its metadata: the same inputs give the same bytes.
@@ -18,7 +18,7 @@ from pathlib import Path
 from matplotlib.backends.backend_pdf import PdfPages
 
 from hospitaltwin import __version__
-from hospitaltwin.outputs import ResultFolder, output_file
+from hospitaltwin.core.outputs import ResultFolder, output_file
 from hospitaltwin.report.charts import Page
 from hospitaltwin.report.style import PNG_DPI, add_footer
 

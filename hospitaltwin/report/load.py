@@ -9,7 +9,7 @@ solver's ``solve.json`` and an out-of-sample test in the engine (:data:`EVALUATI
 result directory, or for a network ``evaluation.csv``), read as a compare :class:`Result` of
 their own; what is absent is left out of the report, what is present must be readable. Every
 problem — no result, a format this version cannot read, a missing file or column, a value
-that cannot be read — is raised as one :class:`~hospitaltwin.errors.HospitaltwinError`
+that cannot be read — is raised as one :class:`~hospitaltwin.core.errors.HospitaltwinError`
 naming the file and the reason, so a report is either complete or not written at all.
 """
 
@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.errors import HospitaltwinError, quote, shorten
+from hospitaltwin.core.errors import HospitaltwinError, quote, shorten
 
 RESULT_FORMAT = 1
 RUN_TABLES = {

@@ -9,7 +9,15 @@ centers that only receive daily counts. The tables are described in :mod:`.schem
 events and cancels are handled in :mod:`.resolve`.
 """
 
-from hospitaltwin.store.report import SyncReport
-from hospitaltwin.store.store import Store
-
 __all__ = ["Store", "SyncReport"]
+_HOMES = {"Store": "store", "SyncReport": "sync_report"}
+
+
+def __getattr__(name: str):
+    """Import on first use: the store pulls in SQLAlchemy (a third of a second), which a run that
+    starts empty, and :mod:`~hospitaltwin.store.start` until it opens a store, do not need."""
+    if name in _HOMES:
+        import importlib
+
+        return getattr(importlib.import_module(f"hospitaltwin.store.{_HOMES[name]}"), name)
+    raise AttributeError(name)

@@ -16,8 +16,8 @@ from zoneinfo import ZoneInfo
 
 import numpy as np
 
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import SystemState
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
 
 
 def as_layout(layout):
@@ -62,8 +62,12 @@ def bed_capacity(layout, at: datetime) -> dict[str, tuple[int, int]]:
     at : datetime
         A tz-aware instant.
     """
-    from hospitaltwin.engine.staffing import (
-        group_capacity, on_duty, plan_shifts, share_capacity, step_at,
+    from hospitaltwin.calendar.staffing import (
+        group_capacity,
+        on_duty,
+        plan_shifts,
+        share_capacity,
+        step_at,
     )
 
     layout = as_layout(layout)

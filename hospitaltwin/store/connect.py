@@ -4,7 +4,7 @@ A store is an SQLite file (``sqlite:///path/to/twin.db``, or just a path ending 
 a PostgreSQL database (``postgresql+psycopg://user:password@host/db``; ``postgresql://`` is
 read as the psycopg driver). Opening creates the tables if they are missing and checks the
 schema version. A URL that cannot be reached, a file that is not a database or a missing
-driver become a :class:`~hospitaltwin.errors.HospitaltwinError` that says what to do, with
+driver become a :class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to do, with
 the password masked. Writes go through :func:`writing`: one transaction holding the store's
 write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so
 syncs never interleave and a sync that dies half-way leaves nothing behind.
@@ -19,7 +19,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from sqlalchemy import event
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.store.schema import SCHEMA_VERSION, meta, metadata
 
 #: Key of the PostgreSQL advisory lock taken by every write transaction.

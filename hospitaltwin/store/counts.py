@@ -14,7 +14,7 @@ one changes nothing; a row for a stored day, hospital and unit with other number
 (a correction) and is counted as *replaced*.
 
 :func:`state_from_counts` turns the latest day at or before a time into a
-:class:`~hospitaltwin.state.SystemState` whose patients have unknown elapsed stays
+:class:`~hospitaltwin.core.state.SystemState` whose patients have unknown elapsed stays
 (``elapsed_h=None``): the engine then draws their remaining stays from the equilibrium law.
 """
 
@@ -26,11 +26,11 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import DeviceInUse, PatientState, SystemState
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import DeviceInUse, PatientState, SystemState
 from hospitaltwin.store.connect import writing
-from hospitaltwin.store.report import SyncReport, checksums
 from hospitaltwin.store.schema import counts, sync_log
+from hospitaltwin.store.sync_report import SyncReport, checksums
 from hospitaltwin.store.times import column_from_db, utc
 
 REQUIRED = ("date", "hospital", "unit", "census", "admissions", "discharges")

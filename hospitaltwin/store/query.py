@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 import numpy as np
 import sqlalchemy as sa
 
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.state import DeviceInUse, PatientState, SystemState
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import DeviceInUse, PatientState, SystemState
 from hospitaltwin.store.schema import counts, episodes, events, rejects, stays, sync_log
 from hospitaltwin.store.times import column_from_db, from_db, to_db, utc
 

@@ -5,7 +5,7 @@ the module that does the work: :mod:`.sync` (event logs), :mod:`.counts` (daily 
 :mod:`.query` (as-of states, census history, arrivals). Every read runs in its own short
 transaction; every write in one transaction holding the store's write lock. Database errors
 met after opening (the server went away, the file became unwritable) are turned into a
-:class:`~hospitaltwin.errors.HospitaltwinError` that names the store.
+:class:`~hospitaltwin.core.errors.HospitaltwinError` that names the store.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from hospitaltwin.store import counts, query
 from hospitaltwin.store.connect import create, masked, unreachable
-from hospitaltwin.store.report import SyncReport
+from hospitaltwin.store.sync_report import SyncReport
 
 
 def _database_errors(method):

@@ -24,16 +24,22 @@ from pathlib import Path
 import pandas as pd
 import sqlalchemy as sa
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import Ingested, ingest
 from hospitaltwin.eventlog.pseudonym import fingerprint
 from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, parse_timestamps, to_canonical
 from hospitaltwin.store.connect import get_meta, set_meta, writing
-from hospitaltwin.store.report import SyncReport, checksums
 from hospitaltwin.store.resolve import (
-    cancelled_ids, chunks, derive, derive_accepted, load_events, replace_derived, rows_of,
+    cancelled_ids,
+    chunks,
+    derive,
+    derive_accepted,
+    load_events,
+    replace_derived,
+    rows_of,
 )
 from hospitaltwin.store.schema import QUARANTINE_TEXT, events, quarantine, rejects, sync_log
+from hospitaltwin.store.sync_report import SyncReport, checksums
 
 #: Problems ingest finds by judging a row against the patient's other rows: in the store they
 #: are judged again with the patient's whole history.

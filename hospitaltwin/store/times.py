@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 
 import numpy as np
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 
 def utc(value: object, what: str = "time") -> datetime:

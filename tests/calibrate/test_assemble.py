@@ -13,7 +13,7 @@ from hospitaltwin.calibrate import calibrate, print_report, summary_path, write_
 from hospitaltwin.calibrate.assemble import canonical
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.load import read_demand, read_layout
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 SINCE = pd.Timestamp("2024-01-01", tz="UTC")
 LAYOUT = """

@@ -1,10 +1,9 @@
 """Canonical CSV/Parquet: exact accepted rows and every deliberate fault quarantined."""
 
 import pandas as pd
-
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest, write_outputs
 from hospitaltwin.eventlog.pseudonym import pseudonym
 

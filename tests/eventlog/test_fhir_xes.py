@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.fhir import read_fhir
 from hospitaltwin.eventlog.ingest import ingest
 from hospitaltwin.eventlog.xes import read_xes

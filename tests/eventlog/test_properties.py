@@ -10,7 +10,7 @@ import pandas as pd
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest
 from hospitaltwin.eventlog.schema import EVENT_KINDS
 from hospitaltwin.eventlog.sequence import flow_candidates, replay_flow

@@ -7,7 +7,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest, write_outputs
 from hospitaltwin.eventlog.pseudonym import ENV_VAR, load_key, pseudonym
 

@@ -5,12 +5,20 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.optimize.network_cases import devices_only, four_hospital_ring, three_hospitals
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.optimize.network import (InfeasiblePlan, NetworkModel, Settings, check_minimums, network_data,
-                                           plan_from_data, solve, status_quo)
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.optimize.network import (
+    InfeasiblePlan,
+    NetworkModel,
+    Settings,
+    check_minimums,
+    network_data,
+    plan_from_data,
+    solve,
+    status_quo,
+)
 from hospitaltwin.optimize.paths import demand_paths
+from tests.optimize.network_cases import devices_only, four_hospital_ring, three_hospitals
 
 
 @pytest.fixture(scope="module")

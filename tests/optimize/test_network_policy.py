@@ -4,16 +4,29 @@ from __future__ import annotations
 
 import pytest
 
-from tests.optimize.network_cases import three_hospitals
+from hospitaltwin.cli.validate import validate_file
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.config.load import validate_file
+from hospitaltwin.config.policy import apply_policy, read_policy
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.optimize.network import FirstStage, Settings, network_data, plan_network, solve, status_quo
+from hospitaltwin.optimize.network import (
+    FirstStage,
+    Settings,
+    network_data,
+    plan_network,
+    solve,
+    status_quo,
+)
 from hospitaltwin.optimize.network.evaluate import evaluate_plan
-from hospitaltwin.optimize.network.policy import final_counts, link_caps, move_rows, policy_data, write_policy
+from hospitaltwin.optimize.network.network_policy import (
+    final_counts,
+    link_caps,
+    move_rows,
+    policy_data,
+    write_policy,
+)
 from hospitaltwin.optimize.paths import demand_paths
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.policy import apply_policy, read_policy
+from tests.optimize.network_cases import three_hospitals
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ import pytest
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.optimize.network import Settings, plan_network
 from hospitaltwin.optimize.network.evaluate import evaluate_plan
-from hospitaltwin.optimize.network.policy import final_counts
+from hospitaltwin.optimize.network.network_policy import final_counts
 
 ROOT = Path(__file__).resolve().parents[2]
 

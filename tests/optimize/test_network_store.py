@@ -8,11 +8,11 @@ import pytest
 import yaml
 from typer.testing import CliRunner
 
-from tests.optimize.network_cases import three_hospitals
 from hospitaltwin.cli import app
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.optimize.network import plan_network
 from hospitaltwin.store import Store
+from tests.optimize.network_cases import three_hospitals
 
 runner = CliRunner()
 
@@ -56,9 +56,9 @@ def test_paths_from_the_state_begin_with_the_patients_in_bed(synced):
     state = Store.open(url).state_at(None, scenario.layout)
     census = state.census()
     assert sum(census.values()) > 10, "the synced network has patients in bed"
-    from hospitaltwin.cli.optimize_network import _from_state
+    from hospitaltwin.store.start import from_state
 
-    plan = plan_network(_from_state(scenario, state, 2), paths=4, horizon_h=48.0, seed=2, state=state)
+    plan = plan_network(from_state(scenario, state, 48.0), paths=4, horizon_h=48.0, seed=2, state=state)
     data = plan.data
     for (q, h), unit in data.units.items():
         assert (data.bed_demand[:, q, h, 0] >= census.get(unit, 0)).all(), unit

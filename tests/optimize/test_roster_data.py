@@ -8,14 +8,19 @@ import pytest
 from scipy.stats import binom
 
 from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.config.policy import apply_policy
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.optimize.roster import demand_instance, period_run, problem_from_dict
 from hospitaltwin.optimize.paths import DemandPaths
-from hospitaltwin.optimize.roster.data import (UnitDemand, group_demand, segments_of, shortfall, split_shortfall,
-                                               with_absence)
-from hospitaltwin.optimize.roster.policy import head_counts, to_policy
-from hospitaltwin.policy import apply_policy
-
+from hospitaltwin.optimize.roster import demand_instance, period_run, problem_from_dict
+from hospitaltwin.optimize.roster.data import (
+    UnitDemand,
+    group_demand,
+    segments_of,
+    shortfall,
+    split_shortfall,
+    with_absence,
+)
+from hospitaltwin.optimize.roster.roster_policy import head_counts, to_policy
 from tests.optimize.rosterkit import random_demand, two_units
 
 

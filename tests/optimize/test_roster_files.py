@@ -13,10 +13,9 @@ from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
 from hospitaltwin.config import read_scenario, scenario_from_dict
-from hospitaltwin.errors import ConfigError
+from hospitaltwin.config.policy import apply_policy, read_policy
+from hospitaltwin.core.errors import ConfigError
 from hospitaltwin.optimize.roster import read_problem
-from hospitaltwin.policy import apply_policy, read_policy
-
 from tests.optimize.rosterkit import two_units
 
 ROOT = Path(__file__).resolve().parents[2]

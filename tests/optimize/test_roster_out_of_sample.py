@@ -15,11 +15,21 @@ import pytest
 import yaml
 
 from hospitaltwin.config import read_scenario, scenario_from_dict
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.optimize.roster import (naive_instance, period_run, plan_roster, problem_from_dict, read_problem,
-                                          solve_instance)
-from hospitaltwin.optimize.roster.policy import compare_rosters, evaluate, rostered_units, target_rows
-
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.optimize.roster import (
+    naive_instance,
+    period_run,
+    plan_roster,
+    problem_from_dict,
+    read_problem,
+    solve_instance,
+)
+from hospitaltwin.optimize.roster.roster_policy import (
+    compare_rosters,
+    evaluate,
+    rostered_units,
+    target_rows,
+)
 from tests.optimize.rosterkit import two_units
 from tests.optimize.test_roster_files import NURSES
 

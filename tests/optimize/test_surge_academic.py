@@ -11,10 +11,10 @@ from pathlib import Path
 import pytest
 
 from hospitaltwin.config.load import read_scenario
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.optimize.surge.options import read_options
 from hospitaltwin.optimize.surge.plan import plan_surge
-from hospitaltwin.optimize.surge.policy import evaluate
-from hospitaltwin.policy import Policy, apply_policy
+from hospitaltwin.optimize.surge.surge_policy import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.optimize.surge_cases import brute_force, synthetic_paths, tiny_data, two_options
 
-from hospitaltwin.optimize.surge.model import SolveSettings, plan_value, solve_plan
+from hospitaltwin.optimize.surge.model import SolveSettings, plan_value
+from hospitaltwin.optimize.surge.solve import solve_plan
+from tests.optimize.surge_cases import brute_force, synthetic_paths, tiny_data, two_options
 
 CASES = {
     "free": {},

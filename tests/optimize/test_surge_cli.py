@@ -6,11 +6,11 @@ import csv
 import json
 
 import yaml
-from tests.optimize.surge_cases import small_options, small_wave
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
-from hospitaltwin.policy import read_policy
+from hospitaltwin.config.policy import read_policy
+from tests.optimize.surge_cases import small_options, small_wave
 
 runner = CliRunner()
 

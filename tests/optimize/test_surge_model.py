@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from tests.optimize.surge_cases import tiny_data, two_options
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.optimize.surge.data import breakpoints, offset_text
 from hospitaltwin.optimize.surge.explain import conflicting_groups
-from hospitaltwin.optimize.surge.model import SolveSettings, plan_value, solve_plan
+from hospitaltwin.optimize.surge.model import SolveSettings, plan_value
+from hospitaltwin.optimize.surge.solve import solve_plan
+from tests.optimize.surge_cases import tiny_data, two_options
 
 
 @pytest.mark.parametrize("seed", range(20))

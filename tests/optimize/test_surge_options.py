@@ -6,11 +6,11 @@ from pathlib import Path
 
 import pytest
 import yaml
-from tests.optimize.surge_cases import tiny_scenario, two_options
 
 from hospitaltwin.config.load import read_scenario
-from hospitaltwin.errors import ConfigError
+from hospitaltwin.core.errors import ConfigError
 from hospitaltwin.optimize.surge.options import read_options
+from tests.optimize.surge_cases import tiny_scenario, two_options
 
 ROOT = Path(__file__).resolve().parents[2]
 

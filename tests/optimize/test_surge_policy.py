@@ -6,16 +6,23 @@ import math
 
 import numpy as np
 import pytest
-from tests.optimize.surge_cases import small_options, small_wave
 
+from hospitaltwin.calendar.staffing import step_at
 from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.config.policy import Policy, apply_policy, read_policy
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.engine.staffing import step_at
-from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.optimize.surge.options import SurgeOptions
 from hospitaltwin.optimize.surge.plan import plan_surge
-from hospitaltwin.optimize.surge.policy import evaluate, plan_policy, runs, side_effects, target_rows, write_policy
-from hospitaltwin.policy import Policy, apply_policy, read_policy
+from hospitaltwin.optimize.surge.surge_policy import (
+    evaluate,
+    plan_policy,
+    runs,
+    side_effects,
+    target_rows,
+    write_policy,
+)
+from tests.optimize.surge_cases import small_options, small_wave
 
 
 @pytest.fixture(scope="module")

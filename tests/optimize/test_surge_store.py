@@ -9,7 +9,7 @@ import yaml
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
-from hospitaltwin.policy import read_policy
+from hospitaltwin.config.policy import read_policy
 from tests.store.conftest import KEY
 from tests.store.synth import hospital_log, write_csv
 

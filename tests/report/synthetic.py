@@ -81,7 +81,7 @@ def network_scenario(horizon: str = "40d", replications: int = 3) -> dict:
 def write_run(out: Path, data: dict) -> Path:
     """Simulate ``data`` with the engine and write its result directory (as ``hospitaltwin run``)."""
     from hospitaltwin.config import scenario_from_dict
-    from hospitaltwin.experiment import run_scenario
+    from hospitaltwin.experiment.replicate import run_scenario
 
     run_scenario(scenario_from_dict(data), workers=1, out=out, inputs={"scenario.yaml": "0" * 64})
     return out

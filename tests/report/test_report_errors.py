@@ -10,7 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.report import build_report
 
 

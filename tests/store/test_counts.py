@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 HEADER = "date,hospital,unit,census,admissions,discharges,ventilators_in_use\n"
 DAYS = ("2024-03-01,north,ICU,10,3,2,4\n"

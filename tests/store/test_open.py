@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.store import Store
 from hospitaltwin.store.connect import normalise_url
 

@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from hospitaltwin.config.layout import Layout
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.episodes import unit_stays
 from hospitaltwin.eventlog.ingest import ingest
 from hospitaltwin.store.capacity import bed_capacity

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import hospitaltwin.store.sync as sync_module
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from tests.store.conftest import KEY
 from tests.store.helpers import snapshot, times
 from tests.store.synth import hospital_log, write_csv

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from hospitaltwin.calendar.timeline import bed_schedule
+from hospitaltwin.config.demand import make_law
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.distributions import make_law
-from hospitaltwin.engine.timeline import bed_schedule
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.optimize.paths import DemandPaths
 
 DAY_H = 24.0

@@ -7,7 +7,7 @@ engine reports per unit, pool and hospital, the network's own totals are added p
 replication: per device kind, the unmet fraction over all pools (unmet episodes / episodes)
 and unmet device-hours per day; diversions per day summed over hospitals, and the patients
 lost to the network per day (diverted, less those who arrived at a linked hospital). Rows are the
-paired differences of :func:`hospitaltwin.compare.paired_rows` (``better`` only where the 95%
+paired differences of :func:`hospitaltwin.compare.paired.paired_rows` (``better`` only where the 95%
 confidence interval excludes zero).
 """
 
@@ -18,13 +18,13 @@ from collections import defaultdict
 
 import numpy as np
 
-from hospitaltwin.compare import paired_rows
+from hospitaltwin.compare.paired import paired_rows
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import run_scenario, with_run
-from hospitaltwin.policy import Policy, apply_policy
-from hospitaltwin.state import SystemState
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import run_scenario, with_run
 
 NETWORK = "network"
 LOST = "lost_per_day"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ortools.linear_solver import pywraplp
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.optimize.network.data import NetworkData
 
 INF = pywraplp.Solver.infinity()

@@ -15,15 +15,22 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.results import manifest, write_json
 from hospitaltwin.optimize.network.data import NetworkData, network_data
 from hospitaltwin.optimize.network.explain import InfeasiblePlan, check_minimums, shortage_rows
 from hospitaltwin.optimize.network.model import NetworkModel, Outcome, Settings, status_quo
-from hospitaltwin.optimize.network.policy import (MOVE_COLUMNS, TRANSFER_COLUMNS, move_rows, policy_data,
-                                                  transfer_rows, write_csv, write_policy)
-from hospitaltwin.outputs import ResultFolder
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
+from hospitaltwin.optimize.network.network_policy import (
+    MOVE_COLUMNS,
+    TRANSFER_COLUMNS,
+    move_rows,
+    policy_data,
+    transfer_rows,
+    write_csv,
+    write_policy,
+)
 
 
 @dataclass
@@ -123,7 +130,7 @@ def _totals(outcome: Outcome) -> dict:
 
 def write_plan(plan: NetworkPlan, out: Path, inputs: dict[str, str], evaluation: list[dict] | None = None,
                force: bool = False) -> Path:
-    """Write the plan's files into the result folder ``out`` (:class:`~hospitaltwin.outputs.ResultFolder`:
+    """Write the plan's files into the result folder ``out`` (:class:`~hospitaltwin.core.outputs.ResultFolder`:
     an earlier result there is replaced as a whole; ``force`` writes beside files the tool did not write)."""
     with ResultFolder(out, force) as folder:
         _write_plan_files(plan, folder.path, inputs, evaluation)
@@ -139,7 +146,7 @@ def _write_plan_files(plan: NetworkPlan, tmp: Path, inputs: dict[str, str], eval
     write_csv(tmp / "shortage.csv", rows, list(rows[0]) if rows else ["hospital"])
     write_json(tmp / "solve.json", _clean(solve_summary(plan)))
     if evaluation is not None:
-        from hospitaltwin.compare import COLUMNS
+        from hospitaltwin.compare.paired import COLUMNS
 
         write_csv(tmp / "evaluation.csv", evaluation, list(COLUMNS))
     resolved = plan.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)

@@ -7,7 +7,7 @@ become expected uncovered patient-hours per head count (:mod:`~hospitaltwin.opti
 CP-SAT picks who works when (:mod:`~hospitaltwin.optimize.roster.model`), or says which rules
 conflict (:mod:`~hospitaltwin.optimize.roster.explain`); the roster's head counts become a
 policy that ``hospitaltwin compare`` evaluates on fresh random numbers
-(:mod:`~hospitaltwin.optimize.roster.policy`).
+(:mod:`~hospitaltwin.optimize.roster.roster_policy`).
 """
 
 from __future__ import annotations
@@ -17,19 +17,24 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
+from hospitaltwin.core.durations import format_hours, local_origin
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.paths import demand_paths
-from hospitaltwin.optimize.roster.data import (Instance, base_instance, demand_segments, group_demand,
-                                               level_segments)
+from hospitaltwin.optimize.roster.data import (
+    Instance,
+    base_instance,
+    demand_segments,
+    group_demand,
+    level_segments,
+)
 from hospitaltwin.optimize.roster.explain import Explanation, explain
-from hospitaltwin.optimize.roster.policy import evaluate, to_policy
 from hospitaltwin.optimize.roster.problem import RosterProblem, problem_from_dict, read_problem
+from hospitaltwin.optimize.roster.roster_policy import evaluate, to_policy
 from hospitaltwin.optimize.roster.solver import Solution, solve
-from hospitaltwin.policy import Policy
-from hospitaltwin.state import SystemState
 
 __all__ = ["Instance", "RosterProblem", "RosterResult", "demand_instance", "evaluate", "naive_instance",
            "period_run", "plan_roster", "problem_from_dict", "read_problem", "roster_demand", "solve_instance"]
@@ -86,8 +91,6 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
         found = demand_paths(spec, paths=paths, horizon_h=hours, seed=seed, workers=workers)
         origin = scenario.run.origin
     else:
-        from hospitaltwin.forecast import local_origin
-
         origin = local_origin(state.as_of, scenario.layout.timezone)
         before = _hours_from(origin, problem.period.start)
         period_run(scenario, problem, origin)  # refuses a period before the state

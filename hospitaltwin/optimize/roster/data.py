@@ -36,11 +36,11 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.stats import binom
 
+from hospitaltwin.calendar.staffing import plan_shifts, share_capacity
+from hospitaltwin.calendar.timeline import bed_schedule
 from hospitaltwin.config.layout import Shift, StaffGroup
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.engine.staffing import plan_shifts, share_capacity
-from hospitaltwin.engine.timeline import bed_schedule
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.optimize.paths import DemandPaths
 from hospitaltwin.optimize.roster.problem import RosterProblem, Staff, expand_nurses
 
@@ -320,7 +320,7 @@ def shortfall(demand: np.ndarray, ratio: float, top: int) -> np.ndarray:
 def split_shortfall(demand: UnitDemand, start: int, hours: int, ratio: float, top: int) -> np.ndarray:
     """``g[k]``: mean over paths of the patient-hours above what ``k`` nurses staff, unit by unit.
 
-    As the engine does (:func:`hospitaltwin.engine.staffing.share_capacity`), the group's
+    As the engine does (:func:`hospitaltwin.calendar.staffing.share_capacity`), the group's
     ``floor(k x ratio)`` staffed beds are split over its units in proportion to their physical
     beds (largest remainder), and each unit's patients above its share are uncovered: nurses in
     one unit do not cover the patients of another. A group of one unit is :func:`shortfall`.

@@ -20,10 +20,10 @@ from dataclasses import dataclass
 
 from ortools.sat.python import cp_model
 
-from hospitaltwin.durations import format_hours
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.optimize.roster.cpsat import parameters
 from hospitaltwin.optimize.roster.data import CoverNeed, Instance, restrict
 from hospitaltwin.optimize.roster.model import build_model
-from hospitaltwin.optimize.roster.solver import parameters
 
 MAX_NURSES = 12
 RULES = {

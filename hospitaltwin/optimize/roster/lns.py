@@ -26,6 +26,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from hospitaltwin.optimize.roster.cpsat import run, scaled_objective
 from hospitaltwin.optimize.roster.data import CoverNeed, Instance, restrict
 from hospitaltwin.optimize.roster.model import MINUTES, PENALTY, build_model, order_twins
 
@@ -89,8 +90,6 @@ class Templates:
 def resolve(inst: Instance, part: tuple, work: set, limit: float, seed: int, templates: Templates):
     """Re-solve ``part = (nurses, days)`` (``days`` None: the whole period); the nurses' new
     shifts (None if not better), the scaled gain and the solve."""
-    from hospitaltwin.optimize.roster.solver import run, scaled_objective
-
     nurses, days = part
     sub, model, work_vars = templates.get(inst, nurses, work, twins=days is None)
     index = {n: i for i, n in enumerate(nurses)}

@@ -292,7 +292,7 @@ def segment_cost(model: cp_model.CpModel, heads, table: np.ndarray, name: str) -
 def uncovered_costs(model: cp_model.CpModel, inst: Instance, heads_of) -> list[cp_model.IntVar]:
     """A cost variable (weight 1 in the objective) for every segment whose head count matters;
     ``heads_of(slot)`` is the expression of a slot's head count. The unavoidable part of each
-    segment's cost is left out (:func:`~hospitaltwin.optimize.roster.solver.offset_of`)."""
+    segment's cost is left out (:func:`~hospitaltwin.optimize.roster.cpsat.offset_of`)."""
     out = []
     for s, seg in enumerate(inst.segments):
         table, _ = scaled_table(seg.cost, inst.problem.costs.uncovered_patient_hour)

@@ -19,9 +19,9 @@ from pydantic import Field, model_validator
 
 from hospitaltwin.config.base import Model, NonNegativeHours
 from hospitaltwin.config.layout import Layout
-from hospitaltwin.config.load import _validate
+from hospitaltwin.config.load import validate_model
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 
 
 class Period(Model):
@@ -188,7 +188,7 @@ def _ids(nurse: Nurse) -> list[str]:
 def read_problem(path: str | Path, layout: Layout) -> RosterProblem:
     """Read a roster problem file and check it against ``layout``; raise every problem found."""
     data, src = load_yaml(path)
-    problem = _validate(RosterProblem, data, src)
+    problem = validate_model(RosterProblem, data, src)
     problems = check_problem(problem, layout, src)
     if problems:
         raise ConfigError(problems)
@@ -198,7 +198,7 @@ def read_problem(path: str | Path, layout: Layout) -> RosterProblem:
 def problem_from_dict(data: dict, layout: Layout, name: str = "<roster problem>") -> RosterProblem:
     """Validate a roster problem given as Python data (the structure of the YAML file)."""
     src = SourceMap(name)
-    problem = _validate(RosterProblem, data, src)
+    problem = validate_model(RosterProblem, data, src)
     problems = check_problem(problem, layout, src)
     if problems:
         raise ConfigError(problems)

@@ -16,12 +16,19 @@ import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 
+from hospitaltwin.optimize.roster.cpsat import (
+    components,
+    direct,
+    gap_of,
+    part_of,
+    run,
+    scaled_objective,
+)
 from hospitaltwin.optimize.roster.data import Instance, restrict
 from hospitaltwin.optimize.roster.greedy import greedy
 from hospitaltwin.optimize.roster.heads import NurseType, build_heads
 from hospitaltwin.optimize.roster.lns import improve, penalty
 from hospitaltwin.optimize.roster.model import build_model
-from hospitaltwin.optimize.roster.solver import components, direct, gap_of, part_of, run, scaled_objective
 
 
 class Component:

@@ -29,10 +29,10 @@ from datetime import timedelta
 
 import numpy as np
 
+from hospitaltwin.calendar.staffing import group_capacity, on_duty, share_capacity, step_at
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.engine import compile_scenario
-from hospitaltwin.engine.staffing import group_capacity, on_duty, share_capacity, step_at
-from hospitaltwin.errors import HospitaltwinError
 from hospitaltwin.optimize.paths import DemandPaths
 from hospitaltwin.optimize.surge.options import SurgeOptions
 

@@ -17,7 +17,7 @@ import math
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from hospitaltwin.durations import format_hours
+from hospitaltwin.core.durations import format_hours
 from hospitaltwin.optimize.surge.data import SurgeData, offset_text
 from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan, all_groups, build_model
 

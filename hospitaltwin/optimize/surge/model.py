@@ -36,24 +36,16 @@ is explained by :mod:`hospitaltwin.optimize.surge.explain` in terms of the optio
 
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass, field
 from datetime import timedelta
 
 import numpy as np
 from ortools.math_opt.python import mathopt
 
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.optimize.surge.data import SurgeData, breakpoints
 
 FORMULATIONS = ("extensive", "aggregated")
-REASONS = {
-    mathopt.TerminationReason.OPTIMAL: "optimal",
-    mathopt.TerminationReason.FEASIBLE: "feasible (stopped at a limit)",
-    mathopt.TerminationReason.NO_SOLUTION_FOUND: "no plan found within the limits",
-    mathopt.TerminationReason.INFEASIBLE: "infeasible",
-    mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED: "infeasible",
-}
 
 
 @dataclass(frozen=True)
@@ -232,34 +224,3 @@ def _epigraph(model: mathopt.Model, name: str, values: np.ndarray, change) -> ma
     return z
 
 
-def solve_plan(data: SurgeData, settings: SolveSettings = SolveSettings()) -> SurgePlan:
-    """Build and solve the MIP; return the best plan found.
-
-    Raises
-    ------
-    HospitaltwinError
-        When the rules cannot all hold (with an explanation naming them), or when no plan was
-        found within the limits.
-    """
-    started = time.perf_counter()
-    model, v = build_model(data, settings.formulation)
-    size = {"variables": len(list(model.variables())), "constraints": len(list(model.linear_constraints())),
-            "integer": sum(1 for x in model.variables() if x.integer)}
-    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=settings.parameters())
-    seconds = time.perf_counter() - started
-    reason = result.termination.reason
-    if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
-        from hospitaltwin.optimize.surge.explain import explain_infeasible
-
-        raise HospitaltwinError(explain_infeasible(data))
-    if not result.has_primal_feasible_solution():
-        raise HospitaltwinError(f"the solver found no surge plan within its limits ({settings.time_limit_s:g} s, "
-                                f"{settings.node_limit} nodes): {result.termination.detail or reason.name}; "
-                                "raise --time-limit")
-    beds = np.array([[round(result.variable_values(v.x[o, d])) for d in range(data.days)]
-                     for o in range(len(data.options))], dtype=np.int64).reshape(len(data.options), data.days)
-    bounds = result.termination.objective_bounds
-    objective, bound = float(result.objective_value()), float(bounds.dual_bound)
-    gap = abs(objective - bound) / max(abs(objective), 1e-9)
-    return SurgePlan(data, beds, REASONS.get(reason, reason.name.lower()), objective, bound, gap, seconds,
-                     settings, size)

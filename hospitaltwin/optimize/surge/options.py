@@ -34,10 +34,10 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours
-from hospitaltwin.config.load import _validate
+from hospitaltwin.config.load import validate_model
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 
 UNIT_ID = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
@@ -135,7 +135,7 @@ def read_options(path: str | Path, scenario: Scenario | None = None, days: int |
         Every problem found, each with the file, key path, line and reason.
     """
     data, src = load_yaml(path)
-    options = _validate(SurgeOptions, data, src)
+    options = validate_model(SurgeOptions, data, src)
     if scenario is not None:
         problems = check_options(options, scenario, src, days)
         if problems:

@@ -16,17 +16,18 @@ from datetime import timedelta
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.results import manifest, write_json
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
 from hospitaltwin.optimize.surge.data import SurgeData, build_data
 from hospitaltwin.optimize.surge.explain import plan_rows, solve_report
-from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan, solve_plan
+from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan
 from hospitaltwin.optimize.surge.options import SurgeOptions
-from hospitaltwin.optimize.surge.policy import plan_policy, write_policy
-from hospitaltwin.outputs import ResultFolder
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
+from hospitaltwin.optimize.surge.solve import solve_plan
+from hospitaltwin.optimize.surge.surge_policy import plan_policy, write_policy
+from hospitaltwin.store.start import from_state
 
 
 @dataclass
@@ -61,11 +62,12 @@ def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: i
     """Optimise a surge plan over ``paths`` demand paths of ``days`` days drawn with ``seed``.
 
     The plan starts after the scenario's warmup (empty start) or at the state's time (the
-    result's scenario is then :func:`from_state`'s, which the evaluation runs with the state).
+    result's scenario is then :func:`~hospitaltwin.store.start.from_state`'s, which the
+    evaluation runs with the state).
     ``demand`` reuses paths drawn before (they must start where the plan starts).
     """
     if state is not None:
-        scenario = from_state(scenario, state, days)
+        scenario = from_state(scenario, state, 24.0 * days)
     started = time.perf_counter()
     if demand is None:
         demand = demand_paths(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, state=state, workers=workers)
@@ -78,19 +80,10 @@ def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: i
     return SurgeResult(scenario, options, data, plan, policy, paths_seconds, seed)
 
 
-def from_state(scenario: Scenario, state: SystemState, days: int) -> Scenario:
-    """The scenario as a plan from a synced state runs it: no warmup, the plan's days, and the
-    calendar starting at the state's local time (rosters and hour-of-week profiles follow it)."""
-    from hospitaltwin.forecast import local_origin
-
-    origin = local_origin(state.as_of, scenario.layout.timezone)
-    return with_run(scenario, warmup="0h", horizon=f"{days}d", origin=origin.isoformat())
-
-
 def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str], force: bool = False) -> Path:
     """Write ``policy.yaml``, ``plan.csv``, ``solve.json`` and ``manifest.json`` into the result
-    folder ``out`` (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside files the
-    tool did not write)."""
+    folder ``out`` (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files
+    the tool did not write)."""
     with ResultFolder(out, force) as folder:
         _write_surge_files(result, folder.path, inputs)
     return folder.out

@@ -20,18 +20,18 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import numpy as np
-from hospitaltwin.config.yamlio import write_yaml
 
-from hospitaltwin.compare import Comparison, compare
+from hospitaltwin.compare.paired import Comparison, compare
+from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.durations import format_hours
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
+from hospitaltwin.config.yamlio import write_yaml
+from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.surge.data import offset_text
 from hospitaltwin.optimize.surge.model import SurgePlan
 from hospitaltwin.optimize.surge.options import SurgeOptions
-from hospitaltwin.policy import Policy
-from hospitaltwin.state import SystemState
 
 TARGET_KPIS = ("mean_wait_h", "p_wait", "boarding_h_per_day", "diverted_fraction", "p_full")
 """KPIs a surge plan aims at (``overflow_fraction`` rises by design: surge beds are overflow beds)."""

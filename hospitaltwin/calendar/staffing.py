@@ -17,10 +17,10 @@ from datetime import datetime, timedelta
 
 import numpy as np
 
+from hospitaltwin.calendar.timeline import window_hours
 from hospitaltwin.config.layout import StaffGroup
 from hospitaltwin.config.scenario import StaffChange
-from hospitaltwin.engine.timeline import window_hours
-from hospitaltwin.tstats import binomial_quantile
+from hospitaltwin.core.tstats import binomial_quantile
 
 
 @dataclass(frozen=True)

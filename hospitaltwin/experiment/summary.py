@@ -14,7 +14,7 @@ from collections.abc import Iterable
 
 import numpy as np
 
-from hospitaltwin.tstats import t_quantile
+from hospitaltwin.core.tstats import t_quantile
 
 SCOPES = {"unit": "units", "equipment": "equipment", "hospital": "hospitals"}
 

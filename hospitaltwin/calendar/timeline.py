@@ -16,7 +16,7 @@ import numpy as np
 
 from hospitaltwin.config.demand import ArrivalStream, weekday_index
 from hospitaltwin.config.scenario import BedChange, DemandChange, Window
-from hospitaltwin.durations import offset_hours
+from hospitaltwin.core.durations import offset_hours
 
 
 def hour_of_week(origin: datetime) -> float:

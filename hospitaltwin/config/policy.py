@@ -26,10 +26,10 @@ from pydantic import Field
 from hospitaltwin.config.base import NAME_CHARS, Label, Model
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
-from hospitaltwin.config.load import _validate, partial_problems, scenario_from_dict
+from hospitaltwin.config.load import partial_problems, scenario_from_dict, validate_model
 from hospitaltwin.config.scenario import Changes, Scenario
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem
 
 
 class Policy(Model):
@@ -51,7 +51,7 @@ def read_policy(path: str | Path) -> Policy:
 def policy_from_data(data: object, src: SourceMap) -> Policy:
     """Validate policy data: its shape, and every value its partial layout and demand set
     (a bed count of -3 or ``on_full: sometimes`` is refused here, not when applied)."""
-    policy = _validate(Policy, data, src)
+    policy = validate_model(Policy, data, src)
     problems = (partial_problems(Layout, policy.layout, src.sub("layout"))
                 + partial_problems(Demand, policy.demand, src.sub("demand")))
     if problems:

@@ -21,12 +21,12 @@ from pydantic import ValidationError
 from hospitaltwin.config.checks import check_size
 from hospitaltwin.config.scenario import RunSpec, Scenario
 from hospitaltwin.config.yamlio import SourceMap
+from hospitaltwin.core.errors import ConfigError, HospitaltwinError, shorten
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
-from hospitaltwin.errors import ConfigError, HospitaltwinError, shorten
-from hospitaltwin.frame import Frame
-from hospitaltwin.results import ResultWriter, manifest
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import kpi_summary
+from hospitaltwin.experiment.results import ResultWriter, manifest
+from hospitaltwin.experiment.summary import kpi_summary
 
 _WORKER: dict = {}
 
@@ -101,13 +101,13 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
     """Run every replication of ``scenario``; write results to ``out`` when given.
 
     ``out`` is checked before anything runs and written as a folder the tool owns
-    (:class:`~hospitaltwin.outputs.ResultFolder`; ``force`` writes beside foreign files).
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside foreign files).
     """
     run = scenario.run
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
-            "give the state (Python API) or set run.start to 'empty' with a warmup")
+            "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
     writer = ResultWriter(out, scenario.name, force=force) if out is not None else None
     kpi_rows: list[tuple] = []

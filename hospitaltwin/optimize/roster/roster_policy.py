@@ -17,16 +17,15 @@ import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from hospitaltwin.config.yamlio import write_yaml
-
-from hospitaltwin.compare import Comparison, compare
+from hospitaltwin.compare.paired import Comparison, compare
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.errors import HospitaltwinError
-from hospitaltwin.experiment import with_run
+from hospitaltwin.config.yamlio import write_yaml
+from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import with_run
+from hospitaltwin.experiment.results import write_json
 from hospitaltwin.optimize.roster.data import Instance
-from hospitaltwin.policy import Policy, apply_policy
-from hospitaltwin.results import write_json
-from hospitaltwin.state import SystemState
 
 ROSTER_COLUMNS = ("staff", "day", "shift", "unit")
 
@@ -124,10 +123,10 @@ def write_scenario(scenario, path: Path) -> Path:
 
 def write_result(out: Path, result, evaluation, inputs: dict, naive=None, force: bool = False) -> Path:
     """Write the result folder of a roster (see the module docstring; a folder the tool owns,
-    :class:`~hospitaltwin.outputs.ResultFolder`, ``force`` writing beside files it did not write);
-    ``evaluation`` is the scenario run over the roster period; ``naive`` an optional baseline
-    roster result."""
-    from hospitaltwin.outputs import ResultFolder
+    :class:`~hospitaltwin.core.outputs.ResultFolder`, ``force`` writing beside files it did not
+    write); ``evaluation`` is the scenario run over the roster period; ``naive`` an optional
+    baseline roster result."""
+    from hospitaltwin.core.outputs import ResultFolder
 
     with ResultFolder(out, force) as folder:
         _write_result_files(folder.path, result, evaluation, inputs, naive)
@@ -135,7 +134,7 @@ def write_result(out: Path, result, evaluation, inputs: dict, naive=None, force:
 
 
 def _write_result_files(out: Path, result, evaluation, inputs: dict, naive) -> None:
-    from hospitaltwin.results import manifest
+    from hospitaltwin.experiment.results import manifest
 
     problem, settings = result.inst.problem, result.settings
     extra = {"paths": settings.get("paths"), "paths_seed": settings.get("paths_seed"), "gap_target": settings.get("gap")}

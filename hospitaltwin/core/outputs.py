@@ -36,7 +36,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
-from hospitaltwin.errors import HospitaltwinError, quote
+from hospitaltwin.core.errors import HospitaltwinError, quote
 
 MANIFEST = "manifest.json"
 WRITTEN_BY = "hospitaltwin"

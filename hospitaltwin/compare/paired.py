@@ -15,13 +15,13 @@ from pathlib import Path
 
 import numpy as np
 
+from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.experiment import run_scenario
-from hospitaltwin.outputs import ResultFolder, check_folder
-from hospitaltwin.policy import Policy, apply_policy
-from hospitaltwin.results import manifest, write_json
-from hospitaltwin.state import SystemState
-from hospitaltwin.summary import mean_ci
+from hospitaltwin.core.outputs import ResultFolder, check_folder
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.replicate import run_scenario
+from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.summary import mean_ci
 
 LOWER_IS_BETTER = frozenset({
     "diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "mean_queue", "mean_boarding",
@@ -85,7 +85,7 @@ def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
             inputs: dict[str, str] | None = None, progress=None, force: bool = False) -> Comparison:
     """Run the baseline and every policy on common random numbers and compare them.
 
-    ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.outputs`) is checked
+    ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.core.outputs`) is checked
     before anything runs; ``force`` writes beside files the tool did not write.
     """
     if out is not None:

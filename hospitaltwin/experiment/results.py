@@ -5,7 +5,7 @@ Parquet files (each with ``scenario`` and ``replication`` columns), ``summary.js
 95% CI of every KPI, the stable interface scripts read) and ``manifest.json`` (the fully
 resolved scenario, seed, package versions and input checksums). Tables are streamed to disk as
 replications finish, so memory stays flat however many replications run. Files are written
-into a private staging folder and moved into place at the end (:mod:`hospitaltwin.outputs`):
+into a private staging folder and moved into place at the end (:mod:`hospitaltwin.core.outputs`):
 an interrupted run leaves no half-written result, and nothing the tool did not write is deleted.
 """
 
@@ -21,8 +21,8 @@ from pathlib import Path
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.frame import Frame
-from hospitaltwin.outputs import ResultFolder
+from hospitaltwin.core.frame import Frame
+from hospitaltwin.core.outputs import ResultFolder
 
 RESULT_FORMAT = 1
 TABLES = ("stays", "census", "equipment", "devices")
@@ -55,7 +55,7 @@ class ResultWriter:
     """Everything a run writes into one directory, committed atomically at :meth:`finish`.
 
     The folder is checked when the writer is made, before anything runs (see
-    :class:`~hospitaltwin.outputs.ResultFolder`): a folder holding files the tool did not
+    :class:`~hospitaltwin.core.outputs.ResultFolder`): a folder holding files the tool did not
     write is refused unless ``force``.
     """
 

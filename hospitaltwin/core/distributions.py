@@ -15,8 +15,6 @@ from statistics import NormalDist
 
 import numpy as np
 
-from hospitaltwin.config.demand import LosSpec
-
 _NORMAL = NormalDist()
 _TINY = 1e-300
 
@@ -203,15 +201,3 @@ class Empirical(Law):
 
     def beyond_support(self, u: float, elapsed: float) -> float:
         return -self.tail_mean * math.log(max(1.0 - u, _TINY))
-
-
-def make_law(spec: LosSpec) -> Law:
-    """The :class:`Law` a demand file's ``{dist: ..., mean: ..., sd: ...}`` describes."""
-    if spec.dist == "exponential":
-        return Exponential(spec.mean)
-    if spec.dist == "fixed":
-        return Fixed(spec.mean)
-    if spec.dist == "empirical":
-        return Empirical(spec.observed())
-    kinds = {"lognormal": Lognormal, "gamma": Gamma, "weibull": Weibull}
-    return kinds[spec.dist](spec.mean, spec.spread())

@@ -15,10 +15,10 @@ from __future__ import annotations
 import numpy as np
 import salabim as sim
 
+from hospitaltwin.calendar.timeline import hour_of_week
+from hospitaltwin.config.demand import make_law
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.distributions import make_law
-from hospitaltwin.engine.timeline import hour_of_week
-from hospitaltwin.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError
 
 sim.yieldless(False)
 

@@ -11,7 +11,7 @@ import math
 import re
 from datetime import datetime, timedelta
 
-from hospitaltwin.errors import quote
+from hospitaltwin.core.errors import quote
 
 HOURS_PER_UNIT = {
     "s": 1 / 3600, "sec": 1 / 3600,
@@ -96,3 +96,12 @@ def offset_hours(value: object, origin: datetime) -> float:
     if (moment.tzinfo is None) != (origin.tzinfo is None):
         moment = moment.replace(tzinfo=origin.tzinfo)
     return (moment - origin) / timedelta(hours=1)
+
+
+def local_origin(as_of: datetime, timezone: str) -> datetime:
+    """``as_of`` as a naive date-time in the layout's zone (naive input is taken as local)."""
+    if as_of.tzinfo is None:
+        return as_of
+    from zoneinfo import ZoneInfo  # imported on use: most runs never need a time zone
+
+    return as_of.astimezone(ZoneInfo(timezone)).replace(tzinfo=None)

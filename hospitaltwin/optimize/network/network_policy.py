@@ -16,10 +16,9 @@ from __future__ import annotations
 import csv
 from pathlib import Path
 
-from hospitaltwin.config.yamlio import write_yaml
-
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.durations import format_hours
+from hospitaltwin.config.yamlio import write_yaml
+from hospitaltwin.core.durations import format_hours
 from hospitaltwin.optimize.network.data import NetworkData
 from hospitaltwin.optimize.network.model import FirstStage, Outcome
 

@@ -1,0 +1,4 @@
+"""Comparing policies on common random numbers: paired differences of every KPI.
+
+See :mod:`~hospitaltwin.compare.paired`.
+"""
