@@ -36,7 +36,7 @@ run: {horizon: 20d, warmup: 1d, replications: 2, seed: 1}
 
 
 def problems_of(path: Path) -> list[str]:
-    kind, problems = validate_file(path)
+    _, problems = validate_file(path)
     return [str(p) for p in problems]
 
 
@@ -53,7 +53,7 @@ def test_a_billion_laughs_file_is_refused_before_it_is_built(tmp_path):
     path = tmp_path / "laughs.yaml"
     path.write_text(billion_laughs())
     (problem,) = problems_of(path)
-    assert problem.startswith("laughs.yaml") or problem.startswith(str(path))
+    assert problem.startswith(str(path))
     values = int(re.search(r"refused: expands to ([\d,]+) values", problem).group(1).replace(",", ""))
     assert values > 2 * 9**9 and f"more than the {MAX_VALUES:,} a hospitaltwin file may hold" in problem
     with pytest.raises(ConfigError, match="expands to"):
@@ -211,11 +211,10 @@ def test_a_routing_loop_no_patient_can_leave_fails_validation():
     with pytest.raises(ConfigError) as caught:
         parse_scenario(LOOP, "loop.yaml")
     messages = [str(p) for p in caught.value.problems]
-    assert messages == [
-        "loop.yaml: demand.units.A.next (line 10): a routing loop no patient can leave: every route from A (B) "
-        "leads back without discharge or death; give some route to discharge or death",
-        "loop.yaml: demand.units.B.next (line 11): a routing loop no patient can leave: every route from B (A) "
-        "leads back without discharge or death; give some route to discharge or death"]
+    reason = ("a routing loop no patient can leave: every route from {0} ({1}) leads back without discharge "
+              "or death; give some route to discharge or death")
+    assert messages == [f"loop.yaml: demand.units.A.next (line 10): {reason.format('A', 'B')}",
+                        f"loop.yaml: demand.units.B.next (line 11): {reason.format('B', 'A')}"]
 
 
 def test_a_leaky_loop_is_run_only_within_the_stays_limit():
