@@ -127,3 +127,16 @@ def test_report_png_folder_keeps_foreign_pictures(tmp_path):
     clash.write_bytes(b"mine now")
     proc = cli("report", "r", "--pdf", "report.pdf", "--png", "figs", "--force", cwd=tmp_path)
     assert proc.returncode == 2 and "would overwrite" in proc.stderr and clash.read_bytes() == b"mine now"
+
+
+def test_markup_in_unit_and_scenario_names_is_printed_as_written(tmp_path):
+    path = scenario(tmp_path, "[bold]probe")
+    path.write_text(path.read_text().replace("ICU", "'[/red]x'"))
+    policy = tmp_path / "p.yaml"
+    policy.write_text("name: '[/]plus'\nlayout: {units: {'[/red]x': {beds: 6}}}\n")
+    proc = cli("run", str(path), "--out", "r", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "[/red]x" in proc.stdout and "[bold]probe" in proc.stdout
+    proc = cli("compare", str(path), "--policy", str(policy), "--out", "c", "--all", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert "[/red]x" in proc.stdout and "[/]plus" in proc.stdout
