@@ -27,8 +27,13 @@ run: {{horizon: 20d, warmup: 1d, replications: 2, seed: 1}}
 
 
 def cli(*args: str, cwd: Path) -> subprocess.CompletedProcess:
-    proc = subprocess.run([sys.executable, "-m", "hospitaltwin", *args], capture_output=True, text=True, cwd=cwd,
-                          check=False)
+    proc = subprocess.run(
+        [sys.executable, "-m", "hospitaltwin", *args],
+        capture_output=True,
+        text=True,
+        cwd=cwd,
+        check=False,
+    )
     assert "Traceback" not in proc.stderr, proc.stderr
     return proc
 
@@ -48,54 +53,87 @@ def test_run_refuses_a_folder_with_important_txt_and_a_subfolder(tmp_path):
     (keep / "sub" / "a").write_text("x")
     proc = cli("run", str(path), "--out", "keep", cwd=tmp_path)
     assert proc.returncode == 2
-    assert proc.stderr.startswith("error: keep: holds files hospitaltwin did not write ('important.txt', 'sub')")
-    assert sorted(p.name for p in keep.iterdir()) == ["important.txt", "sub"] and (keep / "sub" / "a").exists()
+    assert proc.stderr.startswith(
+        "error: keep: holds files hospitaltwin did not write ('important.txt', 'sub')"
+    )
+    assert (
+        sorted(p.name for p in keep.iterdir()) == ["important.txt", "sub"]
+        and (keep / "sub" / "a").exists()
+    )
     proc = cli("run", str(path), "--out", "keep", "--force", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert (keep / "important.txt").read_text() == "precious" and (keep / "sub" / "a").read_text() == "x"
+    assert (keep / "important.txt").read_text() == "precious" and (
+        keep / "sub" / "a"
+    ).read_text() == "x"
     assert (keep / "summary.json").is_file()
 
 
 def test_run_from_the_scenarios_own_folder_with_out_dotdot_keeps_the_scenario(tmp_path):
     path = scenario(tmp_path / "dot")
     proc = cli("run", "s.yaml", "--out", "../dot", cwd=tmp_path / "dot")
-    assert proc.returncode == 2 and "../dot: holds files hospitaltwin did not write ('s.yaml')" in proc.stderr
+    assert (
+        proc.returncode == 2
+        and "../dot: holds files hospitaltwin did not write ('s.yaml')" in proc.stderr
+    )
     assert path.read_text() == SCENARIO.format(name='"probe"')
 
 
 def test_run_out_dot_is_a_clear_error_beside_a_scenario_and_works_in_an_empty_folder(tmp_path):
     path = scenario(tmp_path)
     proc = cli("run", "s.yaml", "--out", ".", cwd=tmp_path)
-    assert proc.returncode == 2 and proc.stderr.startswith("error: .: holds files hospitaltwin did not write")
+    assert proc.returncode == 2 and proc.stderr.startswith(
+        "error: .: holds files hospitaltwin did not write"
+    )
     empty = tmp_path / "empty"
     empty.mkdir()
     for _ in range(2):
         proc = cli("run", str(path), "--out", ".", cwd=empty)
         assert proc.returncode == 0, proc.stderr
-    assert sorted(p.name for p in empty.iterdir()) == ["census.parquet", "devices.parquet", "kpis.parquet",
-                                                       "manifest.json", "stays.parquet", "summary.json"]
+    assert sorted(p.name for p in empty.iterdir()) == [
+        "census.parquet",
+        "devices.parquet",
+        "kpis.parquet",
+        "manifest.json",
+        "stays.parquet",
+        "summary.json",
+    ]
 
 
-@pytest.mark.parametrize("name, folder", [("../../escape", "escape"), ("/tmp/abs", "tmp-abs"), ("..", "scenario"),
-                                          ("a/../../b", "a-..-..-b")])
+@pytest.mark.parametrize(
+    "name, folder",
+    [
+        ("../../escape", "escape"),
+        ("/tmp/abs", "tmp-abs"),
+        ("..", "scenario"),
+        ("a/../../b", "a-..-..-b"),
+    ],
+)
 def test_default_folder_from_a_hostile_scenario_name_stays_under_runs(tmp_path, name, folder):
     work = tmp_path / "w"
     path = scenario(work, name)
     proc = cli("run", str(path), cwd=work)
     assert proc.returncode == 0, proc.stderr
     assert [p.name for p in (work / "runs").iterdir()] == [folder]
-    assert sorted(p.name for p in tmp_path.iterdir()) == ["w"] and sorted(p.name for p in work.iterdir()) == ["runs", "s.yaml"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["w"] and sorted(
+        p.name for p in work.iterdir()
+    ) == ["runs", "s.yaml"]
 
 
 def test_out_dev_full_leaves_the_device_node(tmp_path):
     path = scenario(tmp_path)
     before = Path("/dev/full").lstat()
-    for args in (["run", str(path), "--out", "/dev/full"], ["run", str(path), "--events-out", "/dev/full", "--out", "r"],
-                 ["run", str(path), "--out", "/dev/full/x"]):
+    for args in (
+        ["run", str(path), "--out", "/dev/full"],
+        ["run", str(path), "--events-out", "/dev/full", "--out", "r"],
+        ["run", str(path), "--out", "/dev/full/x"],
+    ):
         proc = cli(*args, cwd=tmp_path)
         assert proc.returncode == 2 and proc.stderr.startswith("error: /dev/full"), proc.stderr
     after = Path("/dev/full").lstat()
-    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (before.st_ino, before.st_rdev)
+    assert stat.S_ISCHR(after.st_mode) and (after.st_ino, after.st_rdev) == (
+        before.st_ino,
+        before.st_rdev,
+    )
 
 
 def test_results_and_reports_are_private(tmp_path):
@@ -105,7 +143,11 @@ def test_results_and_reports_are_private(tmp_path):
     assert proc.returncode == 0, proc.stderr
     for folder in ("r", "figs", "rep"):
         assert stat.S_IMODE((tmp_path / folder).stat().st_mode) == 0o700
-    files = [*(tmp_path / "r").iterdir(), *(tmp_path / "figs").iterdir(), tmp_path / "rep" / "report.pdf"]
+    files = [
+        *(tmp_path / "r").iterdir(),
+        *(tmp_path / "figs").iterdir(),
+        tmp_path / "rep" / "report.pdf",
+    ]
     assert {stat.S_IMODE(p.stat().st_mode) for p in files} == {0o600}
 
 
@@ -118,15 +160,28 @@ def test_report_png_folder_keeps_foreign_pictures(tmp_path):
     (tmp_path / "report.pdf").unlink()
     (figs / "01-logo.png").write_bytes(b"logo")  # the report once removed every NN-*.png
     proc = cli("report", "r", "--pdf", "report.pdf", "--png", "figs", cwd=tmp_path)
-    assert proc.returncode == 2 and "'01-logo.png'" in proc.stderr and not (tmp_path / "report.pdf").exists()
-    assert cli("report", "r", "--pdf", "report.pdf", "--png", "figs", "--force", cwd=tmp_path).returncode == 0
+    assert (
+        proc.returncode == 2
+        and "'01-logo.png'" in proc.stderr
+        and not (tmp_path / "report.pdf").exists()
+    )
+    assert (
+        cli(
+            "report", "r", "--pdf", "report.pdf", "--png", "figs", "--force", cwd=tmp_path
+        ).returncode
+        == 0
+    )
     assert (figs / "01-logo.png").read_bytes() == b"logo"
     assert sorted(p.name for p in figs.glob("*.png")) == sorted(ours + ["01-logo.png"])
     clash = figs / ours[0]
     clash.unlink()
     clash.write_bytes(b"mine now")
     proc = cli("report", "r", "--pdf", "report.pdf", "--png", "figs", "--force", cwd=tmp_path)
-    assert proc.returncode == 2 and "would overwrite" in proc.stderr and clash.read_bytes() == b"mine now"
+    assert (
+        proc.returncode == 2
+        and "would overwrite" in proc.stderr
+        and clash.read_bytes() == b"mine now"
+    )
 
 
 def test_markup_in_unit_and_scenario_names_is_printed_as_written(tmp_path):

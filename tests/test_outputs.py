@@ -13,18 +13,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from hospitaltwin.core.errors import HospitaltwinError
-from hospitaltwin.core.outputs import (
-    MANIFEST,
-    ResultFolder,
-    check_file,
-    check_folder,
-    contents,
-    output_file,
-    safe_name,
-)
+from hospitaltwin.core.outputs import ResultFolder, check_file, check_folder, output_file, safe_name
+from hospitaltwin.core.ownership import MANIFEST, contents
 
 
-def write_result(out: Path, files: dict[str, str], force: bool = False, manifest: dict | None = None) -> Path:
+def write_result(
+    out: Path, files: dict[str, str], force: bool = False, manifest: dict | None = None
+) -> Path:
     with ResultFolder(out, force) as folder:
         for name, text in files.items():
             (folder.path / name).write_text(text)
@@ -38,7 +33,9 @@ def mode(path: Path) -> int:
 
 
 def test_a_new_folder_holds_the_files_a_private_manifest_and_nothing_else(tmp_path):
-    out = write_result(tmp_path / "runs" / "a", {"summary.json": "{}", "kpis.csv": "x"}, manifest={"kind": "run"})
+    out = write_result(
+        tmp_path / "runs" / "a", {"summary.json": "{}", "kpis.csv": "x"}, manifest={"kind": "run"}
+    )
     assert sorted(p.name for p in out.iterdir()) == ["kpis.csv", MANIFEST, "summary.json"]
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["kind"] == "run" and manifest["written_by"] == "hospitaltwin"
@@ -46,7 +43,9 @@ def test_a_new_folder_holds_the_files_a_private_manifest_and_nothing_else(tmp_pa
     assert manifest["files"]["kpis.csv"] == {"bytes": 1, "sha256": hashlib.sha256(b"x").hexdigest()}
     assert mode(out) == 0o700 and mode(tmp_path / "runs") == 0o700
     assert {mode(p) for p in out.iterdir()} == {0o600}
-    assert [p.name for p in tmp_path.iterdir()] == ["runs"] and [p.name for p in (tmp_path / "runs").iterdir()] == ["a"]
+    assert [p.name for p in tmp_path.iterdir()] == ["runs"] and [
+        p.name for p in (tmp_path / "runs").iterdir()
+    ] == ["a"]
 
 
 def test_an_earlier_result_is_replaced_as_a_whole(tmp_path):
@@ -63,9 +62,14 @@ def test_the_probe_folder_with_important_txt_and_a_subfolder_is_refused_and_surv
     (out / "sub").mkdir(parents=True)
     (out / "important.txt").write_text("precious")
     (out / "sub" / "a").write_text("x")
-    with pytest.raises(HospitaltwinError, match=r"keep: holds files hospitaltwin did not write \('important.txt', 'sub'\)"):
+    with pytest.raises(
+        HospitaltwinError,
+        match=r"keep: holds files hospitaltwin did not write \('important.txt', 'sub'\)",
+    ):
         write_result(out, {"summary.json": "{}"})
-    assert (out / "important.txt").read_text() == "precious" and (out / "sub" / "a").read_text() == "x"
+    assert (out / "important.txt").read_text() == "precious" and (
+        out / "sub" / "a"
+    ).read_text() == "x"
     assert sorted(p.name for p in out.iterdir()) == ["important.txt", "sub"]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["keep"]  # no staging left behind
 
@@ -79,7 +83,9 @@ def test_force_writes_beside_foreign_files_and_replaces_only_its_own(tmp_path):
     write_result(out, {"a.csv": "2"}, force=True)
     assert sorted(p.name for p in out.iterdir()) == ["a.csv", "important.txt", MANIFEST, "sub"]
     assert (out / "a.csv").read_text() == "2" and (out / "important.txt").read_text() == "precious"
-    assert mode(out / "important.txt") == 0o644 and mode(out / "a.csv") == 0o600  # foreign files are not touched
+    assert (
+        mode(out / "important.txt") == 0o644 and mode(out / "a.csv") == 0o600
+    )  # foreign files are not touched
     assert contents(out).foreign == ("important.txt", "sub")
 
 
@@ -100,8 +106,12 @@ def test_a_manifest_not_written_by_the_tool_does_not_make_the_folder_its_own(tmp
     (out / "data.csv").write_text("theirs")
     with pytest.raises(HospitaltwinError, match="did not write"):
         write_result(out, {"x.csv": "1"})
-    (out / MANIFEST).write_text(json.dumps({"files": {"../../etc/passwd": {}}, "written_by": "hospitaltwin"}))
-    assert contents(out).foreign == ("data.csv",)  # a listed path outside the folder is not honoured
+    (out / MANIFEST).write_text(
+        json.dumps({"files": {"../../etc/passwd": {}}, "written_by": "hospitaltwin"})
+    )
+    assert contents(out).foreign == (
+        "data.csv",
+    )  # a listed path outside the folder is not honoured
 
 
 def test_nested_results_are_the_tools_own_and_go_with_the_folder(tmp_path):
@@ -112,7 +122,9 @@ def test_nested_results_are_the_tools_own_and_go_with_the_folder(tmp_path):
     assert sorted(p.name for p in out.iterdir()) == [MANIFEST, "plan.csv"]
     write_result(out / "evaluation", {"comparison.csv": "1"})
     (out / "evaluation" / "notes.txt").write_text("mine")
-    assert contents(out).foreign == ("evaluation",)  # a nested result holding a foreign file is not ours
+    assert contents(out).foreign == (
+        "evaluation",
+    )  # a nested result holding a foreign file is not ours
 
 
 def test_a_result_file_edited_since_is_no_longer_the_tools(tmp_path):
@@ -162,11 +174,14 @@ def test_a_file_put_into_the_folder_during_the_run_is_refused_at_the_end(tmp_pat
     assert sorted(p.name for p in tmp_path.iterdir()) == ["r"]
 
 
-@pytest.mark.parametrize("make, kind", [
-    (lambda p: p.write_text("x"), "a file"),
-    (lambda p: os.mkfifo(p), "a named pipe"),
-    (lambda p: p.symlink_to(p.parent), "a symbolic link"),
-])
+@pytest.mark.parametrize(
+    "make, kind",
+    [
+        (lambda p: p.write_text("x"), "a file"),
+        (lambda p: os.mkfifo(p), "a named pipe"),
+        (lambda p: p.symlink_to(p.parent), "a symbolic link"),
+    ],
+)
 def test_a_path_that_is_not_a_folder_is_refused(tmp_path, make, kind):
     target = tmp_path / "out"
     make(target)
@@ -179,11 +194,17 @@ def test_a_device_is_never_replaced(tmp_path):
         before = path.lstat()
         with pytest.raises(HospitaltwinError, match="is a character device"):
             ResultFolder(path)
-        with pytest.raises(HospitaltwinError, match="is a character device, not a regular file"), \
-                output_file(path) as tmp:
+        with (
+            pytest.raises(HospitaltwinError, match="is a character device, not a regular file"),
+            output_file(path) as tmp,
+        ):
             tmp.write_text("x")
         after = path.lstat()
-        assert stat.S_ISCHR(after.st_mode) and after.st_rdev == before.st_rdev and after.st_ino == before.st_ino
+        assert (
+            stat.S_ISCHR(after.st_mode)
+            and after.st_rdev == before.st_rdev
+            and after.st_ino == before.st_ino
+        )
 
 
 def test_the_working_folder_is_written_in_place_and_never_moved(tmp_path, monkeypatch):
@@ -195,7 +216,9 @@ def test_the_working_folder_is_written_in_place_and_never_moved(tmp_path, monkey
     assert Path.cwd() == work and (work / "summary.json").read_text() == "2"
     assert sorted(p.name for p in work.iterdir()) == [MANIFEST, "summary.json"]
     (work / "scenario.yaml").write_text("name: x")
-    with pytest.raises(HospitaltwinError, match=r"^\.: holds files hospitaltwin did not write \('scenario.yaml'\)"):
+    with pytest.raises(
+        HospitaltwinError, match=r"^\.: holds files hospitaltwin did not write \('scenario.yaml'\)"
+    ):
         write_result(Path("."), {"summary.json": "3"})
 
 
@@ -207,16 +230,27 @@ def test_output_file_is_private_atomic_and_leaves_nothing_after_a_failure(tmp_pa
     with pytest.raises(RuntimeError), output_file(path) as tmp:
         tmp.write_bytes(b"half")
         raise RuntimeError
-    assert path.read_bytes() == b"%PDF" and sorted(p.name for p in path.parent.iterdir()) == ["report.pdf"]
+    assert path.read_bytes() == b"%PDF" and sorted(p.name for p in path.parent.iterdir()) == [
+        "report.pdf"
+    ]
     with pytest.raises(HospitaltwinError, match="is a folder"):
         check_file(tmp_path)
 
 
-@pytest.mark.parametrize("name, expected", [
-    ("..", "scenario"), ("../../escape", "escape"), ("/etc/cron.d/x", "etc-cron.d-x"), ("a/b\\c", "a-b-c"),
-    ("\x1b[2Jred\x00", "2Jred"), ("", "scenario"), (".hidden", "hidden"), ("ICU +10", "ICU-+10"),
-    ("Zürich Süd", "Zürich-Süd"),
-])
+@pytest.mark.parametrize(
+    "name, expected",
+    [
+        ("..", "scenario"),
+        ("../../escape", "escape"),
+        ("/etc/cron.d/x", "etc-cron.d-x"),
+        ("a/b\\c", "a-b-c"),
+        ("\x1b[2Jred\x00", "2Jred"),
+        ("", "scenario"),
+        (".hidden", "hidden"),
+        ("ICU +10", "ICU-+10"),
+        ("Zürich Süd", "Zürich-Süd"),
+    ],
+)
 def test_safe_name_probes(name, expected):
     assert safe_name(name, "scenario") == expected
 

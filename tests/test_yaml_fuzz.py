@@ -36,13 +36,30 @@ SEEDS = {
 SECONDS = 20
 PROBLEM_CHARS = 600
 SIGNIFICANT = ":{}[],&*!|>-?'\"#%@ \n\t\\\x00\x1b\u2028\ufeff"
-HUGE = (".inf", "-.inf", ".nan", "1e308", "-1e308", "9" * 400, "1e-320", "'" + "x" * 200_000 + "'",
-        "99999999999999999999", "-0", "0x7fffffff", "0o777", "~", "[]", "{}", "!!binary aGk=")
+HUGE = (
+    ".inf",
+    "-.inf",
+    ".nan",
+    "1e308",
+    "-1e308",
+    "9" * 400,
+    "1e-320",
+    "'" + "x" * 200_000 + "'",
+    "99999999999999999999",
+    "-0",
+    "0x7fffffff",
+    "0o777",
+    "~",
+    "[]",
+    "{}",
+    "!!binary aGk=",
+)
 
 
 @contextmanager
 def time_bound(seconds: int = SECONDS):
     """Fail, rather than hang, when the body runs longer than ``seconds``."""
+
     def expired(signum, frame):
         raise TimeoutError(f"no answer within {seconds} s: a hang")
 
@@ -61,7 +78,9 @@ def truncate(text: str, data) -> str:
 
 def insert(text: str, data) -> str:
     at = data.draw(st.integers(0, len(text)))
-    junk = data.draw(st.text(st.sampled_from(SIGNIFICANT) | st.characters(), min_size=1, max_size=8))
+    junk = data.draw(
+        st.text(st.sampled_from(SIGNIFICANT) | st.characters(), min_size=1, max_size=8)
+    )
     return text[:at] + junk + text[at:]
 
 
@@ -79,7 +98,9 @@ def swap_keys(text: str, data) -> str:
     if not keys:
         return text
     a, b = data.draw(st.sampled_from(keys)), data.draw(st.sampled_from(keys))
-    return re.sub(rf"\b({re.escape(a)}|{re.escape(b)}):", lambda m: (b if m.group(1) == a else a) + ":", text)
+    return re.sub(
+        rf"\b({re.escape(a)}|{re.escape(b)}):", lambda m: (b if m.group(1) == a else a) + ":", text
+    )
 
 
 def huge_value(text: str, data) -> str:
@@ -96,7 +117,9 @@ def deep(text: str, data) -> str:
         return text
     at, depth = data.draw(st.sampled_from(values)), data.draw(st.integers(20, 200))
     rest = text[at:].split("\n", 1)
-    return text[:at] + "[" * depth + rest[0] + "]" * depth + ("\n" + rest[1] if len(rest) > 1 else "")
+    return (
+        text[:at] + "[" * depth + rest[0] + "]" * depth + ("\n" + rest[1] if len(rest) > 1 else "")
+    )
 
 
 def aliases(text: str, data) -> str:
@@ -130,8 +153,13 @@ def check(path: Path) -> None:
 
 
 @pytest.mark.parametrize("kind", sorted(SEEDS))
-@settings(max_examples=150, deadline=None, derandomize=True, database=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@settings(
+    max_examples=150,
+    deadline=None,
+    derandomize=True,
+    database=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
 @given(data=st.data())
 def test_mutated_files_end_in_located_problems(kind, data, tmp_path):
     text = SEEDS[kind].read_text(encoding="utf-8")
@@ -147,14 +175,19 @@ def test_the_seeds_themselves_are_valid():
         assert validate_file(path)[1] == [], kind
 
 
-@pytest.mark.parametrize("mutant", [
-    "name: x\nlayout: {units: {ICU: {beds: 4}}}\ndemand: {arrivals: [{unit: ICU, rate: .inf}]}\nrun: {horizon: 1d}\n",
-    "name: x\nlayout: {units: {ICU: {beds: 4}}}\ndemand: {}\nrun: {horizon: 1d, replications: 0x7fffffff}\n",
-    "name: &n [*n]\nrun: {horizon: 1d}\n",
-    "name: x\nlayout: nope.txt\ndemand: {}\nrun: {horizon: 1d}\n",
-    "\ufeffname: x\n\x00",
-    "",
-])
+@pytest.mark.parametrize(
+    "mutant",
+    [
+        ("name: x\nlayout: {units: {ICU: {beds: 4}}}\n"
+        "demand: {arrivals: [{unit: ICU, rate: .inf}]}\nrun: {horizon: 1d}\n"),
+        ("name: x\nlayout: {units: {ICU: {beds: 4}}}\n"
+        "demand: {}\nrun: {horizon: 1d, replications: 0x7fffffff}\n"),
+        "name: &n [*n]\nrun: {horizon: 1d}\n",
+        "name: x\nlayout: nope.txt\ndemand: {}\nrun: {horizon: 1d}\n",
+        "\ufeffname: x\n\x00",
+        "",
+    ],
+)
 def test_run_and_compare_on_mutants_never_show_a_traceback(mutant, tmp_path):
     from typer.testing import CliRunner
 
@@ -163,10 +196,14 @@ def test_run_and_compare_on_mutants_never_show_a_traceback(mutant, tmp_path):
     path = tmp_path / "s.yaml"
     path.write_text(mutant, encoding="utf-8")
     policy = ROOT / "scenarios/policies/one-unit-plus4.yaml"
-    for args in (["run", str(path), "--out", str(tmp_path / "r")],
-                 ["compare", str(path), "--policy", str(policy), "--out", str(tmp_path / "c")],
-                 ["validate", str(path)]):
+    for args in (
+        ["run", str(path), "--out", str(tmp_path / "r")],
+        ["compare", str(path), "--policy", str(policy), "--out", str(tmp_path / "c")],
+        ["validate", str(path)],
+    ):
         with time_bound():
             result = CliRunner().invoke(app, args)
-        assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), result.output
+        assert result.exit_code in (1, 2) and isinstance(result.exception, SystemExit), (
+            result.output
+        )
         assert "Traceback" not in result.output and len(result.output) < 2000

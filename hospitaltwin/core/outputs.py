@@ -4,9 +4,8 @@ Every verb that writes a result folder (``run``, ``compare``, ``forecast``, ``ba
 ``optimize``, ``calibrate``'s diagnostics, ``report --png``) writes it through
 :class:`ResultFolder`. Files are written into a private staging folder (mode 0700, files
 0600) and moved into place only when complete, so an interrupted run leaves no half-written
-result. The folder's ``manifest.json`` records the files hospitaltwin wrote (``written_by``, and
-``files``: each file's size and SHA-256); that record is what makes a folder the tool's own, and
-a recorded file edited since (other bytes) is no longer the tool's:
+result. The folder's ``manifest.json`` records the files hospitaltwin wrote, and that record
+(see :mod:`~hospitaltwin.core.ownership`) is what makes a folder the tool's own:
 
 - a new or empty folder is taken; one holding only an earlier result of the tool (its recorded
   files, nested results such as ``evaluation/``, leftovers of an interrupted write) is
@@ -23,7 +22,6 @@ turns a user's text (a scenario's ``name``) into one safe path part for default 
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -32,16 +30,20 @@ import stat
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Self
 
 from hospitaltwin.core.errors import HospitaltwinError, quote
+from hospitaltwin.core.ownership import (
+    MANIFEST,
+    STAGING_MARK,
+    WRITTEN_BY,
+    Contents,
+    contents,
+    remove_ours,
+    stamp_of,
+)
 
-MANIFEST = "manifest.json"
-WRITTEN_BY = "hospitaltwin"
-STAGING_MARK = ".hospitaltwin-partial"
-MANIFEST_BYTES = 256 * 2**20
 NAME_CHARS = 80
 SHOWN = 5
 
@@ -73,86 +75,15 @@ def safe_name(text: str, fallback: str = "result") -> str:
     return cleaned or fallback
 
 
-@dataclass(frozen=True)
-class Contents:
-    """A folder's top-level entries: those hospitaltwin wrote and the others."""
-
-    ours: tuple[str, ...]
-    foreign: tuple[str, ...]
-
-
-def _recorded(folder: Path) -> dict[str, dict] | None:
-    """What a folder's manifest says hospitaltwin wrote there: file name -> size and SHA-256
-    (``None``: the folder has no manifest of the tool's)."""
-    path = folder / MANIFEST
-    try:
-        info = path.lstat()
-        if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_BYTES:
-            return None
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError, RecursionError):
-        return None
-    if not isinstance(data, dict) or data.get("written_by") != WRITTEN_BY or not isinstance(data.get("files"), dict):
-        return None
-    files = {name: stamp for name, stamp in data["files"].items()
-             if "/" not in name and name not in ("", ".", "..", MANIFEST) and isinstance(stamp, dict)}
-    return {**files, MANIFEST: {}}
-
-
-def _stamp(path: Path) -> dict:
-    """A file's size and SHA-256, as a manifest records it."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(2**20), b""):
-            digest.update(block)
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
-
-
-def _unchanged(path: Path, stamp: dict) -> bool:
-    """Whether ``path`` is still the file the tool wrote (same size and bytes); the manifest itself
-    is the tool's by its ``written_by``."""
-    if not stamp:
-        return True
-    try:
-        return path.stat().st_size == stamp.get("bytes") and _stamp(path) == stamp
-    except OSError:
-        return False
-
-
-def _is_staging(folder: Path) -> bool:
-    """A leftover of an interrupted write: a marked folder of plain files."""
-    try:
-        entries = list(os.scandir(folder))
-    except OSError:
-        return False
-    return any(e.name == STAGING_MARK for e in entries) and all(e.is_file(follow_symlinks=False) for e in entries)
-
-
-def contents(folder: Path) -> Contents:
-    """Sort a folder's entries into what hospitaltwin wrote and what it did not."""
-    recorded = _recorded(folder) or {}
-    ours, foreign = [], []
-    with os.scandir(folder) as entries:
-        for entry in entries:
-            (ours if _is_ours(entry, recorded) else foreign).append(entry.name)
-    return Contents(tuple(sorted(ours)), tuple(sorted(foreign)))
-
-
-def _is_ours(entry: os.DirEntry, recorded: dict[str, dict]) -> bool:
-    if entry.is_symlink():
-        return False
-    if entry.is_file(follow_symlinks=False):
-        return entry.name in recorded and _unchanged(Path(entry.path), recorded[entry.name])
-    if entry.is_dir(follow_symlinks=False):
-        folder = Path(entry.path)
-        return _is_staging(folder) or (_recorded(folder) is not None and not contents(folder).foreign)
-    return False
-
-
 def _kind(mode: int) -> str:
-    for test, name in ((stat.S_ISREG, "a file"), (stat.S_ISCHR, "a character device"),
-                       (stat.S_ISBLK, "a block device"), (stat.S_ISFIFO, "a named pipe"),
-                       (stat.S_ISSOCK, "a socket"), (stat.S_ISLNK, "a symbolic link")):
+    for test, name in (
+        (stat.S_ISREG, "a file"),
+        (stat.S_ISCHR, "a character device"),
+        (stat.S_ISBLK, "a block device"),
+        (stat.S_ISFIFO, "a named pipe"),
+        (stat.S_ISSOCK, "a socket"),
+        (stat.S_ISLNK, "a symbolic link"),
+    ):
         if test(mode):
             return name
     return "not a folder"
@@ -190,15 +121,23 @@ def check_folder(out: str | Path, force: bool = False) -> Contents:
     except FileNotFoundError:
         return Contents((), ())
     except OSError as exc:
-        raise HospitaltwinError(f"{out}: cannot be used as a result folder ({exc.strerror or exc})") from None
+        raise HospitaltwinError(
+            f"{out}: cannot be used as a result folder ({exc.strerror or exc})"
+        ) from None
     if not stat.S_ISDIR(info.st_mode):
-        hint = "; give the folder it points to" if stat.S_ISLNK(info.st_mode) else "; results are written into a folder"
+        hint = (
+            "; give the folder it points to"
+            if stat.S_ISLNK(info.st_mode)
+            else "; results are written into a folder"
+        )
         raise HospitaltwinError(f"{out}: is {_kind(info.st_mode)}, not a folder{hint}")
     found = contents(out)
     if found.foreign and not force:
+        listed = _listed(found.foreign)
         raise HospitaltwinError(
-            f"{out}: holds files hospitaltwin did not write ({_listed(found.foreign)}); choose a new or empty "
-            "folder, or give --force to write beside them (they are never deleted)")
+            f"{out}: holds files hospitaltwin did not write ({listed}); choose a new or empty "
+            "folder, or give --force to write beside them (they are never deleted)"
+        )
     return found
 
 
@@ -230,7 +169,9 @@ def make_folder(path: Path) -> None:
         except FileExistsError:
             pass
         except OSError as exc:
-            raise HospitaltwinError(f"{folder}: cannot create the folder ({exc.strerror or exc})") from None
+            raise HospitaltwinError(
+                f"{folder}: cannot create the folder ({exc.strerror or exc})"
+            ) from None
 
 
 class ResultFolder:
@@ -262,7 +203,11 @@ class ResultFolder:
         self.in_place = bool(found.foreign) or (self.real.exists() and _beneath(self.real))
         base = self.real if self.in_place else self.real.parent
         make_folder(base)
-        self.path = Path(tempfile.mkdtemp(prefix=f".{self.real.name[:40] or 'result'}.", suffix=".partial", dir=base))
+        self.path = Path(
+            tempfile.mkdtemp(
+                prefix=f".{self.real.name[:40] or 'result'}.", suffix=".partial", dir=base
+            )
+        )
         (self.path / STAGING_MARK).touch(mode=0o600)
 
     def __enter__(self) -> Self:
@@ -301,7 +246,9 @@ class ResultFolder:
         names = sorted(p.name for p in self.path.iterdir() if p.name != MANIFEST)
         manifest = self.path / MANIFEST
         data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {}
-        data.update(written_by=WRITTEN_BY, files={name: _stamp(self.path / name) for name in names})
+        data.update(
+            written_by=WRITTEN_BY, files={name: stamp_of(self.path / name) for name in names}
+        )
         manifest.write_text(json.dumps(data, indent=2, allow_nan=False) + "\n", encoding="utf-8")
         for path in self.path.iterdir():
             path.chmod(0o600)
@@ -311,49 +258,39 @@ class ResultFolder:
         if not found.ours:
             os.replace(self.path, self.real)  # a new or empty folder: one atomic rename
             return
-        old = Path(tempfile.mkdtemp(prefix=f".{self.real.name[:40]}.", suffix=".replaced", dir=self.real.parent))
+        old = Path(
+            tempfile.mkdtemp(
+                prefix=f".{self.real.name[:40]}.", suffix=".replaced", dir=self.real.parent
+            )
+        )
         os.replace(self.real, old)
         os.replace(self.path, self.real)
-        _remove(old, contents(old).ours)
+        remove_ours(old, contents(old).ours)
         try:
             old.rmdir()
         except OSError:
-            raise HospitaltwinError(f"{self.out}: written; files that appeared in it meanwhile were kept in {old}") from None
+            raise HospitaltwinError(
+                f"{self.out}: written; files that appeared in it meanwhile were kept in {old}"
+            ) from None
 
     def _write_beside(self, names: list[str], found: Contents) -> None:
         clash = tuple(n for n in names + [MANIFEST] if n in found.foreign)
         if clash:
-            raise HospitaltwinError(f"{self.out}: would overwrite files hospitaltwin did not write "
-                                    f"({_listed(clash)}); nothing was written")
+            raise HospitaltwinError(
+                f"{self.out}: would overwrite files hospitaltwin did not write "
+                f"({_listed(clash)}); nothing was written"
+            )
         for name in names:
             target = self.real / name
             if target.is_dir() and not target.is_symlink():
-                _remove(self.real, (name,))
+                remove_ours(self.real, (name,))
             os.replace(self.path / name, target)
-        stale = tuple(n for n in found.ours if n not in names and n != MANIFEST and n != self.path.name)
-        _remove(self.real, stale)
+        stale = tuple(
+            n for n in found.ours if n not in names and n != MANIFEST and n != self.path.name
+        )
+        remove_ours(self.real, stale)
         os.replace(self.path / MANIFEST, self.real / MANIFEST)
         self.path.rmdir()
-
-
-def _remove(folder: Path, names) -> None:
-    """Delete entries hospitaltwin wrote (files, nested results, leftovers), checking each again."""
-    recorded = _recorded(folder) or {}
-    for name in names:
-        path = folder / name
-        try:
-            info = path.lstat()
-            if stat.S_ISREG(info.st_mode) and name in recorded and _unchanged(path, recorded[name]):
-                path.unlink()
-            elif stat.S_ISDIR(info.st_mode) and _is_staging(path):
-                for entry in path.iterdir():
-                    entry.unlink()
-                path.rmdir()
-            elif stat.S_ISDIR(info.st_mode) and _recorded(path) is not None:
-                _remove(path, contents(path).ours)
-                path.rmdir()
-        except OSError:
-            continue  # gone meanwhile, or something else appeared in it: left alone
 
 
 def check_file(path: str | Path) -> Path:
@@ -374,7 +311,9 @@ def check_file(path: str | Path) -> Path:
     if stat.S_ISDIR(info.st_mode):
         raise HospitaltwinError(f"{path}: is a folder; give a file name")
     if not stat.S_ISREG(info.st_mode):
-        raise HospitaltwinError(f"{path}: is {_kind(info.st_mode)}, not a regular file; it is left alone")
+        raise HospitaltwinError(
+            f"{path}: is {_kind(info.st_mode)}, not a regular file; it is left alone"
+        )
     return path
 
 

@@ -45,13 +45,20 @@ def test_dollar_signs_in_scenario_and_unit_names_are_drawn_as_written(hostile_ru
 
 
 @pytest.mark.parametrize("damage", ["truncate", "zero-fill", "garbage", "empty"])
-def test_a_broken_parquet_table_is_one_line_naming_the_file_and_nothing_is_written(hostile_run, tmp_path, damage):
+def test_a_broken_parquet_table_is_one_line_naming_the_file_and_nothing_is_written(
+    hostile_run, tmp_path, damage
+):
     run = shutil.copytree(hostile_run, tmp_path / "run")
     table = run / "census.parquet"
     data = bytearray(table.read_bytes())
-    table.write_bytes({"truncate": bytes(data[: len(data) // 2]),
-                       "zero-fill": bytes(data[:100] + b"\0" * 300 + data[400:]),
-                       "garbage": b"not parquet at all", "empty": b""}[damage])
+    table.write_bytes(
+        {
+            "truncate": bytes(data[: len(data) // 2]),
+            "zero-fill": bytes(data[:100] + b"\0" * 300 + data[400:]),
+            "garbage": b"not parquet at all",
+            "empty": b"",
+        }[damage]
+    )
     with pytest.raises(HospitaltwinError) as caught:
         build_report([run], tmp_path / "out" / "r.pdf", tmp_path / "out" / "png")
     message = str(caught.value)

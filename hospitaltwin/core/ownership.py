@@ -1,0 +1,132 @@
+"""Which files of a folder hospitaltwin wrote: the record in its manifest, checked byte for byte.
+
+A result folder's ``manifest.json`` names its writer (``written_by``) and every file written
+with its size and SHA-256 (``files``). A file is the tool's only while it still has those
+bytes: a result file a planner edited is theirs from then on, a byte-for-byte copy of a result
+is still the tool's. A sub-folder that is itself a result of the tool (an optimiser's
+``evaluation/``) belongs to the folder, and so does the marked staging folder an interrupted
+write left behind. :func:`contents` sorts a folder's entries by this rule and
+:func:`remove_ours` deletes only what it finds to be the tool's, checking each entry again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import stat
+from dataclasses import dataclass
+from pathlib import Path
+
+MANIFEST = "manifest.json"
+WRITTEN_BY = "hospitaltwin"
+STAGING_MARK = ".hospitaltwin-partial"
+"""The file that marks a staging folder (removed when its files are moved into place)."""
+MANIFEST_BYTES = 256 * 2**20
+
+
+@dataclass(frozen=True)
+class Contents:
+    """A folder's top-level entries: those hospitaltwin wrote and the others."""
+
+    ours: tuple[str, ...]
+    foreign: tuple[str, ...]
+
+
+def _recorded(folder: Path) -> dict[str, dict] | None:
+    """What a folder's manifest says hospitaltwin wrote there: file name -> size and SHA-256
+    (``None``: the folder has no manifest of the tool's)."""
+    path = folder / MANIFEST
+    try:
+        info = path.lstat()
+        if not stat.S_ISREG(info.st_mode) or info.st_size > MANIFEST_BYTES:
+            return None
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError, RecursionError):
+        return None
+    if (
+        not isinstance(data, dict)
+        or data.get("written_by") != WRITTEN_BY
+        or not isinstance(data.get("files"), dict)
+    ):
+        return None
+    files = {
+        name: stamp
+        for name, stamp in data["files"].items()
+        if "/" not in name and name not in ("", ".", "..", MANIFEST) and isinstance(stamp, dict)
+    }
+    return {**files, MANIFEST: {}}
+
+
+def stamp_of(path: Path) -> dict:
+    """A file's size and SHA-256, as a manifest records it."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(2**20), b""):
+            digest.update(block)
+    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+
+
+def _unchanged(path: Path, stamp: dict) -> bool:
+    """Whether ``path`` is still the file the tool wrote (same size and bytes); the manifest itself
+    is the tool's by its ``written_by``."""
+    if not stamp:
+        return True
+    try:
+        return path.stat().st_size == stamp.get("bytes") and stamp_of(path) == stamp
+    except OSError:
+        return False
+
+
+def _is_staging(folder: Path) -> bool:
+    """A leftover of an interrupted write: a marked folder of plain files."""
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return False
+    return any(e.name == STAGING_MARK for e in entries) and all(
+        e.is_file(follow_symlinks=False) for e in entries
+    )
+
+
+def contents(folder: Path) -> Contents:
+    """Sort a folder's entries into what hospitaltwin wrote and what it did not."""
+    recorded = _recorded(folder) or {}
+    ours, foreign = [], []
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            (ours if _is_ours(entry, recorded) else foreign).append(entry.name)
+    return Contents(tuple(sorted(ours)), tuple(sorted(foreign)))
+
+
+def _is_ours(entry: os.DirEntry, recorded: dict[str, dict]) -> bool:
+    if entry.is_symlink():
+        return False
+    if entry.is_file(follow_symlinks=False):
+        return entry.name in recorded and _unchanged(Path(entry.path), recorded[entry.name])
+    if entry.is_dir(follow_symlinks=False):
+        folder = Path(entry.path)
+        return _is_staging(folder) or (
+            _recorded(folder) is not None and not contents(folder).foreign
+        )
+    return False
+
+
+def remove_ours(folder: Path, names) -> None:
+    """Delete entries hospitaltwin wrote (files, nested results, leftovers), checking each again."""
+    recorded = _recorded(folder) or {}
+    for name in names:
+        path = folder / name
+        try:
+            info = path.lstat()
+            if stat.S_ISREG(info.st_mode) and name in recorded and _unchanged(path, recorded[name]):
+                path.unlink()
+            elif stat.S_ISDIR(info.st_mode) and _is_staging(path):
+                for entry in path.iterdir():
+                    entry.unlink()
+                path.rmdir()
+            elif stat.S_ISDIR(info.st_mode) and _recorded(path) is not None:
+                remove_ours(path, contents(path).ours)
+                path.rmdir()
+        except OSError:
+            continue  # gone meanwhile, or something else appeared in it: left alone
