@@ -54,7 +54,8 @@ def test_run_refuses_a_folder_with_important_txt_and_a_subfolder(tmp_path):
     proc = cli("run", str(path), "--out", "keep", cwd=tmp_path)
     assert proc.returncode == 2
     assert proc.stderr.startswith(
-        "error: keep: holds files hospitaltwin did not write ('important.txt', 'sub')"
+        "error: keep: holds files that are not part of a hospitaltwin result "
+        "('important.txt', 'sub')"
     )
     assert (
         sorted(p.name for p in keep.iterdir()) == ["important.txt", "sub"]
@@ -73,7 +74,8 @@ def test_run_from_the_scenarios_own_folder_with_out_dotdot_keeps_the_scenario(tm
     proc = cli("run", "s.yaml", "--out", "../dot", cwd=tmp_path / "dot")
     assert (
         proc.returncode == 2
-        and "../dot: holds files hospitaltwin did not write ('s.yaml')" in proc.stderr
+        and "../dot: holds files that are not part of a hospitaltwin result ('s.yaml')"
+        in proc.stderr
     )
     assert path.read_text() == SCENARIO.format(name='"probe"')
 
@@ -82,7 +84,7 @@ def test_run_out_dot_is_a_clear_error_beside_a_scenario_and_works_in_an_empty_fo
     path = scenario(tmp_path)
     proc = cli("run", "s.yaml", "--out", ".", cwd=tmp_path)
     assert proc.returncode == 2 and proc.stderr.startswith(
-        "error: .: holds files hospitaltwin did not write"
+        "error: .: holds files that are not part of a hospitaltwin result"
     )
     empty = tmp_path / "empty"
     empty.mkdir()

@@ -64,7 +64,8 @@ def test_the_probe_folder_with_important_txt_and_a_subfolder_is_refused_and_surv
     (out / "sub" / "a").write_text("x")
     with pytest.raises(
         HospitaltwinError,
-        match=r"keep: holds files hospitaltwin did not write \('important.txt', 'sub'\)",
+        match=r"keep: holds files that are not part of a hospitaltwin result "
+        r"\('important.txt', 'sub'\)",
     ):
         write_result(out, {"summary.json": "{}"})
     assert (out / "important.txt").read_text() == "precious" and (
@@ -104,7 +105,7 @@ def test_a_manifest_not_written_by_the_tool_does_not_make_the_folder_its_own(tmp
     out.mkdir()
     (out / MANIFEST).write_text(json.dumps({"files": {"data.csv": {}}, "written_by": "someone"}))
     (out / "data.csv").write_text("theirs")
-    with pytest.raises(HospitaltwinError, match="did not write"):
+    with pytest.raises(HospitaltwinError, match="not part of a hospitaltwin result"):
         write_result(out, {"x.csv": "1"})
     (out / MANIFEST).write_text(
         json.dumps({"files": {"../../etc/passwd": {}}, "written_by": "hospitaltwin"})
@@ -143,6 +144,16 @@ def test_a_result_file_edited_since_is_no_longer_the_tools(tmp_path):
     assert contents(copy).foreign == ()  # a byte-for-byte copy is still the tool's result
     write_result(copy, {"plan.csv": "2"})
     assert sorted(p.name for p in copy.iterdir()) == [MANIFEST, "plan.csv"]
+
+
+def test_a_folder_of_results_is_not_a_result_to_replace(tmp_path):
+    runs = tmp_path / "runs"
+    write_result(runs / "a", {"summary.json": "a"})
+    write_result(runs / "b", {"summary.json": "b"})
+    assert contents(runs).foreign == ("a", "b")
+    with pytest.raises(HospitaltwinError, match=r"runs: holds files .*\('a', 'b'\)"):
+        write_result(runs, {"summary.json": "all"})
+    assert (runs / "a" / "summary.json").read_text() == "a"
 
 
 def test_a_failure_while_writing_leaves_the_earlier_result_untouched(tmp_path):
@@ -217,7 +228,8 @@ def test_the_working_folder_is_written_in_place_and_never_moved(tmp_path, monkey
     assert sorted(p.name for p in work.iterdir()) == [MANIFEST, "summary.json"]
     (work / "scenario.yaml").write_text("name: x")
     with pytest.raises(
-        HospitaltwinError, match=r"^\.: holds files hospitaltwin did not write \('scenario.yaml'\)"
+        HospitaltwinError,
+        match=r"^\.: holds files that are not part of a hospitaltwin result \('scenario.yaml'\)",
     ):
         write_result(Path("."), {"summary.json": "3"})
 

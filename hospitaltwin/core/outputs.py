@@ -135,8 +135,8 @@ def check_folder(out: str | Path, force: bool = False) -> Contents:
     if found.foreign and not force:
         listed = _listed(found.foreign)
         raise HospitaltwinError(
-            f"{out}: holds files hospitaltwin did not write ({listed}); choose a new or empty "
-            "folder, or give --force to write beside them (they are never deleted)"
+            f"{out}: holds files that are not part of a hospitaltwin result ({listed}); choose a "
+            "new or empty folder, or give --force to write beside them (they are never deleted)"
         )
     return found
 

@@ -90,8 +90,10 @@ def _is_staging(folder: Path) -> bool:
 
 
 def contents(folder: Path) -> Contents:
-    """Sort a folder's entries into what hospitaltwin wrote and what it did not."""
-    recorded = _recorded(folder) or {}
+    """Sort a folder's entries into what belongs to an earlier result of hospitaltwin there and
+    what does not. Results inside it (``evaluation/``) belong to it only when the folder is a
+    result itself: ``runs/``, holding many results, is nobody's result to replace."""
+    recorded = _recorded(folder)
     ours, foreign = [], []
     with os.scandir(folder) as entries:
         for entry in entries:
@@ -99,15 +101,19 @@ def contents(folder: Path) -> Contents:
     return Contents(tuple(sorted(ours)), tuple(sorted(foreign)))
 
 
-def _is_ours(entry: os.DirEntry, recorded: dict[str, dict]) -> bool:
+def _is_ours(entry: os.DirEntry, recorded: dict[str, dict] | None) -> bool:
     if entry.is_symlink():
         return False
     if entry.is_file(follow_symlinks=False):
-        return entry.name in recorded and _unchanged(Path(entry.path), recorded[entry.name])
+        return (
+            recorded is not None
+            and entry.name in recorded
+            and _unchanged(Path(entry.path), recorded[entry.name])
+        )
     if entry.is_dir(follow_symlinks=False):
         folder = Path(entry.path)
         return _is_staging(folder) or (
-            _recorded(folder) is not None and not contents(folder).foreign
+            recorded is not None and _recorded(folder) is not None and not contents(folder).foreign
         )
     return False
 
