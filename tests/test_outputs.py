@@ -40,7 +40,9 @@ def test_a_new_folder_holds_the_files_a_private_manifest_and_nothing_else(tmp_pa
     manifest = json.loads((out / MANIFEST).read_text())
     assert manifest["kind"] == "run" and manifest["written_by"] == "hospitaltwin"
     assert list(manifest["files"]) == ["kpis.csv", "summary.json"]
-    assert manifest["files"]["kpis.csv"] == {"bytes": 1, "sha256": hashlib.sha256(b"x").hexdigest()}
+    stamp = manifest["files"]["kpis.csv"]
+    assert stamp["bytes"] == 1 and stamp["sha256"] == hashlib.sha256(b"x").hexdigest()
+    assert stamp["modified_ns"] == (out / "kpis.csv").stat().st_mtime_ns
     assert mode(out) == 0o700 and mode(tmp_path / "runs") == 0o700
     assert {mode(p) for p in out.iterdir()} == {0o600}
     assert [p.name for p in tmp_path.iterdir()] == ["runs"] and [
@@ -132,6 +134,12 @@ def test_a_result_file_edited_since_is_no_longer_the_tools(tmp_path):
     out = write_result(tmp_path / "plan", {"policy.yaml": "beds: 4", "plan.csv": "1"})
     (out / "policy.yaml").write_text("beds: 6  # edited by the planner")
     assert contents(out).foreign == ("policy.yaml",)
+    plan = out / "plan.csv"
+    plan.write_text("2")  # same size: the bytes decide
+    os.utime(plan, ns=(plan.stat().st_atime_ns, plan.stat().st_mtime_ns + 10**9))
+    assert contents(out).foreign == ("plan.csv", "policy.yaml")
+    plan.write_text("1")
+    assert contents(out).foreign == ("policy.yaml",)  # the same bytes again: the tool's
     with pytest.raises(HospitaltwinError, match="'policy.yaml'"):
         write_result(out, {"policy.yaml": "beds: 5"})
     with pytest.raises(HospitaltwinError, match="would overwrite"):

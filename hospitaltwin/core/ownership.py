@@ -1,9 +1,10 @@
 """Which files of a folder hospitaltwin wrote: the record in its manifest, checked byte for byte.
 
 A result folder's ``manifest.json`` names its writer (``written_by``) and every file written
-with its size and SHA-256 (``files``). A file is the tool's only while it still has those
-bytes: a result file a planner edited is theirs from then on, a byte-for-byte copy of a result
-is still the tool's. A sub-folder that is itself a result of the tool (an optimiser's
+with its size, SHA-256 and modification time (``files``). A file is the tool's only while it
+still has those bytes (an unchanged size and modification time are taken as proof, sparing a
+second read of large tables; otherwise the bytes are hashed again): a result file a planner
+edited is theirs from then on, a byte-for-byte copy of a result is still the tool's. A sub-folder that is itself a result of the tool (an optimiser's
 ``evaluation/``) belongs to the folder, and so does the marked staging folder an interrupted
 write left behind. :func:`contents` sorts a folder's entries by this rule and
 :func:`remove_ours` deletes only what it finds to be the tool's, checking each entry again.
@@ -59,21 +60,28 @@ def _recorded(folder: Path) -> dict[str, dict] | None:
 
 
 def stamp_of(path: Path) -> dict:
-    """A file's size and SHA-256, as a manifest records it."""
+    """A file's size, SHA-256 and modification time, as a manifest records it."""
     digest = hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(2**20), b""):
             digest.update(block)
-    return {"bytes": path.stat().st_size, "sha256": digest.hexdigest()}
+        info = os.fstat(handle.fileno())
+    return {"bytes": info.st_size, "sha256": digest.hexdigest(), "modified_ns": info.st_mtime_ns}
 
 
 def _unchanged(path: Path, stamp: dict) -> bool:
-    """Whether ``path`` is still the file the tool wrote (same size and bytes); the manifest itself
+    """Whether ``path`` is still the file the tool wrote: same size and bytes (the modification
+    time, kept by the rename that put it in place, spares reading it again); the manifest itself
     is the tool's by its ``written_by``."""
     if not stamp:
         return True
     try:
-        return path.stat().st_size == stamp.get("bytes") and stamp_of(path) == stamp
+        info = path.stat()
+        if info.st_size != stamp.get("bytes"):
+            return False
+        if info.st_mtime_ns == stamp.get("modified_ns"):
+            return True
+        return stamp_of(path)["sha256"] == stamp.get("sha256")
     except OSError:
         return False
 
