@@ -4,9 +4,9 @@ A result folder's ``manifest.json`` names its writer (``written_by``) and every 
 with its size, SHA-256 and modification time (``files``). A file is the tool's only while it
 still has those bytes (an unchanged size and modification time are taken as proof, sparing a
 second read of large tables; otherwise the bytes are hashed again): a result file a planner
-edited is theirs from then on, a byte-for-byte copy of a result is still the tool's. A sub-folder that is itself a result of the tool (an optimiser's
-``evaluation/``) belongs to the folder, and so does the marked staging folder an interrupted
-write left behind. :func:`contents` sorts a folder's entries by this rule and
+edited is theirs from then on, a byte-for-byte copy of a result is still the tool's. A
+sub-folder that is itself a result of the tool (an optimiser's ``evaluation/``) belongs to the
+folder, and so does the marked staging folder an interrupted write left behind. :func:`contents` sorts a folder's entries by this rule and
 :func:`remove_ours` deletes only what it finds to be the tool's, checking each entry again.
 """
 
