@@ -6,8 +6,9 @@ still has those bytes (an unchanged size and modification time are taken as proo
 second read of large tables; otherwise the bytes are hashed again): a result file a planner
 edited is theirs from then on, a byte-for-byte copy of a result is still the tool's. A
 sub-folder that is itself a result of the tool (an optimiser's ``evaluation/``) belongs to the
-folder, and so does the marked staging folder an interrupted write left behind. :func:`contents` sorts a folder's entries by this rule and
-:func:`remove_ours` deletes only what it finds to be the tool's, checking each entry again.
+folder, and so does the marked staging folder an interrupted write left behind.
+:func:`contents` sorts a folder's entries by this rule and :func:`remove_ours` deletes only
+what it finds to be the tool's, checking each entry again.
 """
 
 from __future__ import annotations
