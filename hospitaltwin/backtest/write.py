@@ -19,10 +19,8 @@ import numpy as np
 from hospitaltwin.backtest.run import METHODS, Backtest
 from hospitaltwin.backtest.scores import reliability
 from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
-
-SCORE_COLUMNS = ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80",
-                 "coverage95", "crps", "brier")
 
 
 def score_rows(bt: Backtest) -> list[tuple]:
@@ -67,13 +65,14 @@ def daily_summary(bt: Backtest) -> dict:
     return out
 
 
-def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
+def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None,
+                   force: bool = False) -> Path:
     """Write the backtest's files into the result folder ``out``
-    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did
+    not write)."""
     with ResultFolder(out, force) as folder:
-        write_csv(folder.path / "scores.csv", SCORE_COLUMNS, score_rows(bt))
-        write_csv(folder.path / "reliability.csv", ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
-                  reliability_rows(bt))
+        write_csv(folder.path / "scores.csv", CSV_COLUMNS["scores"], score_rows(bt))
+        write_csv(folder.path / "reliability.csv", CSV_COLUMNS["reliability"], reliability_rows(bt))
         write_json(folder.path / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
         resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
         write_json(folder.path / "manifest.json",

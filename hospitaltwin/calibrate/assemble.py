@@ -16,7 +16,6 @@ from collections.abc import Mapping
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from hospitaltwin import __version__
 from hospitaltwin.calibrate.arrivals import MIN_ARRIVALS, fit_arrivals
@@ -31,6 +30,7 @@ from hospitaltwin.calibrate.window import (
     window_stays,
 )
 from hospitaltwin.config.demand import Demand, UnitDemand
+from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import output_file
 
@@ -202,18 +202,6 @@ def demand_data(demand: Demand) -> dict:
     return data
 
 
-class _Dumper(yaml.SafeDumper):
-    """Lists of plain values (profiles, samples) on one flowing line; mappings in block style."""
-
-
-def _represent_list(dumper: yaml.SafeDumper, value: list):
-    flow = all(not isinstance(v, (dict, list)) for v in value)
-    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
-
-
-_Dumper.add_representer(list, _represent_list)
-
-
 def summary_path(path: str | Path) -> Path:
     """Where the JSON summary of ``path`` goes: ``demand.yaml`` -> ``demand.calibration.json``."""
     path = Path(path)
@@ -241,12 +229,7 @@ def write_demand(
     tuple of Path
         The YAML file and the summary (None without a report).
     """
-    path = Path(path)
-    body = yaml.dump(
-        demand_data(demand), Dumper=_Dumper, sort_keys=False, width=100, allow_unicode=True
-    )
-    with output_file(path) as tmp:
-        tmp.write_text(_header(report, path) + body, encoding="utf-8")
+    path = write_yaml(Path(path), demand_data(demand), _header(report, path))
     if report is None:
         return path, None
     summary = summary_path(path)
@@ -268,4 +251,4 @@ def _header(report: CalibrationReport | None, path: Path) -> str:
             f"warnings: {len(report.warnings())}.",
             f"Sample sizes and 95% intervals of every parameter: {summary_path(path).name}",
         ]
-    return "".join(f"# {line}\n" for line in lines)
+    return "\n".join(lines)

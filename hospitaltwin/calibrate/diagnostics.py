@@ -19,6 +19,7 @@ from hospitaltwin.calibrate.calibration_report import CalibrationReport
 from hospitaltwin.calibrate.survival import kaplan_meier
 from hospitaltwin.config.demand import Demand, make_law
 from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
 
@@ -60,8 +61,8 @@ def write_calibration_result(out: Path, demand_path: Path, report: CalibrationRe
         folder = result.path
         shutil.copyfile(demand_path, folder / "demand.yaml")
         write_json(folder / "summary.json", report.to_dict())
-        write_csv(folder / "profiles.csv", ("stream", "how", "observed", "fitted"), profile_rows(report))
-        write_csv(folder / "survival.csv", ("unit", "hours", "km", "fitted"), survival_rows(stays, demand))
+        write_csv(folder / "profiles.csv", CSV_COLUMNS["profiles"], profile_rows(report))
+        write_csv(folder / "survival.csv", CSV_COLUMNS["survival"], survival_rows(stays, demand))
         data = demand.model_dump(mode="json", by_alias=True, exclude_none=True)
         write_json(folder / "manifest.json", manifest("calibration", {"demand": data}, 0, 0, inputs,
                                                       {"window": report.window, "summary": "summary.json"}))

@@ -23,9 +23,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.calibrate.intervals import wilson
 from hospitaltwin.calibrate.los import LosReport, fit_los
 from hospitaltwin.config.demand import EquipmentNeed
+from hospitaltwin.core.tstats import wilson
 
 ESCALATIONS: Mapping[str, str] = {"ecls": "ventilator"}
 MIN_STAYS, MIN_EPISODES = 30, 5

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy import optimize, special, stats
 
-from hospitaltwin.calibrate.intervals import z_value
+from hospitaltwin.core.tstats import z_value
 
 Frozen = stats.distributions.rv_frozen
 _BIG = 1e100

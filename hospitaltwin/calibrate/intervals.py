@@ -15,35 +15,6 @@ import numpy as np
 from scipy import stats
 
 
-def z_value(level: float = 0.95) -> float:
-    """The two-sided normal quantile for a confidence ``level`` (1.96 for 0.95)."""
-    return float(stats.norm.ppf(0.5 + level / 2))
-
-
-def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
-    """Wilson score interval for a proportion of ``k`` successes in ``n`` trials.
-
-    Parameters
-    ----------
-    k, n : int
-        Successes and trials (``0 <= k <= n``).
-    level : float
-        Confidence level.
-
-    Returns
-    -------
-    tuple of float
-        ``(low, high)``; ``(0, 1)`` when ``n`` is zero.
-    """
-    if n <= 0:
-        return (0.0, 1.0)
-    z, p = z_value(level), k / n
-    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
-    half = z * np.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
-    low = 0.0 if k == 0 else max(0.0, float(centre - half))
-    return (low, 1.0 if k == n else min(1.0, float(centre + half)))
-
-
 def garwood(count: int, exposure: float, level: float = 0.95) -> tuple[float, float]:
     """Exact (Garwood) interval for a Poisson rate: ``count`` events over ``exposure``.
 

@@ -34,7 +34,7 @@ import numpy as np
 import pandas as pd
 from scipy import optimize, special
 
-from hospitaltwin.calibrate.intervals import z_value
+from hospitaltwin.core.tstats import z_value
 
 HOURS = np.arange(168)
 MAX_HARMONICS = 4

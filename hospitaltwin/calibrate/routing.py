@@ -17,8 +17,9 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from hospitaltwin.calibrate.intervals import round_to_sum, wilson
+from hospitaltwin.calibrate.intervals import round_to_sum
 from hospitaltwin.config.demand import OUTCOMES
+from hospitaltwin.core.tstats import wilson
 
 MIN_STAYS, MIN_BRANCH = 30, 5
 

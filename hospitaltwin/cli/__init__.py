@@ -1,4 +1,4 @@
-"""The command line: one verb per stage (see DESIGN.md). The only module that knows them all.
+"""The command line: one verb per stage (docs/design.md). The only module that knows them all.
 
 Each verb's module registers it on import. Start-up is part of every command's time (a short
 ``run`` should not pay for loading ``report`` or the optimisers), so :func:`main` imports only
@@ -17,7 +17,7 @@ VERB_MODULES = {
     "validate": ("validate",), "run": ("run",), "compare": ("compare",), "ingest": ("ingest",),
     "calibrate": ("calibrate",), "sync": ("sync",), "state": ("state",), "forecast": ("forecast",),
     "backtest": ("forecast",), "optimize": ("optimize_surge", "optimize_network", "optimize_roster"),
-    "report": ("report",),
+    "report": ("report",), "init": ("init",), "export": ("export",),
 }
 """Verb → the modules of :mod:`hospitaltwin.cli` that register it (``optimize``: one per kind)."""
 

@@ -1,8 +1,11 @@
-"""The typer application and the one place that turns user errors into clean messages.
+"""The typer application, the one place that turns user errors into clean messages, and the
+vocabulary of its help.
 
 Every command is wrapped by :func:`command`: a :class:`~hospitaltwin.core.errors.HospitaltwinError`
 (or a file the OS refuses) is printed as one clear message on stderr with exit status 2 —
 never a traceback. Command modules register themselves on :data:`app` when imported.
+:func:`command` also names every option's value in the help (:data:`METAVARS`): ``--store URL``,
+``--horizon DURATION``, the same word for the same thing on every verb, never a Python type.
 """
 
 from __future__ import annotations
@@ -19,11 +22,38 @@ from hospitaltwin.core.errors import LINE_CHARS, HospitaltwinError, shorten
 
 app = typer.Typer(
     name="hospitaltwin",
-    help="A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report.",
+    help="A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report.\n\n"
+         "New here? `hospitaltwin init DIR` models your own hospital from a few numbers (beds, "
+         "admissions a year, mean stays); `hospitaltwin run DIR/scenario.yaml` then simulates it. "
+         "Every command has its own --help.",
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    rich_markup_mode=None,
 )
+METAVARS = {
+    "--store": "URL", "--at": "TIME", "--horizon": "DURATION", "--warmup": "DURATION",
+    "--origins": "DURATION", "--every": "DURATION", "--replications": "N", "--paths": "N",
+    "--workers": "N", "--solver-workers": "N", "--node-limit": "N", "--move-days": "N",
+    "--max-transfers": "N", "--evaluate": "N", "--seed": "SEED", "--eval-seed": "SEED",
+    "--out": "DIR", "--png": "DIR", "--pdf": "FILE", "--xlsx": "FILE", "--events-out": "FILE",
+    "--quarantine": "FILE", "--report": "FILE", "--key-file": "FILE", "--map": "FILE",
+    "--scenario": "FILE", "--layout": "FILE", "--policy": "FILE", "--options": "FILE",
+    "--nurses": "FILE", "--format": "FORMAT", "--timezone": "ZONE", "--since": "DATE",
+    "--until": "DATE", "--los": "LAW", "--trend-weeks": "WEEKS", "--weeks": "WEEKS",
+    "--time-limit": "SECONDS", "--gap": "FRACTION", "--keep": "FRACTION", "--min": "POOL=N",
+    "--move-cost": "COST", "--transfer-cost": "COST", "--slot-cost": "COST",
+    "--bed-weight": "WEIGHT", "--formulation": "NAME", "--name": "NAME",
+    "--unit": "NAME:beds=N,…", "--route": "UNIT:TARGET=SHARE,…",
+    "--ventilators": "N", "--ventilated": "UNIT=SHARE,…", "--ventilation": "DURATION",
+    # arguments, by parameter name
+    "scenario": "SCENARIO", "files": "FILE", "inputs": "FILE", "events": "EVENTS",
+    "results": "RESULT_DIR", "result": "RESULT_DIR", "directory": "DIR",
+}
+"""The word for an option's (or argument's) value in the help, by option or parameter name.
+
+One vocabulary for every verb; flags show none. An option missing here must set ``metavar=``
+itself (the help test fails otherwise)."""
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
 MESSAGE_LINES = 40
@@ -63,12 +93,13 @@ def user_errors(func: Callable) -> Callable:
 
 
 def command(name: str, on: typer.Typer | None = None) -> Callable:
-    """Register a verb (on ``app``, or a sub-app such as ``optimize``) with :func:`user_errors`."""
-    return lambda func: (on or app).command(name)(user_errors(func))
+    """Register a verb (on ``app``, or a sub-app such as ``optimize``) with :func:`user_errors`
+    and :data:`METAVARS`."""
+    return lambda func: (on or app).command(name)(user_errors(name_values(func)))
 
 
-FORCE_HELP = ("Write into a folder holding files hospitaltwin did not write: the result goes beside them, "
-              "and they are never deleted or overwritten.")
+FORCE_HELP = ("Write into a folder holding files hospitaltwin did not write: the result goes "
+              "beside them, and they are never deleted or overwritten.")
 
 
 def force_option():
@@ -76,14 +107,65 @@ def force_option():
     return typer.Option(False, "--force", help=FORCE_HELP)
 
 
-def stdout_is_terminal() -> bool:
-    """Whether to draw progress bars (only for a person watching a terminal)."""
-    return sys.stderr.isatty()
+def _arguments_show_their_metavar() -> None:
+    """Let an argument with a metavar show that word alone in the help, as an option does.
+
+    typer (0.2x) prints an argument's Python type beside its name (``SCENARIO <path>``) even
+    when a metavar explains it; options already show only their metavar.
+    """
+    from typer import core
+
+    argument = getattr(core, "TyperArgument", None)
+    shown = getattr(argument, "display_type_rich", None)
+    if shown is None or getattr(shown, "metavar_aware", False):
+        return
+
+    def display_type_rich(self, ctx):
+        return None if self.metavar is not None else shown(self, ctx)
+
+    display_type_rich.metavar_aware = True
+    argument.display_type_rich = display_type_rich
+
+
+def name_values(func: Callable) -> Callable:
+    """Give every option and argument of ``func`` the metavar of :data:`METAVARS` (flags: none),
+    unless it sets its own."""
+    import inspect
+
+    from typer.models import ArgumentInfo, OptionInfo
+
+    _arguments_show_their_metavar()
+    for parameter in inspect.signature(func).parameters.values():
+        info = parameter.default
+        if not isinstance(info, (OptionInfo, ArgumentInfo)) or info.metavar is not None:
+            continue
+        if parameter.annotation in (bool, "bool"):
+            info.metavar = ""
+            continue
+        names = [n for n in getattr(info, "param_decls", None) or () if n.startswith("--")]
+        key = names[0].split("/")[0] if names else parameter.name
+        info.metavar = METAVARS.get(key)
+    return func
+
+
+def warn(lines) -> None:
+    """Print each line as a warning on stderr: what a result cannot be trusted for."""
+    for line in lines:
+        err.print(f"[bold yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+
+
+def _print_version(value: bool) -> None:
+    if value:
+        from hospitaltwin import __version__
+
+        out.print(f"hospitaltwin {__version__}", highlight=False)
+        raise typer.Exit()
 
 
 @app.callback()
-def _root() -> None:
-    """A digital twin of hospital operations: simulate, calibrate, forecast, optimise, report."""
+def _root(version: bool = typer.Option(False, "--version", is_eager=True, callback=_print_version, metavar="",
+                                       help="Print the version and exit.")) -> None:
+    """A digital twin of hospital operations (the help is the app's)."""
 
 
 def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "policy"), name: str = "resource",

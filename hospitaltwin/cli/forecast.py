@@ -9,6 +9,7 @@ import typer
 from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, force_option, out
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_datetime
@@ -49,13 +50,14 @@ def forecast_cmd(
     store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     at: str = typer.Option(None, "--at", help="Forecast from this time (default: the last event)."),
-    horizon: str = typer.Option("14d", "--horizon"),
-    replications: int = typer.Option(500, "--replications", "-r", min=2),
-    seed: int = typer.Option(None, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("14d", "--horizon", help="How far ahead to forecast, e.g. 7d."),
+    replications: int = typer.Option(500, "--replications", "-r", min=2,
+                                     help="Simulated futures behind every probability; more narrow its interval."),
+    seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
-    out_dir: Path = typer.Option(..., "--out", help="Result folder (forecast.csv, daily.csv, summary.json, manifest.json)."),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: forecast.csv, daily.csv, summary.json."),
     force: bool = force_option(),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
@@ -67,42 +69,50 @@ def forecast_cmd(
     check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     hours = _duration(horizon, "--horizon")
-    store = Store.open(store_url)
+    store = Store.open_existing(store_url)
     when = _at(at, scenario.layout.timezone)
     state = store.state_from_counts(when) if counts else store.state_at(when, scenario.layout)
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
-    fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
-                      seed=seed, workers=workers)
-    fc.info["demand_levels"] = {l.unit: {"observed": l.observed, "expected": round(l.expected, 2),
-                                         "multiplier": round(l.multiplier, 4)} for l in levels}
-    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)},
-                             force)
+    with progress("forecast", replications) as bar:
+        fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
+                          seed=seed, workers=workers, progress=bar.step)
+    fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
+                                          "multiplier": round(lv.multiplier, 4)} for lv in levels}
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_forecast(fc, out_dir, inputs, force)
     out.print(_headline(fc))
     out.print(f"results: {written}", highlight=False)
 
 
 def _headline(fc) -> Table:
-    from hospitaltwin.forecast import headline
+    from hospitaltwin.forecast import headline, precision
 
     table = Table(title=f"Forecast from {fc.info['as_of']} ({fc.info['replications']} replications)")
     table.add_column("risk")
+    table.add_column("95% CI", justify="right")
     for risk in headline(fc):
-        table.add_row(risk["text"])
+        lo, hi = risk["ci95"]
+        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+    known = precision(fc)
+    if known["max_half_width"] > known["target_half_width"]:
+        table.caption = (f"with {known['replications']} replications a probability is known to within "
+                         f"±{known['max_half_width']:.0%}; about {known['replications_needed']} replications "
+                         f"give ±{known['target_half_width']:.0%}")
     return table
 
 
 @command("backtest")
 def backtest_cmd(
-    store_url: str = typer.Option(..., "--store"),
-    scenario_path: Path = typer.Option(..., "--scenario"),
+    store_url: str = typer.Option(..., "--store", help="State store URL (sqlite:///twin.db, postgresql+psycopg://…)."),
+    scenario_path: Path = typer.Option(..., "--scenario", help="Scenario: layout and baseline demand."),
     origins: str = typer.Option("7d", "--origins", help="Span of past origins, ending one horizon before the last event."),
     every: str = typer.Option("1d", "--every", help="Time between origins."),
-    horizon: str = typer.Option("7d", "--horizon"),
-    replications: int = typer.Option(200, "--replications", "-r", min=2),
-    seed: int = typer.Option(1, "--seed", min=0),
-    workers: int = typer.Option(1, "--workers", "-w", min=1),
+    horizon: str = typer.Option("7d", "--horizon", help="Horizon of every forecast scored, e.g. 7d."),
+    replications: int = typer.Option(200, "--replications", "-r", min=2, help="Replications per origin."),
+    seed: int = typer.Option(1, "--seed", min=0, help="Root seed."),
+    workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
-    out_dir: Path = typer.Option(..., "--out", help="Result folder (scores.csv, reliability.csv, summary.json, manifest.json)."),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: scores.csv, reliability.csv, summary.json."),
     force: bool = force_option(),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside three baselines."""
@@ -113,7 +123,7 @@ def backtest_cmd(
 
     check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
-    store = Store.open(store_url)
+    store = Store.open_existing(store_url)
     hours = _duration(horizon, "--horizon")
     first, last = store.first_event_time(), store.last_event_time()
     if first is None:
@@ -124,10 +134,11 @@ def backtest_cmd(
         raise HospitaltwinError(f"the store covers {first:%Y-%m-%d} to {last:%Y-%m-%d}: too short for a {horizon} "
                                 f"horizon after {need / 168:.0f} weeks of history; shorten --weeks or --horizon")
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
-    bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
-                      workers=workers, weeks=weeks)
-    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)},
-                             force)
+    with progress("backtest: origins", len(points)) as bar:
+        bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
+                          workers=workers, weeks=weeks, progress=bar.step)
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_backtest(bt, out_dir, inputs, force)
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)
 

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.progress import progress
 
 EXAMPLES = 5
 
@@ -30,8 +31,10 @@ def ingest_command(
     from hospitaltwin.eventlog.quality import files_table, quality_table, unmapped_table
 
     key = load_key(key_file)
-    result = ingest(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
-    written = write_outputs(result, out_path, quarantine, report)
+    with progress(f"reading and checking {len(inputs)} input(s)") as bar:
+        result = ingest(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
+        bar.stage(f"writing {out_path}")
+        written = write_outputs(result, out_path, quarantine, report)
     out.print(files_table(result.summary))
     unmapped = unmapped_table(result.summary)
     if unmapped is not None:

@@ -14,7 +14,8 @@ import typer
 from hospitaltwin.cli.common import app, command
 
 optimize_app = typer.Typer(name="optimize", help="Propose policies with OR-Tools (roster, surge, network).",
-                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False)
+                           no_args_is_help=True, add_completion=False, pretty_exceptions_enable=False,
+                           rich_markup_mode=None)
 app.add_typer(optimize_app, name="optimize")
 
 

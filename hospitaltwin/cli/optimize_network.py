@@ -18,6 +18,7 @@ from rich.table import Table
 from hospitaltwin.cli.common import err, force_option, out, paired_table
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
 
@@ -39,7 +40,7 @@ def network_cmd(
     slot_cost: float = typer.Option(0.0, "--slot-cost", min=0.0, help="Cost per transfer slot booked per day (0: links keep their capacity)."),
     daily_slots: bool = typer.Option(False, "--daily-slots", help="Plan each day's transfer slots (the policy keeps the busiest day's)."),
     bed_weight: float = typer.Option(1.0, "--bed-weight", min=0.0, help="A bed-day short against a device-day short (0: devices only)."),
-    time_limit: str = typer.Option("60s", "--time-limit", help="Solver time limit per stage."),
+    time_limit: str = typer.Option("60s", "--time-limit", metavar="DURATION", help="Solver time limit per stage."),
     node_limit: int = typer.Option(None, "--node-limit", min=1, help="Solver node limit (deterministic)."),
     gap: float = typer.Option(1e-3, "--gap", min=0.0, help="Relative gap at which the solver stops."),
     evaluate: int = typer.Option(20, "--evaluate", min=0, help="Engine replications for the out-of-sample test (0: skip)."),
@@ -50,6 +51,7 @@ def network_cmd(
     force: bool = force_option(),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
+    from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
@@ -64,16 +66,16 @@ def network_cmd(
         scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"the evaluation seed ({eval_seed}) is the seed the plan is optimised on: choose "
-                                "another (--eval-seed) so the test is out of sample")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     settings = Settings(move_cost=move_cost, transfer_cost=transfer_cost, slot_cost=slot_cost, bed_weight=bed_weight,
                         daily_slots=daily_slots, fair=fair, seed=seed, time_limit_s=_seconds(time_limit),
                         node_limit=node_limit, gap=gap)
     err.print(f"drawing {paths} demand paths of {days} days …", highlight=False)
-    plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
-                        minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers, workers=workers,
-                        state=state)
+    with progress(f"drawing {paths} demand paths and solving the plan"):
+        plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
+                            minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers,
+                            workers=workers, state=state)
     _print_plan(plan)
     evaluation = None
     if evaluate:
@@ -179,8 +181,9 @@ def _evaluate(plan, replications: int, seed: int, workers: int, state=None) -> l
 
     err.print(f"testing the plan in the engine: {replications} replications, seed {seed} (paths: seed {plan.seed}) …",
               highlight=False)
-    rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
-                         horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
+    with progress("testing the plan in the engine"):
+        rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
+                             horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
     table = paired_table(headline(rows), "Out of sample, in the engine: plan - today, paired over replications: "
                          "mean [95% CI]", ("today", "plan"))
     out.print(table)

@@ -16,6 +16,7 @@ from rich.table import Table
 from hospitaltwin.cli.common import force_option, out, paired_table
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
 
@@ -39,6 +40,7 @@ def roster_cmd(
     force: bool = force_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
+    from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.core.durations import local_origin
     from hospitaltwin.core.outputs import check_folder
@@ -61,12 +63,14 @@ def roster_cmd(
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed of the demand paths; an out-of-sample test needs another")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     solver = {"time_limit": time_limit, "workers": solver_workers, "gap": gap}
-    result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
-    wanted = (naive or evaluate) and result.solution.found
-    baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
+    with progress(f"drawing {paths} demand paths and solving the roster") as bar:
+        result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
+        wanted = (naive or evaluate) and result.solution.found
+        bar.stage("solving the naive roster")
+        baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
     inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
     write_result(out_dir, result, period, inputs, baseline, force)
     if result.explanation is not None:
@@ -120,8 +124,9 @@ def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications:
 
     problem = result.inst.problem
     naive = baseline.policy(f"{problem.name}-naive", "The same nurses filling the layout's usual pattern")
-    comparison = compare_rosters(period, result.policy(), naive, seed=eval_seed, replications=replications,
-                                 plan_seed=seed, workers=workers, state=state, out=out_dir / "evaluation")
+    with progress("testing the roster against the naive roster"):
+        comparison = compare_rosters(period, result.policy(), naive, seed=eval_seed, replications=replications,
+                                     plan_seed=seed, workers=workers, state=state, out=out_dir / "evaluation")
     table = paired_table(target_rows(comparison, rostered_units(result.inst)),
                          f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
                          "paired mean [95% CI]", ("naive", "roster"), "unit")

@@ -9,7 +9,9 @@ import typer
 from hospitaltwin.cli.common import force_option, out, paired_table
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
+from hospitaltwin.compare.out_of_sample import require_fresh_seed
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.errors import HospitaltwinError
@@ -58,12 +60,12 @@ def surge_cmd(
     options = read_options(options_path, scenario, days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
-    if evaluate and eval_seed == seed:
-        raise HospitaltwinError(f"--eval-seed {eval_seed} is the seed the plan is optimised on; an out-of-sample "
-                                "test needs another")
+    if evaluate:
+        require_fresh_seed(eval_seed, seed)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
-    result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings, workers=workers,
-                        state=state)
+    with progress(f"drawing {paths} demand paths and solving the plan"):
+        result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
+                            workers=workers, state=state)
     inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
     write_surge(result, out_dir, inputs, force)
     out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
@@ -79,9 +81,10 @@ def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: 
     from hospitaltwin.optimize.surge.surge_policy import evaluate, side_effects, target_rows
 
     policy = Policy.model_validate(result.policy)
-    comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
-                          horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
-                          state=state, out=out_dir / "evaluation")
+    with progress(f"testing the plan out of sample: {replications} replications with and without it"):
+        comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
+                              horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
+                              state=state, out=out_dir / "evaluation")
     table = paired_table(target_rows(comparison, list(result.data.units)),
                          f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
                          "paired mean [95% CI]", ("no plan", "plan"), "unit")

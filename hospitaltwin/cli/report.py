@@ -12,12 +12,15 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, force_option, out
+from hospitaltwin.cli.progress import progress
 
 
 @command("report")
 def report(
-    results: list[Path] = typer.Argument(..., help="Result directories: runs, forecasts, comparisons, backtests, "
-                                                   "calibrations, rosters (in the order their pages should come)."),
+    results: list[Path] = typer.Argument(..., help="Result directories, in the order their pages should come: "
+                                                   "a run, forecast, compare, backtest, calibration (the folder "
+                                                   "of demand.yaml and demand.calibration.json), roster, surge "
+                                                   "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder "
                              "(a folder hospitaltwin owns: an earlier report's figures there are replaced)."),
@@ -29,7 +32,8 @@ def report(
     matplotlib.use("Agg")
     from hospitaltwin.report import build_report
 
-    written = build_report(results, pdf, png, force)
+    with progress(f"drawing the report of {len(results)} result(s)"):
+        written = build_report(results, pdf, png, force)
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

@@ -10,13 +10,13 @@ from pathlib import Path
 
 import typer
 from rich.markup import escape
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, force_option, out
+from hospitaltwin.cli.common import command, force_option, out, warn
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_duration
-from hospitaltwin.core.errors import HospitaltwinError, shorten
+from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import check_file, check_folder, safe_name
 from hospitaltwin.experiment.replicate import run_scenario, with_run
 from hospitaltwin.experiment.results import checksum
@@ -63,6 +63,7 @@ def run(
     inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
     result = _run_with_progress(spec, workers, target, inputs, hook, state, force)
     out.print(_table(result.summary))
+    warn(result.summary.get("warnings", ()))
     out.print(f"results: {result.out}", highlight=False)
     if events_out:
         out.print(f"event log of replication 0: {events_out}", highlight=False)
@@ -79,11 +80,9 @@ def _event_log_writer(path: Path, timezone: str):
 
 def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None,
                        force: bool = False):
-    columns = ("[progress.description]{task.description}", BarColumn(), MofNCompleteColumn(), TimeElapsedColumn())
-    with Progress(*columns, console=err, transient=True, disable=not err.is_terminal) as bar:
-        task = bar.add_task(escape(shorten(spec.name, 60)), total=spec.run.replications)
+    with progress(spec.name, spec.run.replications) as bar:
         return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
-                            progress=lambda _: bar.advance(task), on_replication=hook, force=force)
+                            progress=bar.step, on_replication=hook, force=force)
 
 
 def _table(summary: dict) -> Table:
@@ -94,8 +93,10 @@ def _table(summary: dict) -> Table:
     kpis = HEADLINE["units"]
     for kpi in kpis:
         table.add_column(kpi, justify="right")
+    unstable = {u for u, load in summary.get("offered_load", {}).items() if load.get("unstable")}
     for name, values in summary["units"].items():
-        table.add_row(escape(name), *(_cell(values.get(k)) for k in kpis))
+        label = f"{escape(name)} [bold red](unstable)[/]" if name in unstable else escape(name)
+        table.add_row(label, *(_cell(values.get(k)) for k in kpis))
     for name, values in summary["equipment"].items():
         cells = {"mean_census": values.get("mean_in_use"), "diverted_fraction": values.get("unmet_fraction"),
                  "p_full": values.get("p_full")}

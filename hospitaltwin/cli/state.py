@@ -30,7 +30,7 @@ def state_command(
     spec = _layout(layout)
     zone = timezone or (spec.timezone if spec is not None else "UTC")
     when = parse_user_time(at, zone) if at else None
-    with Store.open(store) as twin:
+    with Store.open_existing(store) as twin:
         held = twin.summary()
         from_counts = held["last_event"] is None and held["count_rows"] > 0
         state = twin.state_from_counts(when) if from_counts else twin.state_at(when)

@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
 
@@ -18,7 +19,7 @@ def sync_command(
     unit_map: Path = typer.Option(None, "--map", help="Unit-mapping YAML (units: and activities:)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
     key_file: Path = typer.Option(None, "--key-file", help="Pseudonymisation key (else $HOSPITALTWIN_PSEUDONYM_KEY)."),
-    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (see the README)."),
+    counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (date, hospital, unit, census, …)."),
 ) -> None:
     """Sync event logs into the state store: incremental, idempotent, one transaction."""
     from hospitaltwin.store import Store  # sqlalchemy and pandas: imported only for this verb
@@ -32,7 +33,7 @@ def sync_command(
     from hospitaltwin.eventlog.pseudonym import load_key
 
     key = load_key(key_file)
-    with Store.open(store) as twin:
+    with Store.open(store) as twin, progress(f"syncing {len(inputs)} input(s)"):
         report = twin.sync(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
         held = twin.summary()
     _print_events(report, held)

@@ -77,7 +77,7 @@ def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
 
 
 @command("validate")
-def validate(files: list[Path] = typer.Argument(..., help="Layout, demand or scenario YAML files.")) -> None:
+def validate(files: list[Path] = typer.Argument(..., help="Layout, demand, scenario, policy, surge options or roster problem YAML files.")) -> None:
     """Check files and print every problem with file, key path, line and reason."""
     failed = 0
     for path in files:

@@ -10,6 +10,7 @@ a census is neither).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,16 +21,16 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.outputs import ResultFolder, check_folder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.replicate import run_scenario
-from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.experiment.summary import mean_ci
 
 LOWER_IS_BETTER = frozenset({
     "diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "mean_queue", "mean_boarding",
     "boarding_h_per_day", "p_full", "over_ratio_h", "over_ratio_patient_h", "unmet_fraction",
-    "unmet_h_per_day", "diverted_per_day", "transfers_out_per_day",
+    "unmet_h_per_day", "diverted_per_day", "transfers_out_per_day", "lost_per_day",
 })
-COLUMNS = ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
-           "diff_hi", "better")
+COLUMNS = CSV_COLUMNS["comparison"]
 
 
 @dataclass
@@ -38,10 +39,6 @@ class Comparison:
 
     rows: list[dict]
     out: Path | None
-
-    def winners(self, kpi: str) -> dict[str, str]:
-        """``{policy: better}`` for one KPI, summed over resources is not done: first match."""
-        return {r["policy"]: r["better"] for r in self.rows if r["kpi"] == kpi}
 
 
 def _by_key(kpis) -> dict[tuple, np.ndarray]:
@@ -82,38 +79,39 @@ def _mean(values: np.ndarray) -> float:
 
 def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
             state: SystemState | None = None, out: Path | None = None,
-            inputs: dict[str, str] | None = None, progress=None, force: bool = False) -> Comparison:
+            inputs: dict[str, str] | None = None, progress=None,
+            derive: Callable[[dict], dict] | None = None, force: bool = False) -> Comparison:
     """Run the baseline and every policy on common random numbers and compare them.
 
+    ``derive``, when given, takes one run's ``{(scope, name, kpi): values by replication}`` and
+    returns it with KPIs of its own added (a network's totals, say), compared like the rest.
     ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.core.outputs`) is checked
     before anything runs; ``force`` writes beside files the tool did not write.
     """
     if out is not None:
         check_folder(out, force)
     variants = [apply_policy(scenario, p) for p in policies]
-    baseline = _by_key(run_scenario(scenario, workers=workers, state=state, tables=False, progress=progress).kpis)
+    per_run = derive or (lambda values: values)
+    baseline = per_run(_by_key(run_scenario(scenario, workers=workers, state=state, tables=False,
+                                            progress=progress).kpis))
     rows = []
     for policy, variant in zip(policies, variants):
         result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress)
-        rows += paired_rows(policy.name, baseline, _by_key(result.kpis))
+        rows += paired_rows(policy.name, baseline, per_run(_by_key(result.kpis)))
     written = _write(out, scenario, policies, rows, inputs or {}, force) if out is not None else None
     return Comparison(rows, written)
 
 
 def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict,
            force: bool = False) -> Path:
-    import csv
-
     with ResultFolder(out, force) as folder:
-        with open(folder.path / "comparison.csv", "w", newline="", encoding="utf-8") as handle:
-            writer = csv.DictWriter(handle, fieldnames=COLUMNS)
-            writer.writeheader()
-            writer.writerows(rows)
+        write_records(folder.path / "comparison.csv", rows, COLUMNS)
         run = scenario.run
         better = [r for r in rows if r["better"] != "none"]
         write_json(folder.path / "summary.json", {
-            "scenario": scenario.name, "policies": [p.name for p in policies], "replications": run.replications,
-            "seed": run.seed, "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
+            "scenario": scenario.name, "policies": [p.name for p in policies],
+            "replications": run.replications, "seed": run.seed,
+            "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
         resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
         extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
         write_json(folder.path / "manifest.json",

@@ -19,6 +19,7 @@ from pathlib import Path
 import yaml
 
 from hospitaltwin.core.errors import ConfigError, Problem, shorten
+from hospitaltwin.core.outputs import output_file
 
 MAX_BYTES = 32 * 2**20
 """Largest YAML file read (the largest calibrated demand files are a few hundred kB)."""
@@ -192,10 +193,49 @@ def load_yaml(path: str | Path) -> tuple[object, SourceMap]:
     return parse_yaml(read_text(path), str(path))
 
 
-def write_yaml(path: Path, data: object, header: str = "") -> Path:
-    """Write ``data`` as YAML in key order, under ``header`` as comment lines (a blank line
-    becomes a bare ``#``): how the optimisers write policies and resolved scenarios."""
+class _Dumper(yaml.SafeDumper):
+    """Lists of plain values (profiles, samples, units) on one flowing line; the rest in block style."""
+
+
+def _represent_list(dumper: yaml.SafeDumper, value: list):
+    flow = all(not isinstance(v, (dict, list)) for v in value)
+    return dumper.represent_sequence("tag:yaml.org,2002:seq", value, flow_style=flow)
+
+
+_Dumper.add_representer(list, _represent_list)
+
+
+def write_yaml(path: Path, data: object, header: str = "", exclusive: bool = False) -> Path:
+    """Write ``data`` as YAML in key order, under ``header`` as comment lines.
+
+    The one YAML writer: demand files from ``calibrate``, and the optimisers' policies and
+    resolved scenarios. A blank header line becomes a bare ``#``; lists of plain values flow on
+    one line.
+
+    Parameters
+    ----------
+    path
+        The file to write.
+    data
+        Plain data (mappings, lists, strings, numbers).
+    header
+        Text written above the data as comment lines.
+    exclusive
+        Never replace a file that exists (``FileExistsError``). Otherwise the file is written
+        atomically and readable by its owner only, never onto a device or a folder
+        (:func:`~hospitaltwin.core.outputs.output_file`).
+
+    Returns
+    -------
+    Path
+        ``path``.
+    """
     comment = "".join(f"# {line}\n" if line else "#\n" for line in header.splitlines())
-    body = yaml.safe_dump(data, sort_keys=False, allow_unicode=True, width=100)
-    path.write_text(comment + body, encoding="utf-8")
+    body = yaml.dump(data, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=100)
+    if exclusive:
+        with open(path, "x", encoding="utf-8") as handle:
+            handle.write(comment + body)
+        return path
+    with output_file(path) as tmp:
+        tmp.write_text(comment + body, encoding="utf-8")
     return path

@@ -1,15 +1,17 @@
-"""Student's t and binomial quantiles without SciPy, so a run starts fast.
+"""Student's t and binomial quantiles, and the Wilson interval, without SciPy, so a run starts fast.
 
 SciPy takes longer to import than a typical what-if takes to simulate; the engine needs only
 two of its functions on its common path. For integer degrees of freedom the t CDF has a
 closed finite-series form (Abramowitz & Stegun 26.7.3-4), inverted here by bisection to
 machine precision; the binomial quantile sums the PMF by recurrence. Both are checked against
-SciPy in the tests.
+SciPy in the tests. :func:`wilson` is the one interval for a proportion everywhere: calibration's
+routing shares, and forecasts' probabilities estimated from a number of replications.
 """
 
 from __future__ import annotations
 
 import math
+from statistics import NormalDist
 
 import numpy as np
 
@@ -78,3 +80,42 @@ def _binomial_quantile(u: float, n: int, p: float) -> int:
         k += 1
         cdf += pmf
     return k
+
+
+def z_value(level: float = 0.95) -> float:
+    """The two-sided normal quantile for a confidence ``level`` (1.96 for 0.95)."""
+    return NormalDist().inv_cdf(0.5 + level / 2)
+
+
+def wilson(k: int, n: int, level: float = 0.95) -> tuple[float, float]:
+    """Wilson score interval for a proportion of ``k`` successes in ``n`` trials.
+
+    Good coverage even for a handful of trials, and never outside [0, 1].
+
+    Parameters
+    ----------
+    k, n : int
+        Successes and trials (``0 <= k <= n``).
+    level : float
+        Confidence level.
+
+    Returns
+    -------
+    tuple of float
+        ``(low, high)``; ``(0, 1)`` when ``n`` is zero.
+    """
+    if n <= 0:
+        return (0.0, 1.0)
+    z, p = z_value(level), k / n
+    centre = (p + z * z / (2 * n)) / (1 + z * z / n)
+    half = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n)) / (1 + z * z / n)
+    low = 0.0 if k == 0 else max(0.0, centre - half)
+    return (low, 1.0 if k == n else min(1.0, centre + half))
+
+
+def replications_for(p: float, half_width: float, level: float = 0.95) -> int:
+    """Replications that estimate a probability near ``p`` to within ``half_width`` (normal
+    approximation, p taken no closer to 0 or 1 than 0.05 so a rare event is not promised
+    precision it has not earned)."""
+    p = min(max(p, 0.05), 0.95)
+    return math.ceil((z_value(level) / half_width) ** 2 * p * (1 - p))

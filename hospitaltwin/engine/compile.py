@@ -19,8 +19,8 @@ from hospitaltwin.calendar.timeline import bed_schedule, hourly_rates
 from hospitaltwin.config.demand import EquipmentNeed, make_law
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.distributions import Law
+from hospitaltwin.engine.records import DEATH, DISCHARGE
 
-DISCHARGE, DEATH = -1, -2
 QUEUE, DIVERT, OVERFLOW = 0, 1, 2
 ON_FULL = {"queue": QUEUE, "divert": DIVERT, "overflow": OVERFLOW}
 DRAWS_PER_VISIT_BASE = 2  # length of stay, routing
@@ -131,7 +131,7 @@ def compile_scenario(scenario: Scenario, horizon: float | None = None,
     """Compile ``scenario`` (optionally with another horizon or calendar origin)."""
     horizon = scenario.run.horizon if horizon is None else horizon
     origin = scenario.run.origin if origin is None else origin
-    layout, demand = scenario.layout, scenario.demand
+    layout = scenario.layout
     hospitals = tuple(layout.hospitals) or ("main",)
     unit_ids = list(layout.units)
     pools = _pools(scenario, hospitals)

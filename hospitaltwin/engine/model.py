@@ -3,7 +3,7 @@
 Each patient is a chain of SimPy events whose callbacks move them on (arrive -> request a bed
 -> stay -> ready -> request the next unit or leave); this is SimPy's event-callback style,
 which runs the same logic as a process per patient without a generator per patient.
-Semantics (DESIGN.md): a unit admits only into a staffed bed; when full it queues (a patient
+Semantics (docs/concepts.md): a unit admits only into a staffed bed; when full it queues (a patient
 from another unit keeps that bed while waiting: boarding), diverts (counted; in a network the
 patient may go to a linked hospital after the transfer delay) or tries overflow units then
 queues. Staffing drops never evict. Equipment episodes take a free device or are counted
@@ -21,7 +21,6 @@ from simpy.events import NORMAL, Timeout
 
 from hospitaltwin.core.streams import UniformBlocks, stream
 from hospitaltwin.engine.compile import (
-    DISCHARGE,
     DIVERT,
     DRAWS_PER_NEED,
     DRAWS_PER_VISIT_BASE,
@@ -29,10 +28,21 @@ from hospitaltwin.engine.compile import (
     CompiledModel,
 )
 from hospitaltwin.engine.realise import Realisation
+from hospitaltwin.engine.records import (
+    ARRIVE,
+    DISCHARGE,
+    DIVERTED,
+    END,
+    IN_CARE,
+    LEFT,
+    OUTCOME,
+    READY,
+    START,
+    TRANSFER_OUT,
+    UNIT,
+    WAITING,
+)
 
-# Row layout of a bed request / unit stay.
-PID, STREAM, UNIT, INTENDED, SOURCE, ARRIVE, START, READY, END, OUTCOME = range(10)
-TRANSFER_OUT, DIVERTED, IN_CARE, WAITING, LEFT = -3, -4, -5, -6, -7
 ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
 
 
@@ -183,10 +193,6 @@ class Simulation:
         patient = Patient(self._next_pid - 1, arrivals.index, arrivals.blocks.row())
         self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
 
-    def _new_pid(self) -> int:
-        self._next_pid += 1
-        return self._next_pid - 1
-
     def _capacity_change(self, event) -> None:
         k = event._value
         _, kind, index, capacity = self._changes[k]
@@ -239,14 +245,14 @@ class Simulation:
             self._vacate(patient, intended.index)
         spec = intended.spec
         patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
-        draws, base = self._visit_draws(patient, DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs))
+        draws, base = self.visit_draws(patient, DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs))
         los = spec.law.ppf(draws[base])
         if spec.needs:
             los = self._devices(patient, spec, los, draws, base)
         row[READY] = now + los
         later(self.env, los, patient, self._on_ready)
 
-    def _visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
+    def visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
         """The next ``needed`` of the patient's own uniforms (from a shared stream once used up).
 
         Draws are consumed in the order of the patient's visits; the units a patient visits are
@@ -330,15 +336,15 @@ class Simulation:
                 duration = min(duration, los - offset)
             episode = (need.pool, patient.pid, spec.index, duration)
             if offset == 0.0:
-                self._take(episode)
+                self.take_device(episode)
             else:
                 later(self.env, offset, episode, self._take_later)
         return los
 
     def _take_later(self, event) -> None:
-        self._take(event._value)
+        self.take_device(event._value)
 
-    def _take(self, episode: tuple, force: bool = False) -> None:
+    def take_device(self, episode: tuple, force: bool = False) -> None:
         pool_index, pid, unit, duration = episode
         pool, now = self.pools[pool_index], self.env._now
         met = force or pool.in_use < pool.capacity
@@ -350,6 +356,41 @@ class Simulation:
     @staticmethod
     def _release(event) -> None:
         event._value.in_use -= 1
+
+    # -- a start state (placed by :mod:`~hospitaltwin.engine.warmstart` before the run) ----
+    def initial_patient(self) -> Patient:
+        """A new patient of the start state, drawing from the start state's own stream."""
+        self._next_pid += 1
+        return Patient(self._next_pid - 1, -1, self.initial.row())
+
+    def seat(self, patient: Patient, unit: int, since: float) -> list:
+        """Put ``patient`` in a bed of ``unit`` since run time ``since`` (<= 0); return the stay's row."""
+        ward = self.wards[unit]
+        row = [patient.pid, -1, unit, unit, self.source_initial, since, since, None, None, None]
+        self.rows.append(row)
+        ward.occupied += 1
+        patient.row, patient.ward, patient.spec = row, ward, ward.spec
+        return row
+
+    def ready_in(self, patient: Patient, hours: float) -> None:
+        """``patient`` is ready to leave their bed ``hours`` from now (then moves on or leaves)."""
+        later(self.env, hours, patient, self._on_ready)
+
+    def board_now(self, patient: Patient, unit: int) -> None:
+        """``patient``, in a bed, asks for a bed of ``unit`` now and boards until one is free."""
+        later(self.env, 0.0, (patient, unit), self._board)
+
+    def _board(self, event) -> None:
+        patient, unit = event._value
+        ward = self.wards[unit]
+        self._request(patient, ward, len(self.model.streams) + patient.ward.index,
+                      ward.priority_from[patient.ward.index])
+
+    def wait_from_outside(self, patient: Patient, unit: int, waited_h: float) -> None:
+        """``patient`` has waited ``waited_h`` hours, from outside, for a bed of ``unit``."""
+        ward = self.wards[unit]
+        self._request(patient, ward, self.source_initial, ward.priority_from[-1])
+        self.rows[-1][ARRIVE] = -waited_h
 
     # -- end of run -------------------------------------------------------------------------
     def _close_open_rows(self) -> None:

@@ -17,21 +17,22 @@ import numpy as np
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.engine.compile import CompiledModel
 from hospitaltwin.engine.measures import capacity_at, counts_at
-from hospitaltwin.engine.model import (
+from hospitaltwin.engine.realise import Realisation
+from hospitaltwin.engine.records import (
     ARRIVE,
+    DEVICE_FIELDS,
     END,
     INTENDED,
     OUTCOME,
+    OUTCOME_LABELS,
     PID,
     READY,
     SOURCE,
+    STAY_FIELDS,
     START,
     STREAM,
     UNIT,
 )
-from hospitaltwin.engine.realise import Realisation
-
-OUTCOMES = ("discharge", "death", "transfer_out", "diverted", "in_care", "waiting", "left")
 
 
 def source_labels(model: CompiledModel) -> list[str]:
@@ -40,13 +41,15 @@ def source_labels(model: CompiledModel) -> list[str]:
 
 
 def outcome_labels(model: CompiledModel) -> list[str]:
-    """Labels of outcomes: the next unit's id, or one of :data:`OUTCOMES`."""
-    return [u.id for u in model.units] + list(OUTCOMES)
+    """Labels of outcomes: the next unit's id, or one of
+    :data:`~hospitaltwin.engine.records.OUTCOME_LABELS`."""
+    return [u.id for u in model.units] + list(OUTCOME_LABELS)
 
 
 def stays_frame(rows: list[list], model: CompiledModel, replication: int) -> Frame:
     """The ``stays`` table of one replication."""
-    data = np.fromiter(chain.from_iterable(rows), float, count=10 * len(rows)).reshape(-1, 10)
+    width = len(STAY_FIELDS)
+    data = np.fromiter(chain.from_iterable(rows), float, count=width * len(rows)).reshape(-1, width)
     units = [u.id for u in model.units]
     outcome = data[:, OUTCOME].astype(np.int64)
     streams = [s.name for s in model.streams] + ["(initial)"]
@@ -71,7 +74,7 @@ def stays_frame(rows: list[list], model: CompiledModel, replication: int) -> Fra
 
 def devices_frame(rows: list[tuple], model: CompiledModel, replication: int) -> Frame:
     """One row per equipment episode: pool, patient, unit, start, end, met."""
-    data = np.array(rows, dtype=float).reshape(-1, 6)
+    data = np.array(rows, dtype=float).reshape(-1, len(DEVICE_FIELDS))
     return Frame({
         "replication": np.full(len(data), replication, dtype=np.int32),
         "pool": data[:, 0].astype(np.int64),

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import PatientState, SystemState
-from hospitaltwin.engine.model import ARRIVE, END, READY, Patient, Simulation, later
+from hospitaltwin.engine.model import Patient, Simulation
+from hospitaltwin.engine.records import END, READY
 
 
 def check_state(sim: Simulation, state: SystemState) -> None:
@@ -37,23 +38,16 @@ def place_state(sim: Simulation, state: SystemState) -> None:
     for patient in state.patients:
         _place(sim, patient, index[patient.unit], index.get(patient.waiting_for))
     for waiting in sorted(state.waiting, key=lambda w: -w.waited_h):
-        person = Patient(sim._new_pid(), -1, sim.initial.row())
-        ward = sim.wards[index[waiting.unit]]
-        sim._request(person, ward, sim.source_initial, ward.priority_from[-1])
-        sim.rows[-1][ARRIVE] = -waiting.waited_h  # keep the time already waited
+        sim.wait_from_outside(sim.initial_patient(), index[waiting.unit], waiting.waited_h)
 
 
 def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | None) -> None:
-    ward = sim.wards[unit]
-    patient = Patient(sim._new_pid(), -1, sim.initial.row())
-    law = ward.spec.law
+    patient = sim.initial_patient()
     known = state.elapsed_h is not None
-    start = -state.elapsed_h if known else 0.0  # unknown: counted from the run's start
-    row = [patient.pid, -1, unit, unit, sim.source_initial, start, start, None, None, None]
-    sim.rows.append(row)
-    ward.occupied += 1
-    patient.row, patient.ward, patient.spec = row, ward, ward.spec
-    draws, base = sim._visit_draws(patient, 2)
+    row = sim.seat(patient, unit, -state.elapsed_h if known else 0.0)  # unknown: from the run's start
+    spec = patient.spec
+    law = spec.law
+    draws, base = sim.visit_draws(patient, 2)
     if boards_to is not None:
         remaining = 0.0
     elif known:
@@ -62,18 +56,12 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
         remaining = law.equilibrium(draws[base])
     row[READY] = remaining
     for device in state.devices:
-        _continue_device(sim, ward.spec, patient, device, remaining, draws[base + 1])
+        _continue_device(sim, spec, patient, device, remaining, draws[base + 1])
     if boards_to is not None:
-        later(sim.env, 0.0, (patient, boards_to), lambda e: _board(sim, *e._value))
+        sim.board_now(patient, boards_to)
     else:
-        later(sim.env, remaining, patient, sim._ready)
+        sim.ready_in(patient, remaining)
     assert row[END] is None
-
-
-def _board(sim: Simulation, patient: Patient, target: int) -> None:
-    ward = sim.wards[target]
-    sim._request(patient, ward, len(sim.model.streams) + patient.ward.index,
-                 ward.priority_from[patient.ward.index])
 
 
 def _continue_device(sim: Simulation, spec, patient: Patient, device, stay_left: float, u: float) -> None:
@@ -85,7 +73,7 @@ def _continue_device(sim: Simulation, spec, patient: Patient, device, stay_left:
         left = need.duration.equilibrium(u)
     else:
         left = need.duration.residual(u, device.elapsed_h)
-    sim._take((pool, patient.pid, spec.index, min(left, max(stay_left, 0.0))), force=True)
+    sim.take_device((pool, patient.pid, spec.index, min(left, max(stay_left, 0.0))), force=True)
 
 
 def _pool_of_kind(sim: Simulation, spec, kind: str) -> int:

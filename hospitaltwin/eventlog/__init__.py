@@ -1,6 +1,6 @@
 """The data connection: event-log readers, unit mapping, validation, pseudonymisation, episodes.
 
-``ingest`` reads event logs of several formats into the canonical event log of DESIGN.md,
+``ingest`` reads event logs of several formats into the canonical event log of docs/reference/event-log.md,
 maps unit names onto layout units, pseudonymises identifiers, quarantines what cannot be used
 and reports data quality; ``episodes`` turns canonical events into unit stays and equipment
 episodes for calibration and the state store.

@@ -21,7 +21,7 @@ import pandas as pd
 
 from hospitaltwin.core.errors import HospitaltwinError
 
-#: The canonical columns, in order (DESIGN.md, "Canonical event log").
+#: The canonical columns, in order (docs/reference/event-log.md).
 COLUMNS: tuple[str, ...] = (
     "timestamp", "patient_id", "event", "unit", "from_unit", "equipment",
     "event_id", "encounter_id", "source", "acuity",

@@ -1,4 +1,4 @@
-"""Export a simulated replication as a canonical event log (DESIGN.md "Canonical event log").
+"""Export a simulated replication as a canonical event log (docs/reference/event-log.md).
 
 What an ADT system would have recorded: an ``admit`` when a patient gets their first bed (with
 the arrival stream's ``source``), a ``transfer`` at each move, a ``discharge`` or ``death`` at

@@ -25,6 +25,7 @@ from hospitaltwin.core.errors import ConfigError, HospitaltwinError, shorten
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
+from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.results import ResultWriter, manifest
 from hospitaltwin.experiment.summary import kpi_summary
 
@@ -128,7 +129,7 @@ def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = Non
     kpis = kpi_frame(kpi_rows)
     summary = {"scenario": scenario.name, "replications": run.replications, "seed": run.seed,
                "horizon_h": run.horizon, "warmup_h": run.warmup,
-               **kpi_summary(row[2:] for row in kpi_rows)}
+               **kpi_summary(row[2:] for row in kpi_rows), **hazards(scenario, model)}
     written = None
     if writer is not None:
         resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)

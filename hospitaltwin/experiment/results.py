@@ -23,8 +23,8 @@ import pyarrow.parquet as pq
 
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.outputs import ResultFolder
+from hospitaltwin.experiment.result_format import RESULT_FORMAT
 
-RESULT_FORMAT = 1
 TABLES = ("stays", "census", "equipment", "devices")
 PACKAGES = ("hospitaltwin", "simpy", "numpy", "scipy", "pandas", "pyarrow", "pydantic")
 
@@ -95,6 +95,17 @@ def write_csv(path: Path, header: tuple, rows: list[tuple]) -> None:
         writer = csv.writer(handle)
         writer.writerow(header)
         writer.writerows(rows)
+
+
+def write_records(path: Path, rows: list[dict], columns: tuple[str, ...] | list[str]) -> Path:
+    """Write ``rows`` (mappings) as CSV under ``columns``, the header even when there are none."""
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(columns))
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
 
 
 def write_json(path: Path, data: dict) -> None:

@@ -50,16 +50,6 @@ def kpi_summary(rows: Iterable[tuple[str, str, str, float]]) -> dict:
     return out
 
 
-def format_ci(entry: dict) -> str:
-    """``12.3 [11.9, 12.8]`` with significant digits that suit the value."""
-    mean, (lo, hi) = entry["mean"], entry["ci95"]
-    if mean is None:
-        return "–"
-    if lo is None:
-        return _fmt(mean)
-    return f"{_fmt(mean)} [{_fmt(lo)}, {_fmt(hi)}]"
-
-
 def fmt(x: float) -> str:
     """A number with significant digits that suit its size."""
     return _fmt(x)

@@ -2,11 +2,13 @@
 
 Every replication starts from the same :class:`~hospitaltwin.core.state.SystemState` (remaining
 stays drawn given time already spent) and runs the scenario's demand forward, optionally
-scaled by a recent trend. Results (DESIGN.md): ``forecast.csv`` — per resource and hour the
+scaled by a recent trend. Results (docs/reference/results.md): ``forecast.csv`` — per resource and hour the
 mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
 and the probability of being at capacity; ``daily.csv`` — per resource and local day the
 probability of reaching capacity at any moment that day; ``summary.json`` — headline risks
-(probability of reaching capacity within 24 h, 72 h, 7 and 14 days) and provenance.
+(probability of reaching capacity within 24 h, 72 h, 7 and 14 days, each with its 95% Wilson
+interval over the replications), how precise they are for the number of replications run
+(``precision``) and provenance.
 """
 
 from __future__ import annotations
@@ -22,14 +24,17 @@ from hospitaltwin.config.scenario import DemandChange, Scenario
 from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.core.tstats import replications_for, wilson
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.experiment.replicate import replicate, with_run
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import day_edges, resources, summarise
 
 WINDOWS_H = (24, 72, 168, 336)
-FORECAST_COLUMNS = ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full")
+PRECISION = 0.05
+"""Half-width (probability points) a forecast's risks are asked to be known to."""
 
 
 @dataclass
@@ -106,13 +111,26 @@ def daily_rows(fc: Forecast) -> list[tuple]:
 
 
 def risks(fc: Forecast) -> list[dict]:
-    """Probability of reaching capacity within each window, per resource."""
-    out = []
+    """Probability of reaching capacity within each window, per resource, with its 95% Wilson
+    interval over the replications (``ci95``): a probability from few replications is uncertain."""
+    out, n = [], fc.accumulator.n
     for hours in (w for w in WINDOWS_H if w <= fc.info["horizon_h"]):
         within = fc.accumulator.p_full_within(hours)
         for i, res in enumerate(fc.accumulator.resources):
-            out.append({"resource": res.name, "kind": res.kind, "within_h": hours, "probability": round(float(within[i]), 4)})
+            lo, hi = wilson(round(float(within[i]) * n), n)
+            out.append({"resource": res.name, "kind": res.kind, "within_h": hours,
+                        "probability": round(float(within[i]), 4), "ci95": [round(lo, 4), round(hi, 4)]})
     return out
+
+
+def precision(fc: Forecast, half_width: float = PRECISION) -> dict:
+    """How precisely the replications pin the probabilities down: the widest 95% half-width of
+    the headline risks, and the replications that would give ``half_width`` for each."""
+    n, shown = fc.accumulator.n, headline(fc)
+    widest = max(((r["ci95"][1] - r["ci95"][0]) / 2 for r in shown), default=0.0)
+    worst = max((r["probability"] for r in shown), key=lambda p: p * (1 - p), default=0.5)
+    return {"replications": n, "max_half_width": round(widest, 4), "target_half_width": half_width,
+            "replications_needed": replications_for(worst, half_width)}
 
 
 def headline(fc: Forecast, top: int = 6) -> list[dict]:
@@ -130,13 +148,15 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
     return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
-def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None, force: bool = False) -> Path:
+def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None,
+                   force: bool = False) -> Path:
     """Write forecast.csv, daily.csv, summary.json and manifest.json into the result folder ``out``
-    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did not write)."""
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did
+    not write)."""
     with ResultFolder(out, force) as folder:
-        write_csv(folder.path / "forecast.csv", FORECAST_COLUMNS, forecast_rows(fc))
-        write_csv(folder.path / "daily.csv", ("resource", "kind", "date", "p_full_any"), daily_rows(fc))
-        summary = {**fc.info, "headline": headline(fc), "risks": risks(fc)}
+        write_csv(folder.path / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
+        write_csv(folder.path / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
+        summary = {**fc.info, "headline": headline(fc), "risks": risks(fc), "precision": precision(fc)}
         write_json(folder.path / "summary.json", summary)
         resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
         info = manifest("forecast", resolved, fc.info["seed"], fc.info["replications"], inputs or {},

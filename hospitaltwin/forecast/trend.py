@@ -55,8 +55,8 @@ def demand_levels(scenario: Scenario, observed: dict[str, int], start_local: dat
 
 def with_levels(scenario: Scenario, levels: list[Level]) -> Scenario:
     """A copy of ``scenario`` whose arrivals are scaled by each unit's multiplier."""
-    extra = tuple(DemandChange(multiplier=round(l.multiplier, 6), units=(l.unit,))
-                  for l in levels if abs(l.multiplier - 1.0) > 1e-9)
+    extra = tuple(DemandChange(multiplier=round(lv.multiplier, 6), units=(lv.unit,))
+                  for lv in levels if abs(lv.multiplier - 1.0) > 1e-9)
     if not extra:
         return scenario
     changes = scenario.changes.model_copy(update={"demand": (*scenario.changes.demand, *extra)})

@@ -1,7 +1,7 @@
 """The hospital's calendar: run hours and forecast time stamps as local dates for the axes.
 
 A run's clock is hours from its ``origin``, a naive date-time in the layout's time zone
-(DESIGN.md); the engine adds hours to it on the wall clock, and so does the report. A
+(docs/concepts.md); the engine adds hours to it on the wall clock, and so does the report. A
 forecast's ``time`` column is ISO 8601 with an offset; it is converted to the layout's zone
 and drawn as local wall-clock time. Axes are labelled with the zone so a chart never leaves
 the reader to guess whose midnight a day starts at.

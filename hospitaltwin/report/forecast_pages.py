@@ -1,6 +1,6 @@
 """Pages of a forecast: the risks of the coming days in sentences, a risk table and charts.
 
-A forecast (DESIGN.md) gives, per resource (a unit against physical or staffed beds, or an
+A forecast (docs/reference/results.md) gives, per resource (a unit against physical or staffed beds, or an
 equipment pool) and hour, the mean and quantiles of the level and the probability of being at
 capacity (``forecast.csv``); per local day the probability of reaching capacity at any moment
 (``daily.csv``); and in ``summary.json`` headline sentences and, when present, ``risks``:

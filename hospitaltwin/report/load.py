@@ -2,7 +2,7 @@
 
 A result directory holds ``manifest.json`` with ``"result_format": 1`` and a ``"kind"``
 (``run``, ``forecast``, ``compare``, ``backtest``, ``calibration``, ``roster``, ``surge``,
-``network``) plus the files that kind writes (see :data:`FILES`). A calibration may also be a
+``network``) plus the files that kind writes (declared in :mod:`hospitaltwin.experiment.result_format`). A calibration may also be a
 directory holding only a demand file and its ``*.calibration.json`` summary, as ``calibrate``
 writes them. The optimisers' results (``roster``, ``surge``, ``network``) may carry the
 solver's ``solve.json`` and an out-of-sample test in the engine (:data:`EVALUATION`: a compare
@@ -24,30 +24,16 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from hospitaltwin.core.errors import HospitaltwinError, quote, shorten
+from hospitaltwin.experiment.result_format import (
+    CSV_COLUMNS,
+    EVALUATION,
+    FILES,
+    OPTIONAL_CSV,
+    OPTIONAL_JSON,
+    RESULT_FORMAT,
+    RUN_TABLES,
+)
 
-RESULT_FORMAT = 1
-RUN_TABLES = {
-    "census": ("replication", "unit", "time_h", "occupied", "staffed", "physical", "waiting", "boarding"),
-    "stays": ("replication", "intended_unit", "arrive", "outcome"),
-    "equipment": ("replication", "pool", "time_h", "in_use", "demand", "capacity"),
-}
-CSV_COLUMNS = {
-    "forecast": ("resource", "kind", "time", "mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full"),
-    "daily": ("resource", "kind", "date", "p_full_any"),
-    "comparison": ("policy", "scope", "name", "kpi", "baseline_mean", "policy_mean", "diff_mean", "diff_lo",
-                   "diff_hi", "better"),
-    "scores": ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80", "coverage95",
-               "crps", "brier"),
-    "reliability": ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
-    "roster": ("staff", "day", "shift", "unit"),
-    "profiles": ("stream", "how", "observed", "fitted"),
-    "survival": ("unit", "hours", "km", "fitted"),
-    "plan": ("option", "unit", "day", "from", "beds", "nurses_per_shift"),
-    "moves": ("kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date", "available_day",
-              "devices"),
-    "shortage": ("hospital",),
-    "transfers": ("bed_kind", "from", "to", "day", "planned_slots", "expected_transfers", "p95_transfers"),
-}
 TABLE_NUMERIC = {"plan": {"day", "beds", "nurses_per_shift"},
                  "moves": {"dispatch_day", "available_day", "devices"},
                  "transfers": {"day", "planned_slots", "expected_transfers", "p95_transfers"}}
@@ -57,20 +43,7 @@ NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_f
            "km"}
 CHOICES = {"kind": {"beds", "staffed_beds", "equipment"}, "better": {"policy", "baseline", "none"},
            "method": {"model", "persistence", "last_week", "hour_of_week"}}
-FILES = {
-    "run": {"json": ("summary",), "csv": ()},
-    "forecast": {"json": ("summary",), "csv": ("forecast", "daily")},
-    "compare": {"json": ("summary",), "csv": ("comparison",)},
-    "backtest": {"json": ("summary",), "csv": ("scores", "reliability")},
-    "roster": {"json": (), "csv": ("roster",)},
-    "calibration": {"json": (), "csv": ()},
-    "surge": {"json": ("solve",), "csv": ("plan",)},
-    "network": {"json": ("solve",), "csv": ("moves", "shortage")},
-}
-OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": (), "network": ("transfers",)}
-OPTIONAL_JSON = {"roster": ("solve",)}
 MAY_BE_EMPTY = {"moves"}
-EVALUATION = {"roster": "evaluation", "surge": "evaluation", "network": "evaluation.csv"}
 
 
 @dataclass

@@ -1,7 +1,7 @@
 """A state beside its layout: do the units exist, and how many beds are physical and staffed then.
 
 :func:`bed_capacity` gives each unit's physical beds and the beds staffed at an instant by the
-layout's rosters, as the engine defines them (DESIGN.md): a staff group's capacity is
+layout's rosters, as the engine defines them (docs/concepts.md): a staff group's capacity is
 floor(rostered heads on shift × patients per staff), shared among the group's units in
 proportion to their physical beds, never above them; a unit no group covers is fully staffed.
 Rostered heads are used as planned (no absence drawn), shifts laid on the calendar in the

@@ -2,8 +2,10 @@
 
 A store is an SQLite file (``sqlite:///path/to/twin.db``, or just a path ending in ``.db``) or
 a PostgreSQL database (``postgresql+psycopg://user:password@host/db``; ``postgresql://`` is
-read as the psycopg driver). Opening creates the tables if they are missing and checks the
-schema version. A URL that cannot be reached, a file that is not a database or a missing
+read as the psycopg driver). Opening for a sync creates the tables if they are missing; opening
+to read (``create=False``: ``state``, ``forecast``, ``backtest``, a run from the store) refuses
+a store that does not exist yet ("no store at …"), so a mistyped path is never taken for an
+empty hospital. Either way the schema version is checked. A URL that cannot be reached, a file that is not a database or a missing
 driver become a :class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to do, with
 the password masked. Writes go through :func:`writing`: one transaction holding the store's
 write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so
@@ -48,18 +50,25 @@ def masked(url: sa.engine.URL) -> str:
     return url.render_as_string(hide_password=True)
 
 
-def create(url: str) -> tuple[sa.Engine, sa.engine.URL]:
-    """An engine for ``url`` with the tables created and the schema version checked."""
+def create(url: str, create: bool = True) -> tuple[sa.Engine, sa.engine.URL]:
+    """An engine for ``url`` with the schema version checked.
+
+    With ``create`` the tables are created when missing (a sync); without, a store that does
+    not exist yet (no SQLite file, or a database without the store's tables) is refused.
+    """
     parsed = normalise_url(url)
     backend = parsed.get_backend_name()
     if backend not in ("sqlite", "postgresql"):
         raise HospitaltwinError(f"{masked(parsed)}: stores are SQLite or PostgreSQL; use {EXAMPLES}")
     if backend == "sqlite":
-        _check_sqlite_path(parsed)
+        _check_sqlite_path(parsed, create)
     try:
         engine = _engine(parsed)
         with engine.begin() as conn:
-            metadata.create_all(conn)
+            if create:
+                metadata.create_all(conn)
+            elif not sa.inspect(conn).has_table(meta.name):
+                raise _no_store(parsed)
             _check_version(conn, parsed)
     except (ImportError, sa.exc.NoSuchModuleError) as exc:
         raise HospitaltwinError(f"{masked(parsed)}: the database driver is missing ({exc}); "
@@ -81,10 +90,18 @@ def unreachable(url: sa.engine.URL, exc: Exception) -> HospitaltwinError:
         "running and that the user, password, host and database in the URL are right")
 
 
-def _check_sqlite_path(url: sa.engine.URL) -> None:
+def _no_store(url: sa.engine.URL) -> HospitaltwinError:
+    where = url.database if url.get_backend_name() == "sqlite" else masked(url)
+    return HospitaltwinError(f"no store at {where}: check the path or URL; only `hospitaltwin sync` "
+                             "creates a store")
+
+
+def _check_sqlite_path(url: sa.engine.URL, create: bool = True) -> None:
     database = url.database
     if not database or database == ":memory:":
         return
+    if not create and not Path(database).expanduser().is_file():
+        raise _no_store(url)
     folder = Path(database).expanduser().resolve().parent
     if not folder.is_dir():
         raise HospitaltwinError(f"{database}: the folder {folder} does not exist; create it or "

@@ -60,7 +60,7 @@ def store_state(scenario: Scenario, store_url: str | None = None,
         from zoneinfo import ZoneInfo
 
         at = at.replace(tzinfo=ZoneInfo(scenario.layout.timezone))
-    return Store.open(store_url).state_at(at, scenario.layout), store_url
+    return Store.open_existing(store_url).state_at(at, scenario.layout), store_url
 
 
 def from_state(scenario: Scenario, state: SystemState, horizon_h: float | None = None) -> Scenario:

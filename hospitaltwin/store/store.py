@@ -18,7 +18,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from hospitaltwin.store import counts, query
-from hospitaltwin.store.connect import create, masked, unreachable
+from hospitaltwin.store.connect import create as create_engine
+from hospitaltwin.store.connect import masked, unreachable
 from hospitaltwin.store.sync_report import SyncReport
 
 
@@ -46,14 +47,17 @@ class Store:
         self.url = url
 
     @classmethod
-    def open(cls, url: str) -> "Store":
-        """Open (and if needed create) the store at ``url``.
+    def open(cls, url: str, create: bool = True) -> "Store":
+        """Open (and with ``create`` if needed create) the store at ``url``.
 
         Parameters
         ----------
         url : str
             ``sqlite:///path.db`` (the file is created), a bare path (an SQLite file), or
             ``postgresql+psycopg://user:password@host/database``.
+        create : bool
+            Create the store's tables (and the SQLite file) when missing, as a sync does.
+            ``False`` for a reader (see :meth:`open_existing`).
 
         Raises
         ------
@@ -61,8 +65,20 @@ class Store:
             When the URL is not a store URL, the server cannot be reached, the file is not an
             SQLite database, or the schema version differs.
         """
-        engine, parsed = create(url)
+        engine, parsed = create_engine(url, create)
         return cls(engine, parsed)
+
+    @classmethod
+    def open_existing(cls, url: str) -> Store:
+        """Open a store that must already exist: a reader never creates an empty one.
+
+        Raises
+        ------
+        HospitaltwinError
+            ``no store at …`` when there is no SQLite file at the path, or the database has no
+            store tables (a mistyped path or URL); otherwise as :meth:`open`.
+        """
+        return cls.open(url, create=False)
 
     def __repr__(self) -> str:
         return f"Store({masked(self.url)!r})"

@@ -36,10 +36,6 @@ class SyncReport:
     unmapped: dict = field(default_factory=dict)
     notes: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict:
-        """A JSON-ready dict."""
-        return {k: (list(v) if isinstance(v, tuple) else v) for k, v in self.__dict__.items()}
-
 
 def file_sha256(path: Path) -> str:
     """SHA-256 of a file's bytes, or of a folder's files (relative names and contents)."""

@@ -9,7 +9,9 @@ from scipy import optimize, special
 
 def weibull_shape(cv: float) -> float:
     """Weibull shape with coefficient of variation ``cv`` (independent of the fitter's)."""
-    gap = lambda k: np.sqrt(special.gamma(1 + 2 / k) / special.gamma(1 + 1 / k) ** 2 - 1) - cv
+    def gap(k):
+        return np.sqrt(special.gamma(1 + 2 / k) / special.gamma(1 + 1 / k) ** 2 - 1) - cv
+
     return optimize.brentq(gap, 0.2, 20.0)
 
 
@@ -31,9 +33,10 @@ def draw(family: str, mean: float, cv: float, n: int, rng: np.random.Generator) 
 def censor_limit(family: str, mean: float, cv: float, fraction: float) -> float:
     """``K`` such that censoring at ``Uniform(0, K)`` hits about ``fraction`` of durations."""
     pilot = draw(family, mean, cv, 200_000, np.random.default_rng(12345))
-    share = lambda k: (
-        np.mean(pilot > np.random.default_rng(6789).uniform(0, k, pilot.size)) - fraction
-    )
+
+    def share(k):
+        return np.mean(pilot > np.random.default_rng(6789).uniform(0, k, pilot.size)) - fraction
+
     return optimize.brentq(share, mean * 0.05, mean * 200)
 
 
@@ -178,7 +181,9 @@ def icu_with_devices(n, weeks, seed, p_vent=0.4, p_ecls=0.1):
     log_end = since + pd.Timedelta(weeks=weeks)
     starts = since + pd.to_timedelta(np.sort(rng.uniform(0, weeks * 168, n)), unit="h")
     stays, episodes = [], []
-    hour = lambda h: pd.Timedelta(hours=float(h))
+    def hour(h):
+        return pd.Timedelta(hours=float(h))
+
     for i, t in enumerate(starts):
         pid, end = f"p{i}", t + hour(draw("gamma", 96.0, 0.9, 1, rng)[0])
         if rng.random() < p_vent:

@@ -34,7 +34,9 @@ def test_rate_and_hour_of_day_shape_recovered_within_intervals():
     fitted = report.rate / 24 * p.profile * p.exposure_h
     low, high = stats.poisson.ppf(0.025, true_mean), stats.poisson.ppf(0.975, true_mean)
     assert np.all((low <= fitted) & (fitted <= high))
-    by_hour = lambda x: x.reshape(7, 24).sum(axis=0)
+    def by_hour(x):
+        return x.reshape(7, 24).sum(axis=0)
+
     low, high = (
         stats.poisson.ppf(0.025, by_hour(true_mean)),
         stats.poisson.ppf(0.975, by_hour(true_mean)),

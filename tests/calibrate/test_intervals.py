@@ -3,7 +3,8 @@
 import numpy as np
 import pytest
 
-from hospitaltwin.calibrate.intervals import garwood, round_to_sum, round_vector, wilson
+from hospitaltwin.calibrate.intervals import garwood, round_to_sum, round_vector
+from hospitaltwin.core.tstats import wilson
 
 
 def test_wilson_matches_textbook_values():

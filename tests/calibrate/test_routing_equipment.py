@@ -7,7 +7,7 @@ from calib_synth import HOSPITAL, hospital_log, icu_with_devices
 from scipy import stats
 
 from hospitaltwin.calibrate.equipment import fit_equipment
-from hospitaltwin.calibrate.intervals import wilson
+from hospitaltwin.core.tstats import wilson
 from hospitaltwin.calibrate.routing import fit_routing
 from hospitaltwin.calibrate.window import resolve_window, window_episodes, window_stays
 

@@ -1,7 +1,6 @@
 """Unit stays and equipment episodes from small hand-made event logs."""
 
 import pandas as pd
-import pytest
 
 from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
 from hospitaltwin.eventlog.schema import EVENT_DTYPE, STRING_DTYPE

@@ -1,7 +1,6 @@
 """HL7 v2 ADT: exact events from a fixture (newline- and MLLP-framed), cancels applied on
 ingest, and the direct field read agreeing with python-hl7 on arbitrary messages."""
 
-import hl7
 from hypothesis import given, settings
 from hypothesis import strategies as st
 

@@ -62,7 +62,7 @@ def test_final_counts_conserve_devices_and_caps_take_the_busiest_day(case):
 def test_policy_restates_every_link_and_splits_directions_that_differ(case, tmp_path):
     scenario, data = case
     policy = policy_data(scenario, data, _decisions(data), "p", "test")
-    links = {(l["from"], l["to"]): l for l in policy["layout"]["links"]}
+    links = {(link["from"], link["to"]): link for link in policy["layout"]["links"]}
     assert links[("west", "hub")] == {"from": "west", "to": "hub", "delay": "1h", "two_way": False, "max_per_day": 2}
     assert links[("hub", "west")]["max_per_day"] == 3, "a direction the plan cannot use keeps the layout's limit"
     assert links[("east", "hub")]["max_per_day"] == 0 and "max_per_day" not in links[("hub", "east")]

@@ -15,7 +15,6 @@ import pytest
 from hospitaltwin.optimize.roster import solve_instance
 from hospitaltwin.optimize.roster.cpsat import offset_of, scaled_objective
 from hospitaltwin.optimize.roster.model import SCALE
-from hospitaltwin.optimize.roster.roster_policy import evaluate
 from tests.optimize.rosterkit import brute_force, small_instance
 
 SEEDS = list(range(20))

@@ -63,7 +63,7 @@ def test_roster_beats_the_naive_roster_on_fresh_seeds_small_hospital():
 
 @pytest.mark.slow
 def test_roster_beats_the_naive_roster_on_fresh_seeds_six_unit_example():
-    """The example of the README and the benchmark, with the command line's defaults."""
+    """The example of docs/how-to/roster.md and the benchmark, with the command line's defaults."""
     scenario = read_scenario(ROOT / "scenarios/rosters/six-units.yaml")
     problem = read_problem(ROOT / "scenarios/rosters/six-units-nurses.yaml", scenario.layout)
     result, naive = _roster_and_naive(scenario, problem, paths=40, seed=11, time_limit=30)

@@ -2,7 +2,7 @@
 
 Runs are real: a small teaching hospital (and a two-hospital network) simulated by the engine
 and written as ``hospitaltwin run`` writes them. Forecasts, comparisons, backtests,
-calibrations and rosters are generated here to the formats DESIGN.md and the report's module
+calibrations and rosters are generated here to the formats docs/reference/results.md and the report's module
 docstrings fix, from small stochastic models so the numbers hang together: a forecast's
 quantiles, probabilities of being full and daily risks come from simulated census paths
 (admissions and discharges with daily cycles against a roster of staffed beds).

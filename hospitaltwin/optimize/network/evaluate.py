@@ -6,9 +6,9 @@ were drawn with, so the plan is judged on patients it has never seen. Besides ev
 engine reports per unit, pool and hospital, the network's own totals are added per
 replication: per device kind, the unmet fraction over all pools (unmet episodes / episodes)
 and unmet device-hours per day; diversions per day summed over hospitals, and the patients
-lost to the network per day (diverted, less those who arrived at a linked hospital). Rows are the
-paired differences of :func:`hospitaltwin.compare.paired.paired_rows` (``better`` only where the 95%
-confidence interval excludes zero).
+lost to the network per day (diverted, less those who arrived at a linked hospital). The test
+is :func:`hospitaltwin.compare.out_of_sample.out_of_sample` with those totals derived per
+replication (``better`` only where the 95% confidence interval excludes zero).
 """
 
 from __future__ import annotations
@@ -18,13 +18,12 @@ from collections import defaultdict
 
 import numpy as np
 
-from hospitaltwin.compare.paired import paired_rows
-from hospitaltwin.config.policy import Policy, apply_policy
+from hospitaltwin.compare.out_of_sample import out_of_sample, require_fresh_seed
+from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours
-from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.experiment.replicate import run_scenario, with_run
+from hospitaltwin.experiment.replicate import with_run
 
 NETWORK = "network"
 LOST = "lost_per_day"
@@ -38,28 +37,14 @@ def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: 
     ``horizon_h`` (the plan's days) sets the window measured after the scenario's warmup
     (default: the scenario's own horizon); from a ``state`` the scenario has no warmup.
     """
-    if seed == plan_seed:
-        raise HospitaltwinError(f"the evaluation seed ({seed}) is the seed the plan was optimised on: "
-                                "choose another (--eval-seed) so the test is out of sample")
+    require_fresh_seed(seed, plan_seed)
     horizon = None if horizon_h is None else format_hours(scenario.run.warmup + horizon_h)
-    base = with_run(scenario, seed=seed, replications=replications, horizon=horizon)
-    chosen = Policy.model_validate(policy)
-    today = _per_replication(run_scenario(base, workers=workers, state=state, tables=False).kpis)
-    planned = _per_replication(run_scenario(apply_policy(base, chosen), workers=workers, state=state,
-                                            tables=False).kpis)
     kinds = _pool_kinds(scenario)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # KPIs undefined in every replication (no requests)
-        return _judge_lost(paired_rows(chosen.name, _with_network(today, kinds), _with_network(planned, kinds)))
-
-
-def _per_replication(kpis) -> dict[tuple, np.ndarray]:
-    """``{(scope, name, kpi): values by replication}``."""
-    grouped: dict[tuple, dict[int, float]] = defaultdict(dict)
-    keys = zip(kpis.labels("scope"), kpis.labels("name"), kpis.labels("kpi"))
-    for key, rep, value in zip(keys, kpis["replication"], kpis["value"]):
-        grouped[key][int(rep)] = value
-    return {k: np.array([v[r] for r in sorted(v)]) for k, v in grouped.items()}
+        return out_of_sample(with_run(scenario, horizon=horizon), Policy.model_validate(policy), seed=seed,
+                             replications=replications, plan_seed=plan_seed, workers=workers, state=state,
+                             derive=lambda values: _with_network(values, kinds)).rows
 
 
 def _pool_kinds(scenario: Scenario) -> dict[str, list[str]]:
@@ -85,15 +70,6 @@ def _with_network(values: dict[tuple, np.ndarray], kinds: dict[str, list[str]]) 
         out[(NETWORK, "all hospitals", "diverted_per_day")] = sum(diverted)
         out[(NETWORK, "all hospitals", LOST)] = sum(diverted) - sum(arrived)
     return out
-
-
-def _judge_lost(rows: list[dict]) -> list[dict]:
-    """Patients lost to the network: fewer is better (a KPI the engine itself does not report)."""
-    for row in rows:
-        if row["kpi"] == LOST:
-            lo, hi = row["diff_lo"], row["diff_hi"]
-            row["better"] = "policy" if hi < 0 else "baseline" if lo > 0 else "none"
-    return rows
 
 
 def headline(rows: list[dict]) -> list[dict]:

@@ -13,7 +13,6 @@ replaces the layout's, so every link is restated).
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
@@ -123,15 +122,3 @@ def transfer_rows(data: NetworkData, outcome: Outcome) -> list[dict]:
     return rows
 
 
-def write_csv(path: Path, rows: list[dict], columns: list[str]) -> None:
-    """Write ``rows`` with a fixed header (written even when there are no rows)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns)
-        writer.writeheader()
-        writer.writerows(rows)
-
-
-MOVE_COLUMNS = ["kind", "from", "to", "from_pool", "to_pool", "dispatch_day", "dispatch_date",
-                "available_day", "devices"]
-TRANSFER_COLUMNS = ["bed_kind", "from", "to", "from_unit", "to_unit", "day", "date", "delay_h",
-                    "limit_per_day", "limit_from", "planned_slots", "expected_transfers", "p95_transfers"]

@@ -18,19 +18,12 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.network.data import NetworkData, network_data
 from hospitaltwin.optimize.network.explain import InfeasiblePlan, check_minimums, shortage_rows
 from hospitaltwin.optimize.network.model import NetworkModel, Outcome, Settings, status_quo
-from hospitaltwin.optimize.network.network_policy import (
-    MOVE_COLUMNS,
-    TRANSFER_COLUMNS,
-    move_rows,
-    policy_data,
-    transfer_rows,
-    write_csv,
-    write_policy,
-)
+from hospitaltwin.optimize.network.network_policy import move_rows, policy_data, transfer_rows, write_policy
 
 
 @dataclass
@@ -140,15 +133,13 @@ def write_plan(plan: NetworkPlan, out: Path, inputs: dict[str, str], evaluation:
 def _write_plan_files(plan: NetworkPlan, tmp: Path, inputs: dict[str, str], evaluation: list[dict] | None) -> None:
     data = plan.data
     write_policy(tmp / "policy.yaml", plan.policy, _header(plan))
-    write_csv(tmp / "moves.csv", move_rows(data, plan.plan.decisions), MOVE_COLUMNS)
-    write_csv(tmp / "transfers.csv", transfer_rows(data, plan.plan), TRANSFER_COLUMNS)
+    write_records(tmp / "moves.csv", move_rows(data, plan.plan.decisions), CSV_COLUMNS["moves"])
+    write_records(tmp / "transfers.csv", transfer_rows(data, plan.plan), CSV_COLUMNS["transfers"])
     rows = shortage_rows(data, plan.before, plan.plan)
-    write_csv(tmp / "shortage.csv", rows, list(rows[0]) if rows else ["hospital"])
+    write_records(tmp / "shortage.csv", rows, list(rows[0]) if rows else CSV_COLUMNS["shortage"])
     write_json(tmp / "solve.json", _clean(solve_summary(plan)))
     if evaluation is not None:
-        from hospitaltwin.compare.paired import COLUMNS
-
-        write_csv(tmp / "evaluation.csv", evaluation, list(COLUMNS))
+        write_records(tmp / "evaluation.csv", evaluation, CSV_COLUMNS["evaluation"])
     resolved = plan.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     extra = {"policy": plan.policy, "paths": plan.paths, "days": data.shape[3],
              "origin": data.origin.isoformat() if data.origin else None}

@@ -29,6 +29,7 @@ from hospitaltwin.optimize.roster.data import (
     base_instance,
     demand_segments,
     group_demand,
+    hours_from,
     level_segments,
 )
 from hospitaltwin.optimize.roster.explain import Explanation, explain
@@ -55,10 +56,6 @@ class RosterResult:
         return to_policy(self.inst, self.solution.assignments, name or self.inst.problem.name, description)
 
 
-def _hours_from(origin: dt.datetime, day: dt.date) -> float:
-    return (dt.datetime.combine(day, dt.time()) - origin.replace(tzinfo=None)) / dt.timedelta(hours=1)
-
-
 def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime | None = None) -> Scenario:
     """The scenario run from its start to the end of the period; the time before it is warmup.
 
@@ -67,7 +64,7 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
     scenario's warm-up; from a synced state (``origin``: the state's local time) the run begins
     at the state and the period must not start before it.
     """
-    before = _hours_from(origin or scenario.run.origin, problem.period.start)
+    before = hours_from(origin or scenario.run.origin, problem.period.start)
     if origin is not None and before < 0:
         raise HospitaltwinError(f"the roster period starts {problem.period.start}, before the state's time "
                                 f"{origin:%Y-%m-%d %H:%M}; roster a period that starts later")
@@ -92,7 +89,7 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
         origin = scenario.run.origin
     else:
         origin = local_origin(state.as_of, scenario.layout.timezone)
-        before = _hours_from(origin, problem.period.start)
+        before = hours_from(origin, problem.period.start)
         period_run(scenario, problem, origin)  # refuses a period before the state
         found = demand_paths(scenario, paths=paths, horizon_h=before + hours, seed=seed, state=state, workers=workers)
     return group_demand(found, scenario, problem, origin), origin

@@ -235,7 +235,7 @@ def _requests(problem, staff, slots, eligible) -> list[RequestOff]:
 def layout_roster(scenario: Scenario, problem: RosterProblem, slots: list[Slot],
                   origin: dt.datetime) -> tuple[dict[int, int], dict[int, float]]:
     """Head count and absence rate of every slot as the scenario runs it now."""
-    offset = _hours_between(origin, problem.period.start)
+    offset = hours_from(origin, problem.period.start)
     horizon = offset + problem.days * 24.0
     heads, absence = {}, {}
     for gid in problem.groups:
@@ -247,7 +247,8 @@ def layout_roster(scenario: Scenario, problem: RosterProblem, slots: list[Slot],
     return heads, absence
 
 
-def _hours_between(origin: dt.datetime, day: dt.date) -> float:
+def hours_from(origin: dt.datetime, day: dt.date) -> float:
+    """Hours from ``origin`` (a local time) to the start of ``day``."""
     return (dt.datetime.combine(day, dt.time()) - origin.replace(tzinfo=None)) / dt.timedelta(hours=1)
 
 
@@ -275,11 +276,11 @@ def group_demand(paths: DemandPaths, scenario: Scenario, problem: RosterProblem,
     """Patients per unit, path and hour in each group's units from the period start, each unit
     capped at its physical beds (bed changes of the scenario included), with those beds."""
     hours = problem.days * 24 + 24
-    skip = _hours_between(paths.origin, problem.period.start)
+    skip = hours_from(paths.origin, problem.period.start)
     if skip < 0 or abs(skip - round(skip)) > 1e-6 or paths.beds.shape[2] < round(skip) + hours:
         raise HospitaltwinError(f"the demand paths (from {paths.origin}, {paths.beds.shape[2]} h) do not cover "
                                 f"the roster period {problem.period.start} + {problem.period.weeks} weeks and a day")
-    skip, shift = int(round(skip)), _hours_between(origin, problem.period.start)
+    skip, shift = int(round(skip)), hours_from(origin, problem.period.start)
     out = {}
     for gid in problem.groups:
         patients, caps = [], []

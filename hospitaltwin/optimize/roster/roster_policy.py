@@ -12,22 +12,20 @@ compare``), ``solve.json`` and ``manifest.json``.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 from pathlib import Path
 
-from hospitaltwin.compare.paired import Comparison, compare
+from hospitaltwin.compare.out_of_sample import out_of_sample
+from hospitaltwin.compare.paired import Comparison
 from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
-from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.experiment.replicate import with_run
-from hospitaltwin.experiment.results import write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import write_json, write_records
 from hospitaltwin.optimize.roster.data import Instance
 
-ROSTER_COLUMNS = ("staff", "day", "shift", "unit")
 
 
 def head_counts(inst: Instance, assignments: list[tuple[int, int]]) -> dict[int, int]:
@@ -94,11 +92,7 @@ def write_policy(policy: Policy, path: Path) -> Path:
 
 def write_roster(inst: Instance, assignments: list[tuple[int, int]], path: Path) -> Path:
     """Write ``roster.csv`` (``staff, day, shift, unit``)."""
-    with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=ROSTER_COLUMNS)
-        writer.writeheader()
-        writer.writerows(roster_rows(inst, assignments))
-    return path
+    return write_records(path, roster_rows(inst, assignments), CSV_COLUMNS["roster"])
 
 
 def shift_table(inst: Instance, assignments: list[tuple[int, int]]) -> list[dict]:
@@ -196,11 +190,8 @@ def compare_rosters(period: Scenario, roster: Policy, naive: Policy, *, seed: in
     The naive roster is applied to the period's scenario, which becomes the baseline; the
     roster's head counts replace its counts shift by shift (a later staff change wins).
     """
-    if seed == plan_seed:
-        raise HospitaltwinError(f"the evaluation seed ({seed}) is the seed of the demand paths the roster was "
-                                "optimised on; an out-of-sample test needs another")
-    baseline = apply_policy(with_run(period, seed=seed, replications=replications), naive)
-    return compare(baseline, [roster], workers=workers, state=state, out=out)
+    return out_of_sample(apply_policy(period, naive), roster, seed=seed, replications=replications,
+                         plan_seed=plan_seed, workers=workers, state=state, out=out)
 
 
 def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:

@@ -9,7 +9,6 @@ kept apart, because the first is the twin's work and the second the optimiser's.
 
 from __future__ import annotations
 
-import csv
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -19,7 +18,8 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.experiment.results import manifest, write_json
+from hospitaltwin.experiment.result_format import CSV_COLUMNS
+from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
 from hospitaltwin.optimize.surge.data import SurgeData, build_data
 from hospitaltwin.optimize.surge.explain import plan_rows, solve_report
@@ -94,10 +94,7 @@ def _write_surge_files(result: SurgeResult, out: Path, inputs: dict[str, str]) -
               f"Test it:  hospitaltwin compare SCENARIO --policy policy.yaml --seed <not {result.seed}>")
     write_policy(result.policy, out / "policy.yaml", header)
     rows = plan_rows(result.plan)
-    with open(out / "plan.csv", "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+    write_records(out / "plan.csv", rows, CSV_COLUMNS["plan"])
     report = solve_report(result.plan)
     report["paths_seconds"] = round(result.paths_seconds, 3)
     write_json(out / "solve.json", report)

@@ -21,12 +21,12 @@ from pathlib import Path
 
 import numpy as np
 
-from hospitaltwin.compare.paired import Comparison, compare
+from hospitaltwin.compare.out_of_sample import out_of_sample
+from hospitaltwin.compare.paired import Comparison
 from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.durations import format_hours
-from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.surge.data import offset_text
@@ -137,11 +137,8 @@ def evaluate(scenario: Scenario, policy: Policy, *, seed: int, replications: int
 
     ``horizon_h`` is the run's horizon (warmup + plan for an empty start; the plan from a state).
     """
-    if seed == plan_seed:
-        raise HospitaltwinError(f"the evaluation seed ({seed}) is the seed the plan was optimised on; "
-                                "an out-of-sample test needs another")
-    spec = with_run(scenario, seed=seed, replications=replications, horizon=format_hours(horizon_h))
-    return compare(spec, [policy], workers=workers, state=state, out=out)
+    return out_of_sample(with_run(scenario, horizon=format_hours(horizon_h)), policy, seed=seed,
+                         replications=replications, plan_seed=plan_seed, workers=workers, state=state, out=out)
 
 
 def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:
