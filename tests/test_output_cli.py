@@ -191,9 +191,9 @@ def test_markup_in_unit_and_scenario_names_is_printed_as_written(tmp_path):
     path.write_text(path.read_text().replace("ICU", "'[/red]x'"))
     policy = tmp_path / "p.yaml"
     policy.write_text("name: '[/]plus'\nlayout: {units: {'[/red]x': {beds: 6}}}\n")
-    proc = cli("run", str(path), "--out", "r", cwd=tmp_path)
+    proc = cli("run", str(path), "--out", "[/]r", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
-    assert "[/red]x" in proc.stdout and "[bold]probe" in proc.stdout
+    assert "[/red]x" in proc.stdout and "[bold]probe" in proc.stdout and "results: [/]r" in proc.stdout
     proc = cli("compare", str(path), "--policy", str(policy), "--out", "c", "--all", cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr
     assert "[/red]x" in proc.stdout and "[/]plus" in proc.stdout

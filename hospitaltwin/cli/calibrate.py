@@ -50,7 +50,7 @@ def calibrate_cmd(
     folder = write_calibration_result(out_path.with_suffix(".calibration"), written, report, stays, demand, inputs,
                                       force)
     print_report(report, out)
-    out.print(f"demand: {written}\ndiagnostics: {folder}", highlight=False)
+    out.print(f"demand: {written}\ndiagnostics: {folder}", highlight=False, markup=False)
     problems = check_demand(demand, hospital, SourceMap(str(out_path)))
     if problems:
         for problem in problems:

@@ -151,7 +151,7 @@ def name_values(func: Callable) -> Callable:
 def warn(lines) -> None:
     """Print each line as a warning on stderr: what a result cannot be trusted for."""
     for line in lines:
-        err.print(f"[bold yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, markup=True, soft_wrap=True)
 
 
 def _print_version(value: bool) -> None:

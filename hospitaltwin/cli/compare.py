@@ -48,7 +48,7 @@ def compare_cmd(
                          progress=bar.step, force=force)
     out.print(_table(result.rows, show_all))
     warn(hazards(base)["warnings"])
-    out.print(f"results: {result.out}", highlight=False)
+    out.print(f"results: {result.out}", highlight=False, markup=False)
 
 
 def _table(rows: list[dict], show_all: bool) -> Table:

@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import command, err, force_option, out
@@ -81,7 +82,7 @@ def forecast_cmd(
     inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
     written = write_forecast(fc, out_dir, inputs, force)
     out.print(_headline(fc))
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _headline(fc) -> Table:
@@ -92,7 +93,7 @@ def _headline(fc) -> Table:
     table.add_column("95% CI", justify="right")
     for risk in headline(fc):
         lo, hi = risk["ci95"]
-        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+        table.add_row(escape(risk["text"]), f"{lo:.0%}-{hi:.0%}")
     known = precision(fc)
     if known["max_half_width"] > known["target_half_width"]:
         table.caption = (f"with {known['replications']} replications a probability is known to within "
@@ -140,7 +141,7 @@ def backtest_cmd(
     inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
     written = write_backtest(bt, out_dir, inputs, force)
     out.print(_scores_table(bt))
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _scores_table(bt) -> Table:

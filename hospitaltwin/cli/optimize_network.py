@@ -13,6 +13,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import err, force_option, out, paired_table
@@ -83,7 +84,7 @@ def network_cmd(
     inputs = {str(scenario_path): checksum(scenario_path)} | provenance(state, store_url)
     written = write_plan(plan, out_dir, inputs, evaluation, force)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
-              f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
+              f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False, markup=False)
 
 
 def _whole_days(text: str) -> int:
@@ -141,7 +142,7 @@ def _moves_table(plan) -> Table:
         table.add_column(column)
     for pool, count in final_counts(data, outcome.decisions).items():
         (k, h), = [key for key, name in data.pools.items() if name == pool]
-        table.add_row(pool, str(int(data.devices[k, h])), str(count), "")
+        table.add_row(escape(pool), str(int(data.devices[k, h])), str(count), "")
     arcs = {(a.origin, a.target): a for arcs in data.transfer_arcs.values() for a in arcs}
     used = {key: 0.0 for key in arcs}
     for q, flows in outcome.transfers.items():
@@ -151,7 +152,7 @@ def _moves_table(plan) -> Table:
         arc = arcs[(i, j)]
         today = f"no limit ({arc.limit} assumed)" if arc.assumed else str(arc.limit)
         booked = "as today" if cap >= arc.limit else str(cap)
-        table.add_row(f"transfers {data.hospitals[i]} → {data.hospitals[j]}", today, booked, f"{used[(i, j)]:.2f}")
+        table.add_row(escape(f"transfers {data.hospitals[i]} → {data.hospitals[j]}"), today, booked, f"{used[(i, j)]:.2f}")
     return table
 
 
@@ -168,7 +169,7 @@ def _shortage_table(plan) -> Table:
                  for k in range(len(data.kinds))]
         cells += [_pair(plan.before.bed_short[q, h], plan.plan.bed_short[q, h]) if (q, h) in data.units else "–"
                   for q in range(len(data.bed_kinds))]
-        table.add_row(hospital, *cells)
+        table.add_row(escape(hospital), *cells)
     return table
 
 

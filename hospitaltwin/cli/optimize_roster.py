@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import force_option, out, paired_table
@@ -81,7 +82,7 @@ def roster_cmd(
     _summary(result, baseline)
     if evaluate and baseline is not None and baseline.solution.found:
         _evaluate(result, baseline, period, seed, eval_seed, replications, workers, state, out_dir)
-    out.print(f"results: {out_dir}", highlight=False)
+    out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
 def _summary(result, baseline) -> None:
@@ -110,7 +111,7 @@ def _heads_table(result) -> Table:
         table.add_column(column)
     for row in shift_table(result.inst, result.solution.assignments):
         cells = [f"{row[k]:.1f} ({row['layout_' + k]:.0f})" if k in row else "–" for k in ("weekday", "weekend")]
-        table.add_row(row["group"], row["shift"], *cells)
+        table.add_row(escape(row["group"]), escape(row["shift"]), *cells)
     return table
 
 
@@ -131,4 +132,4 @@ def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications:
                          f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
                          "paired mean [95% CI]", ("naive", "roster"), "unit")
     out.print(table)
-    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False, markup=False)

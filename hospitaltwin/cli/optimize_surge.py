@@ -73,7 +73,7 @@ def surge_cmd(
         out.print(line, highlight=False, markup=False)
     if evaluate:
         _evaluate(result, eval_seed, replications, workers, out_dir, state)
-    out.print(f"results: {out_dir}", highlight=False)
+    out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
@@ -94,4 +94,4 @@ def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: 
               for r in side_effects(comparison, units)]
     if others:
         out.print("elsewhere, significant: " + "; ".join(others), highlight=False, markup=False)
-    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False, markup=False)

@@ -34,6 +34,6 @@ def report(
 
     with progress(f"drawing the report of {len(results)} result(s)"):
         written = build_report(results, pdf, png, force)
-    out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
+    out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False, markup=False)
     if png is not None:
-        out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)
+        out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False, markup=False)

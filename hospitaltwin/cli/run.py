@@ -64,9 +64,9 @@ def run(
     result = _run_with_progress(spec, workers, target, inputs, hook, state, force)
     out.print(_table(result.summary))
     warn(result.summary.get("warnings", ()))
-    out.print(f"results: {result.out}", highlight=False)
+    out.print(f"results: {result.out}", highlight=False, markup=False)
     if events_out:
-        out.print(f"event log of replication 0: {events_out}", highlight=False)
+        out.print(f"event log of replication 0: {events_out}", highlight=False, markup=False)
 
 
 def _event_log_writer(path: Path, timezone: str):
