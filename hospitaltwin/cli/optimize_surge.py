@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import force_option, out, paired_table
+from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
@@ -16,6 +16,7 @@ from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import check_folder
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.store.start import provenance, store_state
@@ -40,6 +41,7 @@ def surge_cmd(
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
     force: bool = force_option(),
+    scheduler: str = scheduler_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
@@ -63,20 +65,21 @@ def surge_cmd(
     if evaluate:
         require_fresh_seed(eval_seed, seed)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
-    with progress(f"drawing {paths} demand paths and solving the plan"):
-        result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
-                            workers=workers, state=state)
-    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
-    write_surge(result, out_dir, inputs, force)
-    out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
-    for line in summary_lines(result.plan):
-        out.print(line, highlight=False, markup=False)
-    if evaluate:
-        _evaluate(result, eval_seed, replications, workers, out_dir, state)
+    with replication_executor(workers, scheduler) as pool:
+        with progress(f"drawing {paths} demand paths and solving the plan"):
+            result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
+                                workers=pool, state=state)
+        inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
+        write_surge(result, out_dir, inputs, force)
+        out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
+        for line in summary_lines(result.plan):
+            out.print(line, highlight=False, markup=False)
+        if evaluate:
+            _evaluate(result, eval_seed, replications, pool, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
-def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
+def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path, state=None) -> None:
     from hospitaltwin.config.policy import Policy
     from hospitaltwin.optimize.surge.surge_policy import evaluate, side_effects, target_rows
 

@@ -115,21 +115,9 @@ def validate(raw: pd.DataFrame, units: UnitMap, tz: str = "UTC") -> Validated:
     -------
     Validated
     """
-    frame = raw.reset_index(drop=True).copy()
-    frame["event_id"] = fill_event_ids(frame)
-    dup = frame["event_id"].duplicated(keep="first").to_numpy()
-    duplicates, frame = frame[dup], frame[~dup]
-    ts = parse_timestamps(frame["timestamp"], tz)
-    kind = frame["event"].str.strip().str.lower()
-    problem, reason = _row_problems(frame, ts, kind, units, tz)
-    bad = as_bool(problem.notna())
-    quarantined = [quarantine_frame(frame[bad], "", "").assign(
-        problem=problem[bad].to_numpy(), reason=reason[bad].to_numpy())]
-    unmapped = _unmapped(frame, units)
-    good = frame[~bad].copy()
-    good["timestamp"], good["event"] = ts[~bad], kind[~bad]
-    good["unit"], good["from_unit"] = units.apply(good["unit"]), units.apply(good["from_unit"])
-    good, out_of_order = _sort(good)
+    checked = check_rows(raw, units, tz)
+    quarantined = [checked.quarantine]
+    good, out_of_order = _sort(checked.events)
     rejects = _sequence_rejects(good)
     if rejects:
         index = np.fromiter(rejects, dtype=np.int64)
@@ -140,7 +128,35 @@ def validate(raw: pd.DataFrame, units: UnitMap, tz: str = "UTC") -> Validated:
     quarantine = pd.concat([q for q in quarantined if len(q)] or [empty_quarantine()],
                            ignore_index=True)
     events = to_canonical(good)
-    return Validated(events, quarantine, duplicates, out_of_order, unmapped)
+    return Validated(events, quarantine, checked.duplicates, out_of_order, checked.unmapped)
+
+
+def check_rows(raw: pd.DataFrame, units: UnitMap, tz: str = "UTC") -> Validated:
+    """The row checks of :func:`validate` alone (steps 1 and 2), rows kept in input order.
+
+    A live feed stores what passes them at once and judges the sequence rules afterwards,
+    with each patient's whole stored history (:mod:`hospitaltwin.store.resolve`).
+
+    Returns
+    -------
+    Validated
+        ``events`` with parsed timestamps, lower-case kinds and mapped units (not yet in
+        canonical dtypes), the rows failing a check, and the duplicates.
+    """
+    frame = raw.reset_index(drop=True).copy()
+    frame["event_id"] = fill_event_ids(frame)
+    dup = frame["event_id"].duplicated(keep="first").to_numpy()
+    duplicates, frame = frame[dup], frame[~dup]
+    ts = parse_timestamps(frame["timestamp"], tz)
+    kind = frame["event"].str.strip().str.lower()
+    problem, reason = _row_problems(frame, ts, kind, units, tz)
+    bad = as_bool(problem.notna())
+    quarantine = quarantine_frame(frame[bad], "", "").assign(
+        problem=problem[bad].to_numpy(), reason=reason[bad].to_numpy())
+    good = frame[~bad].copy()
+    good["timestamp"], good["event"] = ts[~bad], kind[~bad]
+    good["unit"], good["from_unit"] = units.apply(good["unit"]), units.apply(good["from_unit"])
+    return Validated(good, quarantine, duplicates, 0, _unmapped(frame, units))
 
 
 def _unmapped(frame: pd.DataFrame, units: UnitMap) -> dict[str, int]:

@@ -20,6 +20,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import Replication, compile_scenario
 from hospitaltwin.engine.compile import CompiledModel
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import replicate, with_run
 
 UNLIMITED = 100_000
@@ -68,7 +69,7 @@ def _path(rep: Replication, model: CompiledModel) -> tuple[np.ndarray, np.ndarra
 
 
 def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
-                 state: SystemState | None = None, workers: int = 1) -> DemandPaths:
+                 state: SystemState | None = None, workers: Workers = 1) -> DemandPaths:
     """``paths`` demand paths over ``horizon_h`` hours (after the scenario's warmup when
     starting empty; from ``state`` when given)."""
     free = unconstrained(scenario)

@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.report import run_pages
+from hospitaltwin.report import region_pages, run_pages
 from hospitaltwin.report.charts import (Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, single_page)
 from hospitaltwin.report.clock import date_axis, local_times, span_text
 from hospitaltwin.report.load import Result
@@ -239,9 +239,33 @@ def layout_pages(result: Result, data: dict, subtitle: str) -> list[Page]:
     return out
 
 
+def region_view(result: Result, data: dict, subtitle: str) -> list[Page]:
+    """The regional view (hospitals whose layout names their region): P(full) per hospital
+    within the window of the summary, region totals and their trend."""
+    if not region_pages.regions(result.layout):
+        return []
+    window = _window(result)
+    chosen = _names(result)
+    view = region_pages.RegionInput({r: risk(result, r, k, window) for r, k in chosen},
+                                    {r: data[(r, k)].mean for r, k in chosen},
+                                    {r: data[(r, k)].capacity for r, k in chosen}, next(iter(data.values())).x)
+    within = f"≤{hours_text(window)}"
+    intro = (f"{intro_words(result)} Units against their staffed beds, pools against their devices; "
+             f"P(full {within}): the probability of reaching capacity within {hours_text(window)}.")
+    return (region_pages.matrix_pages(result, view, f"P(full {within})", subtitle)
+            + region_pages.totals_pages(result, view, within, intro) + region_pages.trend_pages(result, view, subtitle))
+
+
+def intro_words(result: Result) -> str:
+    """The forecast's origin and size in one sentence."""
+    return intro(result).split(". A probability")[0] + "."
+
+
 def pages(result: Result) -> list[Page]:
-    """Every page of a forecast after the executive summary."""
+    """Every page of a forecast after the executive summary (a network with regions: the
+    regional view first)."""
     data = series(result)
     subtitle = _subtitle(result, data)
-    return (table_pages(result) + census_pages(result, data, subtitle) + [heat_page(result, subtitle)]
-            + equipment_pages(result, data, subtitle) + layout_pages(result, data, subtitle))
+    return (table_pages(result) + region_view(result, data, subtitle) + census_pages(result, data, subtitle)
+            + [heat_page(result, subtitle)] + equipment_pages(result, data, subtitle)
+            + layout_pages(result, data, subtitle))

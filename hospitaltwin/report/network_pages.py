@@ -14,14 +14,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from hospitaltwin.report.charts import Page, panel_pages
+from hospitaltwin.report import region_pages
+from hospitaltwin.report.charts import Page, figure_legend, panel_pages
 from hospitaltwin.report.load import Result
 from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, solve_phrase
-from hospitaltwin.report.style import GOOD, NEUTRAL
+from hospitaltwin.report.style import GOOD, NEUTRAL, PAGE_IN, chart_area, new_page, note
 from hospitaltwin.report.text import Para, Table, text_pages
 from hospitaltwin.report.words import num
 
 PLAN, BASELINE = "the plan", "today's network"
+MOST_LINKS = 12
+MOST_HOSPITALS = 8
 
 
 def measures(result: Result) -> list[str]:
@@ -31,7 +34,7 @@ def measures(result: Result) -> list[str]:
 
 def measure_words(measure: str) -> str:
     """``ventilator_days`` → ``ventilator-days``, ``icu_bed_days`` → ``icu bed-days``."""
-    head = measure[: -len("_days")] if measure.endswith("_days") else measure
+    head = measure.removesuffix("_days")
     return head.replace("_", " ") + ("-days" if measure.endswith("_days") else "")
 
 
@@ -66,6 +69,8 @@ def shortage_sentences(result: Result) -> list[str]:
         before, after = table[f"{measure}_before"], table[f"{measure}_after"]
         order = np.argsort(-before.to_numpy(), kind="stable")
         parts = [f"{table['hospital'].iloc[i]} {num(before.iloc[i])} → {num(after.iloc[i])}" for i in order]
+        if len(parts) > MOST_HOSPITALS + 2:
+            parts = parts[:MOST_HOSPITALS] + [f"{len(parts) - MOST_HOSPITALS} more hospitals"]
         out.append(f"Expected {measure_words(measure)} short, today → with the plan: {', '.join(parts)} "
                    f"(total {num(before.sum())} → {num(after.sum())}).")
     return out
@@ -81,9 +86,12 @@ def sentences(result: Result) -> list[str]:
 
 
 def shortage_pages(result: Result) -> list[Page]:
-    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue)."""
+    """Per measure, bars of expected shortage per hospital: today (grey) and with the plan (blue);
+    a network whose hospitals name their region gets one panel per region instead."""
     table = result.tables["shortage"]
     hospitals = list(table["hospital"])
+    if region_pages.regions(result.layout):
+        return [page for measure in measures(result) for page in regional_shortage_pages(result, measure)]
 
     def draw(ax, measure, first):
         x = np.arange(len(hospitals))
@@ -104,14 +112,56 @@ def shortage_pages(result: Result) -> list[Page]:
                        "sample), today's allocation (grey) and with the plan (blue).", per_page=2)
 
 
+def regional_shortage_pages(result: Result, measure: str) -> list[Page]:
+    """Expected shortage per hospital, today and with the plan, one panel per region of the
+    layout (horizontal bars, hospitals in layout order, one scale), eight regions to a page."""
+    groups, words = region_pages.regions(result.layout), measure_words(measure)
+    rows = result.tables["shortage"].set_index("hospital")
+    columns = [f"{measure}_before", f"{measure}_after"]
+    top = max(float(np.nanmax(rows[columns].to_numpy(), initial=0.0)), 0.1)
+    names, per_page, pages = list(groups), region_pages.PANELS_PER_PAGE, []
+    for n, start in enumerate(range(0, len(names), per_page)):
+        chunk = names[start:start + per_page]
+        fig = new_page(f"Network plan: expected {words} short, by region", result.label)
+        area = {**chart_area(fig, top_in=1.4, bottom_in=1.0), "left": 1.55 / PAGE_IN[0]}
+        grid = fig.add_gridspec(2 if len(chunk) > 4 else 1, 4, hspace=0.35, wspace=1.05, **area)
+        for k, region in enumerate(chunk):
+            hospitals = [h for h in groups[region] if h in rows.index]
+            _shortage_bars(fig.add_subplot(grid[k // 4, k % 4]), region, hospitals, result.layout,
+                           rows.loc[hospitals, columns].to_numpy(dtype=float), top)
+        figure_legend(fig)
+        note(fig, f"Expected {words} short over the plan's days and demand paths (in sample): "
+                  "today's allocation and with the plan; the same scale in every panel.")
+        slug = f"network-shortage-{measure}"
+        pages.append(Page(fig, f"{slug}-{n + 1}" if len(names) > per_page else slug))
+    return pages
+
+
+def _shortage_bars(ax, region: str, hospitals: list[str], layout: dict, values: np.ndarray,
+                   top: float) -> None:
+    y = np.arange(len(hospitals))
+    for k, (colour, label) in enumerate(((NEUTRAL, "today"), (GOOD, "with the plan"))):
+        ax.barh(y - 0.2 + 0.4 * k, values[:, k] if len(values) else values, 0.38, color=colour,
+                label=label)
+    size = 6.5 if len(hospitals) > 12 else 7.5
+    ax.set_yticks(y, labels=[region_pages.row_label(layout, h) for h in hospitals], fontsize=size)
+    ax.invert_yaxis()
+    ax.set_xlim(0, top * 1.05)
+    ax.tick_params(axis="x", labelsize=7)
+    ax.set_title(f"{region} ({len(hospitals)})", loc="left", fontsize=10)
+
+
 def transfer_pages(result: Result) -> list[Page]:
     """Per link, expected transfers per day (and the 95th percentile) against the slots the plan
     books; nothing when ``transfers.csv`` is absent or every link is idle."""
     table = result.tables.get("transfers")
     if table is None or table.empty or not (table["expected_transfers"] > 0).any():
         return []
-    links = [key for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
-             if rows["expected_transfers"].gt(0).any()]
+    busy = {key: rows["expected_transfers"].sum() for key, rows in table.groupby(["bed_kind", "from", "to"], sort=False)
+            if rows["expected_transfers"].gt(0).any()}
+    links = sorted(busy, key=lambda key: -busy[key])[:MOST_LINKS] if len(busy) > MOST_LINKS else list(busy)
+    shown = f" The {len(links)} busiest of {len(busy)} links with transfers (all in transfers.csv)." \
+        if len(busy) > len(links) else ""
 
     def draw(ax, link, first):
         rows = table[(table["bed_kind"] == link[0]) & (table["from"] == link[1]) & (table["to"] == link[2])]
@@ -130,7 +180,7 @@ def transfer_pages(result: Result) -> list[Page]:
 
     return panel_pages(links, draw, "Network plan: transfers per link", result.label, "network-transfers",
                        "Bars: expected patient transfers a day over the demand paths; ticks: their 95th "
-                       "percentile; dashes: the transfer slots the plan books on the link.", per_page=4)
+                       "percentile; dashes: the transfer slots the plan books on the link." + shown, per_page=4)
 
 
 def table_pages(result: Result) -> list[Page]:

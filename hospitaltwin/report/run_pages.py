@@ -15,7 +15,7 @@ from datetime import timedelta
 
 import numpy as np
 
-from hospitaltwin.report import graph as graphs
+from hospitaltwin.report import graph as graphs, region_pages
 from hospitaltwin.report.charts import (Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, quantiles,
                                         single_page)
 from hospitaltwin.report.clock import date_axis, day_labels, run_dates, span_text
@@ -295,10 +295,29 @@ def network_page(result: Result, occupancy: dict, labels: dict, subtitle: str) -
                        "Node size: beds; label: census / staffed beds; edges: transfer links with their delay.")
 
 
+def region_view(result: Result, data: RunData, subtitle: str) -> list[Page]:
+    """The regional view (hospitals whose layout names their region): the fraction of time each
+    hospital's resources are full, and region totals of the mean census against capacity."""
+    if not region_pages.regions(result.layout):
+        return []
+    s = result.summary
+    p_full, level, capacity = {}, {}, {}
+    for scope, used, cap in (("units", "mean_census", "mean_staffed_beds"), ("equipment", "mean_demand", "mean_capacity")):
+        for name, kpis in (s.get(scope) or {}).items():
+            p_full[name] = mean(kpis.get("p_full"))
+            level[name] = np.array([mean(kpis.get(used))])
+            capacity[name] = np.array([mean(kpis.get(cap))])
+    view = region_pages.RegionInput(p_full, level, capacity)
+    return (region_pages.matrix_pages(result, view, "fraction of time full", subtitle)
+            + region_pages.totals_pages(result, view, "at a random moment", intro(result)))
+
+
 def pages(result: Result) -> list[Page]:
-    """Every page of a run after the executive summary."""
+    """Every page of a run after the executive summary (a network with regions: the regional
+    view after the KPI table)."""
     data = run_data(result)
     subtitle = _subtitle(result, data)
-    out = kpi_pages(result) + census_pages(result, data, subtitle) + [p_full_page(result, data, subtitle)]
+    out = kpi_pages(result) + region_view(result, data, subtitle) + census_pages(result, data, subtitle)
+    out += [p_full_page(result, data, subtitle)]
     out += equipment_pages(result, data, subtitle) + [flow_page(result, data, subtitle)]
     return out + layout_pages(result, subtitle)

@@ -23,6 +23,9 @@ from sqlalchemy import event
 
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.store.schema import SCHEMA_VERSION, meta, metadata
+from hospitaltwin.store.service_tables import users as _users  # noqa: F401
+
+# Importing service_tables adds the live service's tables to the metadata: every store has them.
 
 #: Key of the PostgreSQL advisory lock taken by every write transaction.
 WRITE_LOCK = 0x686F7370  # "hosp"

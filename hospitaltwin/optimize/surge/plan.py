@@ -18,6 +18,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.paths import DemandPaths, demand_paths
@@ -58,7 +59,7 @@ def plan_days(horizon_h: float) -> int:
 
 def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: int, seed: int,
                settings: SolveSettings = SolveSettings(), state: SystemState | None = None,
-               workers: int = 1, demand: DemandPaths | None = None) -> SurgeResult:
+               workers: Workers = 1, demand: DemandPaths | None = None) -> SurgeResult:
     """Optimise a surge plan over ``paths`` demand paths of ``days`` days drawn with ``seed``.
 
     The plan starts after the scenario's warmup (empty start) or at the state's time (the
