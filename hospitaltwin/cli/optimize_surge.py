@@ -28,6 +28,9 @@ def surge_cmd(
     options_path: Path = typer.Option(..., "--options", help="Surge options YAML: beds, lead times, costs, limits."),
     out_dir: Path = typer.Option(..., "--out", help="Result directory (policy.yaml, plan.csv, solve.json, manifest.json)."),
     paths: int = typer.Option(200, "--paths", min=1, help="Demand paths the plan is optimised over."),
+    gap_batches: int = typer.Option(5, "--gap-batches", min=0, metavar="N", help="Batches of fresh paths (each as many as --paths) that estimate how far the plan may be from the best plan for the twin's demand (SAA gap); 0: no estimate."),
+    target_gap: float = typer.Option(0.01, "--target-gap", min=0.0, metavar="FRACTION", help="The SAA gap (95% upper bound, share of the plan's expected cost) counted as small."),
+    max_paths: int = typer.Option(None, "--max-paths", min=1, metavar="N", help="While the SAA gap is above --target-gap, make the plan again on twice the paths, up to this many (default: never)."),
     horizon: str = typer.Option("14d", "--horizon", help="Plan length in whole days."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
     warmup: str = typer.Option(None, "--warmup", help="Start the plan this long after an empty start (default: the scenario's warmup)."),
@@ -47,7 +50,7 @@ def surge_cmd(
     from hospitaltwin.optimize.surge.explain import summary_lines
     from hospitaltwin.optimize.surge.model import FORMULATIONS, SolveSettings
     from hospitaltwin.optimize.surge.options import read_options
-    from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
+    from hospitaltwin.optimize.surge.plan import GapSettings, gap_lines, plan_days, plan_surge, write_surge
 
     check_folder(out_dir, force)
     if formulation not in FORMULATIONS:
@@ -65,16 +68,22 @@ def surge_cmd(
     if evaluate:
         require_fresh_seed(eval_seed, seed)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
+    gap = GapSettings(batches=gap_batches, target=target_gap, max_paths=max_paths)
+    work = f"drawing {paths} demand paths ({gap_batches} x {paths} more for the SAA gap), solving the plan"
     with replication_executor(workers, scheduler) as pool:
-        with progress(f"drawing {paths} demand paths and solving the plan"):
+        with progress(work):
             result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
-                                workers=pool, state=state)
+                                workers=pool, state=state, gap=gap)
         inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
         write_surge(result, out_dir, inputs, force)
-        out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
-        for line in summary_lines(result.plan):
+        out.print(f"demand paths: {result.paths_drawn} x {days} days in {result.paths_seconds:.1f} s",
+                  highlight=False)
+        for line in summary_lines(result.plan) + gap_lines(result):
             out.print(line, highlight=False, markup=False)
-        if evaluate:
+        if evaluate and not result.plan.beds.any():
+            out.print("the plan opens no surge beds: it is the baseline, so there is nothing to test",
+                      highlight=False)
+        elif evaluate:
             _evaluate(result, eval_seed, replications, pool, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False, markup=False)
 

@@ -24,6 +24,8 @@ def report(
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder "
                              "(a folder hospitaltwin owns: an earlier report's figures there are replaced)."),
+    previous: list[Path] = typer.Option(None, "--previous", metavar="RESULT_DIR", help="A result directory of the last report (an earlier "
+                                        "forecast or surge plan); page 1 says what changed since. Repeat for several."),
     force: bool = force_option(),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
@@ -33,7 +35,7 @@ def report(
     from hospitaltwin.report import build_report
 
     with progress(f"drawing the report of {len(results)} result(s)"):
-        written = build_report(results, pdf, png, force)
+        written = build_report(results, pdf, png, force, previous=previous or ())
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False, markup=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False, markup=False)

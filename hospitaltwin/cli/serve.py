@@ -38,7 +38,7 @@ def serve_command(
     tls_key: Path = typer.Option(None, "--tls-key", metavar="FILE", help="The certificate's private key (PEM)."),
 ) -> None:
     """Run the live twin until SIGTERM or Ctrl-C."""
-    from hospitaltwin.eventlog.pseudonym import load_key
+    from hospitaltwin.eventlog.keys import load_key
     from hospitaltwin.service.config import Settings, address, check_files, is_loopback
 
     http_host, http_port = address(http, "--http")

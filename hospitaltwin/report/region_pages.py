@@ -24,6 +24,7 @@ import numpy as np
 
 from hospitaltwin.report.charts import Page, figure_legend
 from hospitaltwin.report.clock import date_axis
+from hospitaltwin.report.numformat import num, pct
 from hospitaltwin.report.style import (
     FAN,
     OKABE_ITO,
@@ -35,7 +36,6 @@ from hospitaltwin.report.style import (
     note,
 )
 from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import num, pct
 
 UNIT_LABELS = {"icu": "ICU", "stepdown": "step-down", "ward": "ward", "ed": "ED", "pacu": "PACU"}
 POOL_LABELS = {"ventilator": "ventilators", "ecls": "ECLS"}

@@ -73,7 +73,7 @@ def check_files(settings: Settings) -> None:
     """Read and validate the scenario, unit map and alerts (errors name file, key and line)."""
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.eventlog.mapping import load_unit_map
-    from hospitaltwin.eventlog.schema import check_timezone
+    from hospitaltwin.eventlog.times import check_timezone
     from hospitaltwin.service.alerts import read_alerts
 
     scenario = read_scenario(settings.scenario)

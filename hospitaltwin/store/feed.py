@@ -32,14 +32,14 @@ from dataclasses import dataclass
 import pandas as pd
 import sqlalchemy as sa
 
-from hospitaltwin.eventlog.hl7v2 import _Reader, fast_fields, library_fields, split_messages
+from hospitaltwin.eventlog.hl7v2 import _Reader, fast_fields, library_fields, split_records
 from hospitaltwin.eventlog.mapping import UnitMap
+from hospitaltwin.eventlog.privacy import Masker
 from hospitaltwin.eventlog.pseudonym import (
     ID_COLUMNS,
     pseudonym,
     pseudonymise,
     raw_identifiers,
-    redact,
 )
 from hospitaltwin.eventlog.records import (
     ReadResult,
@@ -47,7 +47,8 @@ from hospitaltwin.eventlog.records import (
     events_from_records,
     quarantine_records,
 )
-from hospitaltwin.eventlog.schema import check_timezone, to_canonical
+from hospitaltwin.eventlog.schema import to_canonical
+from hospitaltwin.eventlog.times import check_timezone
 from hospitaltwin.eventlog.validate import check_rows
 from hospitaltwin.store.connect import writing
 from hospitaltwin.store.feedrows import clean_rows
@@ -99,8 +100,8 @@ def control_key(key: bytes, control_id: str) -> str | None:
 
 def split_block(text: str) -> tuple[list[str] | None, dict[str, str] | None]:
     """The segments and reader fields of one block; ``(None, None)`` when it is not HL7."""
-    messages, orphans = split_messages(text)
-    if len(messages) != 1 or orphans:
+    messages, others = split_records(text)
+    if len(messages) != 1 or others:
         return None, None
     segments = messages[0][1]
     try:
@@ -232,7 +233,8 @@ class Feed:
         ids = raw_identifiers(read.events) | raw_identifiers(read.quarantine)
         checked = check_rows(pseudonymise(read.events, self.key), self.units, self.tz)
         parts = [f for f in (pseudonymise(read.quarantine, self.key), checked.quarantine) if len(f)]
-        bad = redact(pd.concat(parts, ignore_index=True), ids) if parts else empty_quarantine()
+        bad = Masker(self.key, ids).quarantine(pd.concat(parts, ignore_index=True)) if parts \
+            else empty_quarantine()
         rows = to_canonical(checked.events)
         known = stored_ids(conn, rows["event_id"].tolist())
         new = rows[~rows["event_id"].isin(known)].reset_index(drop=True)

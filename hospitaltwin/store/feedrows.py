@@ -18,7 +18,7 @@ import re
 from datetime import datetime, timedelta
 
 from hospitaltwin.eventlog.mapping import UnitMap
-from hospitaltwin.eventlog.pseudonym import ID_COLUMNS, pseudonym
+from hospitaltwin.eventlog.pseudonym import PSEUDONYM_COLUMNS, pseudonym
 from hospitaltwin.eventlog.schema import (
     CANCELLABLE,
     COLUMNS,
@@ -82,7 +82,7 @@ def clean_row(record: dict, key: bytes, units: UnitMap, tz: str) -> dict | None:
             kind == "transfer" and row["from_unit"] is not None and from_unit is None):
         return None
     row.update(timestamp=when, event=kind, unit=unit, from_unit=from_unit)
-    for column, domain in ID_COLUMNS.items():
+    for column, domain in PSEUDONYM_COLUMNS.items():
         if row[column] is not None:
             row[column] = pseudonym(key, domain, row[column])
     return row
