@@ -40,16 +40,25 @@ class UniformBlocks:
     __slots__ = ("_rng", "_width", "_block", "_rows", "_next")
     LARGEST = 1024
 
-    def __init__(self, rng: np.random.Generator, width: int, block: int = 32):
+    def __init__(self, rng: np.random.Generator | tuple, width: int, block: int = 32):
         self._rng, self._width, self._block = rng, width, block
         self._rows: list[list[float]] = []
         self._next = 0
 
+    @classmethod
+    def named(cls, root_seed: int, replication: int, name: str, width: int) -> "UniformBlocks":
+        """Rows from :func:`stream` ``name``, its generator made only when the first row is
+        asked for (a replication creates many streams it may never draw from)."""
+        return cls((root_seed, replication, name), width)
+
     def row(self) -> list[float]:
         """The next row of ``width`` uniforms on [0, 1)."""
-        if self._next == len(self._rows):
+        k = self._next
+        if k == len(self._rows):
+            if isinstance(self._rng, tuple):
+                self._rng = stream(*self._rng)
             self._rows = self._rng.random((self._block, self._width)).tolist()
             self._block = min(2 * self._block, self.LARGEST)
-            self._next = 0
-        self._next += 1
-        return self._rows[self._next - 1]
+            k = 0
+        self._next = k + 1
+        return self._rows[k]

@@ -2,8 +2,10 @@
 
 A unit's census is the number of stays with ``start <= t < end``; its queue the number of
 requests with ``arrive <= t < start``. Rather than sampling these in the event loop, they are
-computed afterwards from the recorded intervals with sorted arrays: exact time averages over a
-window, the fraction of time at capacity, and snapshots at every hour.
+computed afterwards from the recorded intervals with vectorised numpy: exact time averages over
+a window, the fraction of time at capacity (one sorted sweep over the interval ends), and
+snapshots at every whole hour (histograms of the hours at which intervals open and close, no
+sort at all).
 """
 
 from __future__ import annotations
@@ -20,6 +22,22 @@ def counts_at(starts: np.ndarray, ends: np.ndarray, at: np.ndarray) -> np.ndarra
     return np.searchsorted(s, at, side="right") - np.searchsorted(e, at, side="right")
 
 
+def counts_at_hours(starts: np.ndarray, ends: np.ndarray, hours: int) -> np.ndarray:
+    """``counts_at(starts, ends, np.arange(hours))``, computed without sorting.
+
+    An interval ``[start, end)`` contains the whole hour ``h`` exactly when
+    ``ceil(start) <= h < ceil(end)``, so the counts are the running sums of two histograms.
+    NaN (and infinite) times never happen; times before 0 happen at hour 0.
+    """
+    return _reached(starts, hours) - _reached(ends, hours)
+
+
+def _reached(times: np.ndarray, hours: int) -> np.ndarray:
+    """For each whole hour ``h < hours``, how many of ``times`` are ``<= h``."""
+    slots = np.fmax(np.fmin(np.ceil(times), hours), 0).astype(np.intp)  # NaN, inf -> hours
+    return np.cumsum(np.bincount(slots, minlength=hours + 1)[:hours])
+
+
 def time_average(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> float:
     """Time-average number of intervals open over ``[lo, hi)``."""
     overlap = np.clip(np.minimum(ends, hi) - np.maximum(starts, lo), 0.0, None)
@@ -28,11 +46,23 @@ def time_average(starts: np.ndarray, ends: np.ndarray, lo: float, hi: float) -> 
 
 def step_profile(starts: np.ndarray, ends: np.ndarray, cap_times: np.ndarray, lo: float,
                  hi: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Breakpoints in ``[lo, hi)``, the count on each piece, and each piece's duration."""
-    inside = lambda x: x[(x > lo) & (x < hi)]  # noqa: E731
-    points = np.unique(np.concatenate(([lo], inside(starts), inside(ends), inside(cap_times))))
-    widths = np.diff(np.append(points, hi))
-    return points, counts_at(starts, ends, points), widths
+    """Breakpoints in ``[lo, hi)``, the count on each piece, and each piece's duration.
+
+    The breakpoints are ``lo`` and every start, end and capacity change inside ``(lo, hi)``;
+    the count on a piece is the number of intervals open on it. One sweep: every time before
+    ``lo`` is moved to ``lo``, the steps (+1 a start, -1 an end, 0 a capacity change) are
+    summed in time order and the sum after the last step at each time is kept.
+    """
+    times = np.maximum(np.concatenate(([lo], starts, ends, cap_times)), lo)
+    steps = np.zeros(len(times), dtype=np.int64)
+    steps[1:len(starts) + 1], steps[len(starts) + 1:len(starts) + len(ends) + 1] = 1, -1
+    keep = (times < hi) | (times == lo)  # NaN never happens
+    times, steps = times[keep], steps[keep]
+    order = np.argsort(times, kind="stable")
+    times, counts = times[order], np.cumsum(steps[order])
+    last = np.append(times[1:] != times[:-1], True)
+    points = times[last]
+    return points, counts[last], np.diff(np.append(points, hi))
 
 
 def capacity_at(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:

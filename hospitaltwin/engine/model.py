@@ -7,19 +7,25 @@ Semantics (docs/concepts.md): a unit admits only into a staffed bed; when full i
 from another unit keeps that bed while waiting: boarding), diverts (counted; in a network the
 patient may go to a linked hospital after the transfer delay) or tries overflow units then
 queues. Staffing drops never evict. Equipment episodes take a free device or are counted
-unmet. Every record is a flat row; tables are built once at the end.
+unmet. Every record is a flat row (times not yet known are NaN, the outcome of a stay still
+open is NaN); tables are built once at the end, with numpy.
+
+The callbacks run once or twice per patient stay, so they are written for speed: the
+patient's draws are taken inline rather than through a method, and what a unit's stays need
+(its law, routing, draws per visit) sits on its :class:`Ward`.
 """
 
 from __future__ import annotations
 
 import gc
 from bisect import bisect_left
+from contextlib import contextmanager
 from heapq import heappop, heappush
 
 import simpy
 from simpy.events import NORMAL, Timeout
 
-from hospitaltwin.core.streams import UniformBlocks, stream
+from hospitaltwin.core.streams import UniformBlocks
 from hospitaltwin.engine.compile import (
     DIVERT,
     DRAWS_PER_NEED,
@@ -33,33 +39,32 @@ from hospitaltwin.engine.records import (
     DISCHARGE,
     DIVERTED,
     END,
-    IN_CARE,
     LEFT,
     OUTCOME,
     READY,
     START,
     TRANSFER_OUT,
     UNIT,
-    WAITING,
 )
 
 ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
+NAN = float("nan")  # not yet known: one shared object, so a new row allocates no floats for it
 
 
 class Patient:
     """A patient's own random numbers and where they are.
 
-    ``row`` is the record of the stay they are in (``ward``); ``spec`` the unit whose length of
-    stay and routing apply (the intended unit when they lie in an overflow bed); ``pending`` the
-    record of a bed request they are queued for.
+    ``row`` is the record of the stay they are in (``ward``); ``intended`` the ward whose length
+    of stay and routing apply (the unit they were admitted for, when they lie in an overflow
+    bed); ``pending`` the record of a bed request they are queued for.
     """
 
-    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "spec", "pending", "linked")
+    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked")
 
     def __init__(self, pid: int, stream_index: int, draws: list[float]):
         self.pid, self.stream, self.draws = pid, stream_index, draws
         self.base = self.used = 0
-        self.row = self.ward = self.spec = self.pending = None
+        self.row = self.ward = self.intended = self.pending = None
         self.linked = False
 
 
@@ -74,15 +79,19 @@ class Arrivals:
 
 
 class Ward:
-    """A unit at run time: occupied beds, current staffed capacity, its queue."""
+    """A unit at run time: occupied beds, current staffed capacity, its queue; and, copied from
+    its spec for the hot path, its length-of-stay law, routing and uniforms used per visit."""
 
-    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "priority_from")
+    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "priority_from", "law",
+                 "route_cum", "route_to", "draws")
 
     def __init__(self, spec, capacity: int, priority_from: list[int]):
         self.spec, self.index = spec, spec.index
         self.occupied, self.capacity = 0, capacity
         self.queue: list = []
         self.priority_from = priority_from
+        self.law, self.route_cum, self.route_to = spec.law, spec.route_cum, spec.route_to
+        self.draws = DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs)
 
 
 class Pool:
@@ -110,24 +119,34 @@ def run_until(env: simpy.Environment, until: float) -> None:
     SimPy's loop (``Environment.run`` → ``step``) inlined: pop the earliest event, hand it to
     its callbacks. Events at exactly ``until`` are left unprocessed, as SimPy's urgent stop
     event leaves them, and the clock ends at ``until``. Every event here is a successful
-    ``Timeout``, so SimPy's failure handling has nothing to do and is skipped.
-
-    The cyclic garbage collector is paused meanwhile: the loop makes no reference cycles (a
-    replication's records become garbage together, when the simulation is dropped), yet the
-    collector would walk the growing heap of records again and again (about 14% of a long run).
+    ``Timeout``, so SimPy's failure handling has nothing to do and is skipped. The garbage
+    collector is paused meanwhile (see :func:`collector_paused`).
     """
-    queue, collecting = env._queue, gc.isenabled()
-    gc.disable()
-    try:
+    queue = env._queue
+    with collector_paused():
         while queue and queue[0][0] < until:
             env._now, _, _, event = heappop(queue)
             callbacks, event.callbacks = event.callbacks, None
             for callback in callbacks:
                 callback(event)
+    env._now = until
+
+
+@contextmanager
+def collector_paused():
+    """Pause Python's cyclic garbage collector for a replication, then restore it.
+
+    A replication makes almost no reference cycles (its records become garbage together, when
+    the simulation is dropped), yet the collector would walk the growing records again and
+    again: 14% of a long run, and three quarters of placing a hospital's start state.
+    """
+    collecting = gc.isenabled()
+    gc.disable()
+    try:
+        yield
     finally:
         if collecting:
             gc.enable()
-    env._now = until
 
 
 class Simulation:
@@ -146,12 +165,11 @@ class Simulation:
         self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
                       for u, c in zip(model.units, realised.units)]
         self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
-        width = max(ROW_WIDTH, model.draws_per_visit)
-        self.width = width
-        self.blocks = [UniformBlocks(stream(seed, replication, f"patients:{s.name}"), width)
+        self.width = width = max(ROW_WIDTH, model.draws_per_visit)
+        self.blocks = [UniformBlocks.named(seed, replication, f"patients:{s.name}", width)
                        for s in model.streams]
-        self.extra = UniformBlocks(stream(seed, replication, "patients:later-visits"), self.width)
-        self.initial = UniformBlocks(stream(seed, replication, "patients:initial-state"), width)
+        self.extra = UniformBlocks.named(seed, replication, "patients:later-visits", width)
+        self.initial = UniformBlocks.named(seed, replication, "patients:initial-state", width)
         self._arrivals = [Arrivals(s.index, times.tolist(), self.wards[s.unit], s.priority, self.blocks[s.index])
                           for s, times in zip(model.streams, realised.arrivals)]
         self._changes = self._capacity_changes(realised)
@@ -181,16 +199,16 @@ class Simulation:
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
         run_until(self.env, self.model.horizon)
-        self._close_open_rows()
 
     def _arrival(self, event) -> None:
         arrivals = event._value
-        times, k = arrivals.times, arrivals.next
-        arrivals.next = k + 1
-        if k + 1 < len(times):
-            later(self.env, times[k + 1] - times[k], arrivals, self._on_arrival)
-        self._next_pid += 1
-        patient = Patient(self._next_pid - 1, arrivals.index, arrivals.blocks.row())
+        times, k = arrivals.times, arrivals.next + 1
+        arrivals.next = k
+        if k < len(times):
+            later(self.env, times[k] - times[k - 1], arrivals, self._on_arrival)
+        pid = self._next_pid
+        self._next_pid = pid + 1
+        patient = Patient(pid, arrivals.index, arrivals.blocks.row())
         self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
 
     def _capacity_change(self, event) -> None:
@@ -208,8 +226,7 @@ class Simulation:
 
     # -- beds -------------------------------------------------------------------------------
     def _request(self, patient: Patient, ward: Ward, source: int, priority: int) -> None:
-        now = self.env._now
-        row = [patient.pid, patient.stream, ward.index, ward.index, source, now, None, None, None, None]
+        row = [patient.pid, patient.stream, ward.index, ward.index, source, self.env._now, NAN, NAN, NAN, NAN]
         self.rows.append(row)
         if ward.occupied < ward.capacity:
             self._admit(patient, ward, ward, row)
@@ -233,22 +250,27 @@ class Simulation:
     def _renege(self, event) -> None:
         """A patient waiting from outside gives up (left without being seen)."""
         patient, row = event._value
-        if row[START] is None and patient.pending is row:
-            row[OUTCOME], row[END] = LEFT, self.env._now
+        if patient.pending is row:  # still waiting for this bed: not admitted, not gone
+            row[OUTCOME] = LEFT
+            row[END] = self.env._now
             patient.pending = None  # stays in the heap; skipped when popped
 
     def _admit(self, patient: Patient, ward: Ward, intended: Ward, row: list) -> None:
         now = self.env._now
         ward.occupied += 1
-        row[UNIT], row[START] = ward.index, now
+        row[UNIT] = ward.index
+        row[START] = now
         if patient.row is not None:
             self._vacate(patient, intended.index)
-        spec = intended.spec
-        patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
-        draws, base = self.visit_draws(patient, DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs))
-        los = spec.law.ppf(draws[base])
-        if spec.needs:
-            los = self._devices(patient, spec, los, draws, base)
+        patient.row, patient.ward, patient.intended, patient.pending = row, ward, intended, None
+        draws, base = patient.draws, patient.used  # the patient's next uniforms, as visit_draws
+        if base + intended.draws > len(draws):
+            draws = patient.draws = self.extra.row()
+            base = 0
+        patient.base, patient.used = base, base + intended.draws
+        los = intended.law.ppf(draws[base])
+        if intended.draws > DRAWS_PER_VISIT_BASE:
+            los = self._devices(patient, intended.spec, los, draws, base)
         row[READY] = now + los
         later(self.env, los, patient, self._on_ready)
 
@@ -257,7 +279,7 @@ class Simulation:
 
         Draws are consumed in the order of the patient's visits; the units a patient visits are
         decided by their own draws, so two scenarios on the same seed give a patient the same
-        numbers at the same visit.
+        numbers at the same visit. (:meth:`_admit` takes them the same way, inline.)
         """
         if patient.used + needed > len(patient.draws):
             patient.draws, patient.used = self.extra.row(), 0
@@ -267,19 +289,22 @@ class Simulation:
 
     def _ready(self, event) -> None:
         patient = event._value
-        spec = patient.spec
-        u = patient.draws[patient.base + 1]
-        target = spec.route_to[min(bisect_left(spec.route_cum, u), len(spec.route_to) - 1)] if spec.route_to else DISCHARGE
-        if target < 0:
-            self._vacate(patient, target)
-            return
-        ward = self.wards[target]
-        source = len(self.model.streams) + patient.ward.index
-        self._request(patient, ward, source, ward.priority_from[patient.ward.index])
+        intended = patient.intended
+        if intended.route_to:  # route_cum ends at 1.0 > u: bisect_left stays in range
+            target = intended.route_to[bisect_left(intended.route_cum, patient.draws[patient.base + 1])]
+            if target >= 0:
+                ward = self.wards[target]
+                source = len(self.model.streams) + patient.ward.index
+                self._request(patient, ward, source, ward.priority_from[patient.ward.index])
+                return
+        else:
+            target = DISCHARGE
+        self._vacate(patient, target)
 
     def _vacate(self, patient: Patient, outcome: int) -> None:
         row, ward = patient.row, patient.ward
-        row[END], row[OUTCOME] = self.env._now, outcome
+        row[END] = self.env._now
+        row[OUTCOME] = outcome
         patient.row = patient.ward = None
         ward.occupied -= 1
         if ward.queue:
@@ -366,10 +391,10 @@ class Simulation:
     def seat(self, patient: Patient, unit: int, since: float) -> list:
         """Put ``patient`` in a bed of ``unit`` since run time ``since`` (<= 0); return the stay's row."""
         ward = self.wards[unit]
-        row = [patient.pid, -1, unit, unit, self.source_initial, since, since, None, None, None]
+        row = [patient.pid, -1, unit, unit, self.source_initial, since, since, NAN, NAN, NAN]
         self.rows.append(row)
         ward.occupied += 1
-        patient.row, patient.ward, patient.spec = row, ward, ward.spec
+        patient.row, patient.ward, patient.intended = row, ward, ward
         return row
 
     def ready_in(self, patient: Patient, hours: float) -> None:
@@ -391,15 +416,3 @@ class Simulation:
         ward = self.wards[unit]
         self._request(patient, ward, self.source_initial, ward.priority_from[-1])
         self.rows[-1][ARRIVE] = -waited_h
-
-    # -- end of run -------------------------------------------------------------------------
-    def _close_open_rows(self) -> None:
-        """Mark what is still open at the horizon; missing times become NaN."""
-        nan = float("nan")
-        for row in self.rows:
-            if row[OUTCOME] is None:
-                row[OUTCOME] = WAITING if row[START] is None else IN_CARE
-            if row[START] is None:  # never admitted: diverted, left or still waiting
-                row[START] = row[READY] = nan
-            if row[END] is None:
-                row[END] = nan
