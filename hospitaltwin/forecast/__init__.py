@@ -74,7 +74,8 @@ def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 3
     model = compile_scenario(spec, origin=origin)
     edges = day_edges(model)
     acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
-    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, reduce=summarise):
+    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, tables=False,
+                             reduce=summarise):
         acc.add(summary)
         if progress is not None:
             progress(summary.replication)

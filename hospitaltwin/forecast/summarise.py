@@ -17,7 +17,7 @@ import numpy as np
 
 from hospitaltwin.engine import Replication
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.measures import capacity_at, step_profile
+from hospitaltwin.engine.measures import capacity_at, counts_at_hours, step_profile
 from hospitaltwin.engine.tables import hours, open_ended
 
 KINDS = ("beds", "staffed_beds", "equipment")
@@ -58,38 +58,55 @@ def day_edges(model: CompiledModel) -> np.ndarray:
     return first + 24.0 * np.arange(math.ceil((model.horizon - first) / 24) + 1)
 
 
-def _exact(starts, ends, cap_times, cap_values, horizon, edges) -> tuple[np.ndarray, float]:
-    """Any time at capacity per local day, and the first time at capacity (inf if never)."""
-    breaks = np.concatenate((cap_times, edges))  # split pieces at midnight: a piece belongs to one day
-    points, counts, widths = step_profile(starts, ends, breaks, 0.0, horizon)
+def _exact(profile, cap_times, cap_values, edges) -> tuple[np.ndarray, float]:
+    """Any time at capacity per local day, and the first time at capacity (inf if never).
+
+    ``profile`` is the occupancy's step profile split at every capacity change and midnight,
+    so each piece lies in one day under one capacity.
+    """
+    points, counts, widths = profile
     full = (counts >= capacity_at(cap_times, cap_values, points)) & (widths > 1e-9)
     day = np.searchsorted(edges, points, side="right") - 1
     per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
     return per_day, float(points[full][0]) if full.any() else math.inf
 
 
-def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
-    """The forecast summary of one replication (module level: picklable for workers)."""
-    at, edges, realised = hours(model), day_edges(model), rep.realised
-    stays, devices, census, equipment = rep.stays, rep.devices, rep.census, rep.equipment
-    admitted = ~np.isnan(stays["start"])
+def _resource_rows(starts, ends, cap_times, capacities, model, edges, level=None) -> list[tuple]:
+    """One row per capacity in ``capacities`` for the same occupancy (intervals ``starts``,
+    ``ends``): hourly level, capacity, full at the hour, full any time each day, first full."""
+    at = hours(model)
+    occupied = counts_at_hours(starts, ends, len(at))
+    level = occupied if level is None else level
+    profile = step_profile(starts, ends, np.concatenate((cap_times, edges)), 0.0, model.horizon)
     rows = []
-    for res in resources(model):
-        if res.kind == "equipment":
-            cap = realised.pools[res.index]
-            mask = (devices["pool"] == res.index) & devices["met"]
-            starts, ends, values = devices["start"][mask], devices["end"][mask], cap.staffed
-            hourly = equipment.select(equipment["pool"] == res.index)
-            level, in_use = hourly["demand"], hourly["in_use"]
-        else:
-            cap = realised.units[res.index]
-            mask = admitted & (stays["unit"] == res.index)
-            starts, ends = stays["start"][mask], open_ended(stays["end"][mask])
-            values = cap.physical if res.kind == "beds" else np.minimum(cap.physical, cap.staffed)
-            level = in_use = census.select(census["unit"] == res.index)["occupied"]
-        capacity = capacity_at(cap.times, values, at)
-        per_day, first = _exact(starts, ends, cap.times, values, model.horizon, edges)
-        rows.append((level, capacity, in_use >= capacity, per_day, first))
+    for values in capacities:
+        capacity = capacity_at(cap_times, values, at)
+        rows.append((level, capacity, occupied >= capacity, *_exact(profile, cap_times, values, edges)))
+    return rows
+
+
+def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
+    """The forecast summary of one replication (module level: picklable for workers).
+
+    It reads only the stays and device episodes, so forecasts run without hourly tables:
+    a unit's level is its occupied beds (against physical, then staffed beds); a pool's is
+    the devices needed, met or not, and it is full when every device is in use.
+    """
+    edges, realised = day_edges(model), rep.realised
+    stays, devices = rep.stays, rep.devices
+    admitted = ~np.isnan(stays["start"])
+    start, end = stays["start"], open_ended(stays["end"])
+    rows = []
+    for unit, cap in zip(model.units, realised.units):
+        mine = admitted & (stays["unit"] == unit.index)
+        staffed = np.minimum(cap.physical, cap.staffed)
+        rows += _resource_rows(start[mine], end[mine], cap.times, (cap.physical, staffed), model, edges)
+    for pool, cap in zip(model.pools, realised.pools):
+        mine = devices["pool"] == pool.index
+        needed = counts_at_hours(devices["start"][mine], devices["end"][mine], len(hours(model)))
+        met = mine & devices["met"]
+        rows += _resource_rows(devices["start"][met], devices["end"][met], cap.times, (cap.staffed,),
+                               model, edges, level=needed)
     level, capacity, full_hour, full_day, first = (np.array(x) for x in zip(*rows))
     return ReplicationSummary(rep.replication, level.astype(np.int64), capacity.astype(np.int64),
                               full_hour, full_day, first)
