@@ -174,6 +174,7 @@ class Simulation:
                           for s, times in zip(model.streams, realised.arrivals)]
         self._changes = self._capacity_changes(realised)
         self._on_ready, self._on_arrival = self._ready, self._arrival
+        self._arrival_callbacks = [self._arrival]
 
     def _priorities(self, unit) -> list[int]:
         ids = [u.id for u in self.model.units]
@@ -199,17 +200,45 @@ class Simulation:
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
         run_until(self.env, self.model.horizon)
+        self._let_go()
+
+    def _let_go(self) -> None:
+        """Break the reference cycles of a finished run, so that dropping the simulation frees
+        it at once. Events still scheduled at the horizon hold its callbacks (bound methods, so
+        the simulation itself): left as they are, every replication's records would wait for
+        the garbage collector to find them (a fifth of a short forecast replication)."""
+        self.env._queue.clear()
+        del self._on_ready, self._on_arrival, self._arrival_callbacks
 
     def _arrival(self, event) -> None:
         arrivals = event._value
         times, k = arrivals.times, arrivals.next + 1
         arrivals.next = k
         if k < len(times):
-            later(self.env, times[k] - times[k - 1], arrivals, self._on_arrival)
+            # The stream's next arrival reuses this (processed) event: a stream never has two
+            # arrivals pending, and nothing adds to the callbacks list all arrivals share.
+            env, delay = self.env, times[k] - times[k - 1]
+            event.callbacks, event._delay = self._arrival_callbacks, delay
+            heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
         pid = self._next_pid
         self._next_pid = pid + 1
         patient = Patient(pid, arrivals.index, arrivals.blocks.row())
-        self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
+        ward = arrivals.ward
+        if ward.occupied < ward.capacity and ward.draws == DRAWS_PER_VISIT_BASE:
+            self._admit_arrival(patient, ward, arrivals.index)
+        else:
+            self._request(patient, ward, arrivals.index, arrivals.priority)
+
+    def _admit_arrival(self, patient: Patient, ward: Ward, source: int) -> None:
+        """:meth:`_request` and :meth:`_admit` for a new patient, a free bed and no equipment:
+        the same row and the same draws, with nothing to vacate (most stays begin here)."""
+        now, draws = self.env._now, patient.draws
+        los = ward.law.ppf(draws[0])
+        self.rows.append([patient.pid, patient.stream, ward.index, ward.index, source, now, now, now + los,
+                          NAN, NAN])
+        ward.occupied += 1
+        patient.row, patient.ward, patient.intended, patient.used = self.rows[-1], ward, ward, ward.draws
+        later(self.env, los, patient, self._on_ready)
 
     def _capacity_change(self, event) -> None:
         k = event._value
