@@ -24,6 +24,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("store",),
     ("forecast", "compare", "backtest"),
     ("optimize", "report"),
+    ("service",),
     ("cli", "__main__"),
 )
 """Top-level packages of :mod:`hospitaltwin`, bottom layer first."""

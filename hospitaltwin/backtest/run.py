@@ -21,8 +21,9 @@ import pandas as pd
 from hospitaltwin.backtest import baselines as base
 from hospitaltwin.backtest.scores import brier, central_interval, crps_from_cdf, quantile_from_cdf
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.durations import local_origin
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.forecast import run_forecast
 from hospitaltwin.forecast.trend import demand_levels, with_levels
 
@@ -120,7 +121,7 @@ class Backtest:
 
 
 def run_backtest(scenario: Scenario, history: History, origins: list[datetime], *, horizon_h: float,
-                 replications: int = 200, seed: int = 1, workers: int = 1, weeks: int = 4,
+                 replications: int = 200, seed: int = 1, workers: Workers = 1, weeks: int = 4,
                  trend_weeks: int = 4, progress=None) -> Backtest:
     """Forecast from each origin, score against history, and sum the scores."""
     horizon = int(horizon_h)

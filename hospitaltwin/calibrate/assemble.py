@@ -29,7 +29,7 @@ from hospitaltwin.calibrate.window import (
     window_episodes,
     window_stays,
 )
-from hospitaltwin.config.demand import Demand, UnitDemand
+from hospitaltwin.config.demand import Calibrated, Demand, UnitDemand
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.errors import HospitaltwinError
 
@@ -108,7 +108,9 @@ def calibrate(
         "timezone": timezone,
     }
     data = _data_counts(stays, episodes, ws, we, eq_reports)
-    demand = Demand(description=_description(window, data), arrivals=streams, units=units)
+    calibrated = Calibrated(since=lo.floor("s").to_pydatetime(), until=hi.ceil("s").to_pydatetime(),
+                            timezone=timezone)
+    demand = Demand(description=_description(window, data), calibrated=calibrated, arrivals=streams, units=units)
     notes = tuple(_notes(data, streams))
     report = CalibrationReport(window, data, los_choice, arrivals, unit_reports, notes)
     return canonical(demand), report

@@ -17,7 +17,8 @@ VERB_MODULES = {
     "validate": ("validate",), "run": ("run",), "compare": ("compare",), "ingest": ("ingest",),
     "calibrate": ("calibrate",), "sync": ("sync",), "state": ("state",), "forecast": ("forecast",),
     "backtest": ("forecast",), "optimize": ("optimize_surge", "optimize_network", "optimize_roster"),
-    "report": ("report",), "init": ("init",), "export": ("export",),
+    "report": ("report",), "init": ("init",), "export": ("export",), "serve": ("serve",),
+    "users": ("users",), "keygen": ("keygen",),
 }
 """Verb → the modules of :mod:`hospitaltwin.cli` that register it (``optimize``: one per kind)."""
 

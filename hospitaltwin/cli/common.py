@@ -165,3 +165,14 @@ def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "polic
         cells = [r["name"], r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
         table.add_row(*([r["policy"]] if policy_column else []), *cells)
     return table
+
+
+def scheduler_option():
+    """``--scheduler``: the Dask scheduler that runs a verb's replications (default: the
+    ``HOSPITALTWIN_DASK_SCHEDULER`` environment variable; neither: local processes)."""
+    from hospitaltwin.experiment.executors import SCHEDULER_ENV
+
+    return typer.Option(None, "--scheduler", envvar=SCHEDULER_ENV, metavar="tcp://HOST:PORT",
+                        help="Run replications on this Dask cluster instead of local processes "
+                             "(--workers is then ignored); results are the same.")
+

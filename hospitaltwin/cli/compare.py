@@ -7,13 +7,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, paired_table, warn
+from hospitaltwin.cli.common import command, out, paired_table, scheduler_option, warn
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.config.policy import read_policy
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.experiment.results import checksum
@@ -29,6 +30,7 @@ def compare_cmd(
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed every policy shares (default: the scenario's)."),
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 14d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/compare-<scenario name>)."),
     show_all: bool = typer.Option(False, "--all", help="Print every KPI, not only the headline ones."),
     store: str = typer.Option(None, "--store", help="Start every policy from this state store's state (warm start)."),
@@ -41,8 +43,9 @@ def compare_cmd(
     policies = [read_policy(p) for p in policy]
     inputs = {str(p): checksum(p) for p in [scenario, *policy]} | provenance(state, store_url)
     target = out_dir or Path("runs") / f"compare-{base.name}"
-    with progress("compare: replications", base.run.replications * (1 + len(policies))) as bar:
-        result = compare(base, policies, workers=workers, state=state, out=target, inputs=inputs, progress=bar.step)
+    runs = base.run.replications * (1 + len(policies))
+    with replication_executor(workers, scheduler) as pool, progress("compare: replications", runs) as bar:
+        result = compare(base, policies, workers=pool, state=state, out=target, inputs=inputs, progress=bar.step)
     out.print(_table(result.rows, show_all))
     warn(hazards(base)["warnings"])
     out.print(f"results: {result.out}", highlight=False)

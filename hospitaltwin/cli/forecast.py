@@ -8,12 +8,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, out, scheduler_option
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_datetime
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.store.start import safe_url
 
 
@@ -54,6 +55,7 @@ def forecast_cmd(
                                      help="Simulated futures behind every probability; more narrow its interval."),
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
     out_dir: Path = typer.Option(..., "--out", help="Result directory: forecast.csv, daily.csv, summary.json."),
@@ -70,9 +72,9 @@ def forecast_cmd(
     when = _at(at, scenario.layout.timezone)
     state = store.state_from_counts(when) if counts else store.state_at(when, scenario.layout)
     levels = _levels(store, scenario, state.as_of, trend_weeks, counts) if trend_weeks else []
-    with progress("forecast", replications) as bar:
+    with replication_executor(workers, scheduler) as pool, progress("forecast", replications) as bar:
         fc = run_forecast(with_levels(scenario, levels), state, horizon_h=hours, replications=replications,
-                          seed=seed, workers=workers, progress=bar.step)
+                          seed=seed, workers=pool, progress=bar.step)
     fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
                                           "multiplier": round(lv.multiplier, 4)} for lv in levels}
     written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
@@ -107,6 +109,7 @@ def backtest_cmd(
     replications: int = typer.Option(200, "--replications", "-r", min=2, help="Replications per origin."),
     seed: int = typer.Option(1, "--seed", min=0, help="Root seed."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
     out_dir: Path = typer.Option(..., "--out", help="Result directory: scores.csv, reliability.csv, summary.json."),
 ) -> None:
@@ -128,9 +131,9 @@ def backtest_cmd(
         raise HospitaltwinError(f"the store covers {first:%Y-%m-%d} to {last:%Y-%m-%d}: too short for a {horizon} "
                                 f"horizon after {need / 168:.0f} weeks of history; shorten --weeks or --horizon")
     err.print(f"{len(points)} origins from {points[0]:%Y-%m-%d %H:%M} to {points[-1]:%Y-%m-%d %H:%M}", highlight=False)
-    with progress("backtest: origins", len(points)) as bar:
+    with replication_executor(workers, scheduler) as pool, progress("backtest: origins", len(points)) as bar:
         bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
-                          workers=workers, weeks=weeks, progress=bar.step)
+                          workers=pool, weeks=weeks, progress=bar.step)
     written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
     out.print(_scores_table(bt))
     out.print(f"results: {written}", highlight=False)

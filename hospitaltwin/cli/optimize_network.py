@@ -15,12 +15,13 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import err, out, paired_table
+from hospitaltwin.cli.common import err, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 
 
 @optimize_command("network")
@@ -46,6 +47,7 @@ def network_cmd(
     evaluate: int = typer.Option(20, "--evaluate", min=0, help="Engine replications for the out-of-sample test (0: skip)."),
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the test (default: the paths' seed + 1)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and the test."),
+    scheduler: str = scheduler_option(),
     store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
     at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
 ) -> None:
@@ -69,14 +71,15 @@ def network_cmd(
                         daily_slots=daily_slots, fair=fair, seed=seed, time_limit_s=_seconds(time_limit),
                         node_limit=node_limit, gap=gap)
     err.print(f"drawing {paths} demand paths of {days} days …", highlight=False)
-    with progress(f"drawing {paths} demand paths and solving the plan"):
-        plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
-                            minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers,
-                            workers=workers, state=state)
-    _print_plan(plan)
-    evaluation = None
-    if evaluate:
-        evaluation = _evaluate(plan, evaluate, eval_seed, workers, state)
+    with replication_executor(workers, scheduler) as pool:
+        with progress(f"drawing {paths} demand paths and solving the plan"):
+            plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
+                                minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers,
+                                workers=pool, state=state)
+        _print_plan(plan)
+        evaluation = None
+        if evaluate:
+            evaluation = _evaluate(plan, evaluate, eval_seed, pool, state)
     inputs = {str(scenario_path): checksum(scenario_path)} | provenance(state, store_url)
     written = write_plan(plan, out_dir, inputs, evaluation)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
@@ -173,7 +176,7 @@ def _pair(before: float, after: float) -> str:
     return f"{before:.2f} → {after:.2f}"
 
 
-def _evaluate(plan, replications: int, seed: int, workers: int, state=None) -> list[dict]:
+def _evaluate(plan, replications: int, seed: int, workers, state=None) -> list[dict]:
     from hospitaltwin.optimize.network.evaluate import evaluate_plan, headline
 
     err.print(f"testing the plan in the engine: {replications} replications, seed {seed} (paths: seed {plan.seed}) …",

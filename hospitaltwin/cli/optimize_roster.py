@@ -13,11 +13,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 
 
 @optimize_command("roster")
@@ -37,6 +38,7 @@ def roster_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    scheduler: str = scheduler_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.compare.out_of_sample import require_fresh_seed
@@ -63,21 +65,22 @@ def roster_cmd(
     if evaluate:
         require_fresh_seed(eval_seed, seed)
     solver = {"time_limit": time_limit, "workers": solver_workers, "gap": gap}
-    with progress(f"drawing {paths} demand paths and solving the roster") as bar:
-        result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=workers, **solver)
-        wanted = (naive or evaluate) and result.solution.found
-        bar.stage("solving the naive roster")
-        baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
-    inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
-    write_result(out_dir, result, period, inputs, baseline)
-    if result.explanation is not None:
-        raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
-    if not result.solution.found:
-        raise HospitaltwinError(f"{nurses}: no roster found within {result.settings['time_limit']} deterministic "
-                                f"seconds and no conflict between the rules found; try a longer --time-limit")
-    _summary(result, baseline)
-    if evaluate and baseline is not None and baseline.solution.found:
-        _evaluate(result, baseline, period, seed, eval_seed, replications, workers, state, out_dir)
+    with replication_executor(workers, scheduler) as pool:
+        with progress(f"drawing {paths} demand paths and solving the roster") as bar:
+            result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=pool, **solver)
+            wanted = (naive or evaluate) and result.solution.found
+            bar.stage("solving the naive roster")
+            baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
+        inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
+        write_result(out_dir, result, period, inputs, baseline)
+        if result.explanation is not None:
+            raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
+        if not result.solution.found:
+            raise HospitaltwinError(f"{nurses}: no roster found within {result.settings['time_limit']} deterministic "
+                                    f"seconds and no conflict between the rules found; try a longer --time-limit")
+        _summary(result, baseline)
+        if evaluate and baseline is not None and baseline.solution.found:
+            _evaluate(result, baseline, period, seed, eval_seed, replications, pool, state, out_dir)
     out.print(f"results: {out_dir}", highlight=False)
 
 
@@ -111,7 +114,7 @@ def _heads_table(result) -> Table:
     return table
 
 
-def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers: int,
+def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers,
               state, out_dir: Path) -> None:
     from hospitaltwin.optimize.roster.roster_policy import (
         compare_rosters,

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import out, paired_table
+from hospitaltwin.cli.common import out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
@@ -15,6 +15,7 @@ from hospitaltwin.compare.out_of_sample import require_fresh_seed
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.store.start import provenance, store_state
@@ -26,6 +27,9 @@ def surge_cmd(
     options_path: Path = typer.Option(..., "--options", help="Surge options YAML: beds, lead times, costs, limits."),
     out_dir: Path = typer.Option(..., "--out", help="Result directory (policy.yaml, plan.csv, solve.json, manifest.json)."),
     paths: int = typer.Option(200, "--paths", min=1, help="Demand paths the plan is optimised over."),
+    gap_batches: int = typer.Option(5, "--gap-batches", min=0, metavar="N", help="Batches of fresh paths (each as many as --paths) that estimate how far the plan may be from the best plan for the twin's demand (SAA gap); 0: no estimate."),
+    target_gap: float = typer.Option(0.01, "--target-gap", min=0.0, metavar="FRACTION", help="The SAA gap (95% upper bound, share of the plan's expected cost) counted as small."),
+    max_paths: int = typer.Option(None, "--max-paths", min=1, metavar="N", help="While the SAA gap is above --target-gap, make the plan again on twice the paths, up to this many (default: never)."),
     horizon: str = typer.Option("14d", "--horizon", help="Plan length in whole days."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
     warmup: str = typer.Option(None, "--warmup", help="Start the plan this long after an empty start (default: the scenario's warmup)."),
@@ -38,12 +42,13 @@ def surge_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    scheduler: str = scheduler_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
     from hospitaltwin.optimize.surge.model import FORMULATIONS, SolveSettings
     from hospitaltwin.optimize.surge.options import read_options
-    from hospitaltwin.optimize.surge.plan import plan_days, plan_surge, write_surge
+    from hospitaltwin.optimize.surge.plan import GapSettings, gap_lines, plan_days, plan_surge, write_surge
 
     if formulation not in FORMULATIONS:
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
@@ -60,20 +65,27 @@ def surge_cmd(
     if evaluate:
         require_fresh_seed(eval_seed, seed)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
-    with progress(f"drawing {paths} demand paths and solving the plan"):
-        result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
-                            workers=workers, state=state)
-    inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
-    write_surge(result, out_dir, inputs)
-    out.print(f"demand paths: {paths} x {days} days in {result.paths_seconds:.1f} s", highlight=False)
-    for line in summary_lines(result.plan):
-        out.print(line, highlight=False, markup=False)
-    if evaluate:
-        _evaluate(result, eval_seed, replications, workers, out_dir, state)
+    gap = GapSettings(batches=gap_batches, target=target_gap, max_paths=max_paths)
+    work = f"drawing {paths} demand paths ({gap_batches} x {paths} more for the SAA gap), solving the plan"
+    with replication_executor(workers, scheduler) as pool:
+        with progress(work):
+            result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
+                                workers=pool, state=state, gap=gap)
+        inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
+        write_surge(result, out_dir, inputs)
+        out.print(f"demand paths: {result.paths_drawn} x {days} days in {result.paths_seconds:.1f} s",
+                  highlight=False)
+        for line in summary_lines(result.plan) + gap_lines(result):
+            out.print(line, highlight=False, markup=False)
+        if evaluate and not result.plan.beds.any():
+            out.print("the plan opens no surge beds: it is the baseline, so there is nothing to test",
+                      highlight=False)
+        elif evaluate:
+            _evaluate(result, eval_seed, replications, pool, out_dir, state)
     out.print(f"results: {out_dir}", highlight=False)
 
 
-def _evaluate(result, eval_seed: int, replications: int, workers: int, out_dir: Path, state=None) -> None:
+def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path, state=None) -> None:
     from hospitaltwin.config.policy import Policy
     from hospitaltwin.optimize.surge.surge_policy import evaluate, side_effects, target_rows
 

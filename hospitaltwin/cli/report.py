@@ -23,6 +23,8 @@ def report(
                                                    "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
     png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
+    previous: list[Path] = typer.Option(None, "--previous", metavar="RESULT_DIR", help="A result directory of the last report (an earlier "
+                                        "forecast or surge plan); page 1 says what changed since. Repeat for several."),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
     import matplotlib
@@ -31,7 +33,7 @@ def report(
     from hospitaltwin.report import build_report
 
     with progress(f"drawing the report of {len(results)} result(s)"):
-        written = build_report(results, pdf, png)
+        written = build_report(results, pdf, png, previous=previous or ())
     out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
     if png is not None:
         out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)

@@ -11,11 +11,12 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, warn
+from hospitaltwin.cli.common import command, out, scheduler_option, warn
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.replicate import run_scenario, with_run
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.experiment.summary import fmt as _fmt
@@ -44,6 +45,7 @@ def run(
     seed: int = typer.Option(None, "--seed", min=0, help="Root seed (default: the scenario's)."),
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 90d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
+    scheduler: str = scheduler_option(),
     out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/<scenario name>)."),
     events_out: Path = typer.Option(None, "--events-out", help="Also write replication 0 as a canonical event log (.csv, .csv.gz, .parquet)."),
 ) -> None:
@@ -53,7 +55,8 @@ def run(
     target = out_dir or Path("runs") / spec.name
     hook = _event_log_writer(events_out, spec.layout.timezone) if events_out else None
     inputs = {str(scenario): checksum(scenario)} | provenance(state, store_url)
-    result = _run_with_progress(spec, workers, target, inputs, hook, state)
+    with replication_executor(workers, scheduler) as pool:
+        result = _run_with_progress(spec, pool, target, inputs, hook, state)
     out.print(_table(result.summary))
     warn(result.summary.get("warnings", ()))
     out.print(f"results: {result.out}", highlight=False)
@@ -70,7 +73,7 @@ def _event_log_writer(path: Path, timezone: str):
     return write
 
 
-def _run_with_progress(spec, workers: int, target: Path, inputs: dict, hook=None, state=None):
+def _run_with_progress(spec, workers, target: Path, inputs: dict, hook=None, state=None):
     with progress(spec.name, spec.run.replications) as bar:
         return run_scenario(spec, workers=workers, out=target, inputs=inputs, state=state,
                             progress=bar.step, on_replication=hook)

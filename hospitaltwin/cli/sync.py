@@ -7,6 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.ingest import AMBIGUOUS_HELP, KEY_HELP, pseudonym_key
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 
@@ -18,23 +19,23 @@ def sync_command(
     fmt: str = typer.Option("auto", "--format", help="auto (from content), canonical, mimic, hl7, fhir or xes."),
     unit_map: Path = typer.Option(None, "--map", help="Unit-mapping YAML (units: and activities:)."),
     timezone: str = typer.Option("UTC", "--timezone", help="Zone of timestamps without an offset."),
-    key_file: Path = typer.Option(None, "--key-file", help="Pseudonymisation key (else $HOSPITALTWIN_PSEUDONYM_KEY)."),
+    ambiguous: str = typer.Option("order", "--ambiguous", help=AMBIGUOUS_HELP, metavar="RULE"),
+    key_file: Path = typer.Option(None, "--key-file", help=KEY_HELP),
     counts: bool = typer.Option(False, "--counts", help="The inputs are daily counts CSVs (date, hospital, unit, census, …)."),
 ) -> None:
     """Sync event logs into the state store: incremental, idempotent, one transaction."""
     from hospitaltwin.store import Store  # sqlalchemy and pandas: imported only for this verb
 
     if counts:
-        if fmt != "auto" or unit_map is not None or key_file is not None:
-            raise HospitaltwinError("--counts reads daily counts CSVs; --format, --map and "
-                                    "--key-file are for event logs")
+        if fmt != "auto" or unit_map is not None or key_file is not None or ambiguous != "order":
+            raise HospitaltwinError("--counts reads daily counts CSVs; --format, --map, "
+                                    "--ambiguous and --key-file are for event logs")
         _sync_counts(Store, store, inputs)
         return
-    from hospitaltwin.eventlog.pseudonym import load_key
-
-    key = load_key(key_file)
+    key = pseudonym_key(key_file)
     with Store.open(store) as twin, progress(f"syncing {len(inputs)} input(s)"):
-        report = twin.sync(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone)
+        report = twin.sync(inputs, key, fmt=fmt, unit_map=unit_map, tz=timezone,
+                           ambiguous=ambiguous)
         held = twin.summary()
     _print_events(report, held)
 
@@ -59,6 +60,9 @@ def _print_events(report, held: dict) -> None:
          f"{report.cancelled:,} cancelled, {report.held:,} held, {report.patients:,} patients updated")
     for problem, count in report.problems.items():
         _say(f"quarantined: {count:,} row(s) {problem}")
+    if report.ambiguous:
+        _say(f"ambiguous: {report.ambiguous:,} local time(s) in the repeated autumn hour, read "
+             "as --ambiguous says")
     for name, count in report.unmapped.items():
         _say(f"unmapped unit name {name!r}: {count:,} event(s) (add it to the --map file)")
     for note in report.notes:

@@ -19,6 +19,7 @@ import numpy as np
 from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import run_scenario
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
@@ -76,7 +77,7 @@ def _mean(values: np.ndarray) -> float:
     return float(defined.mean()) if defined.size else float("nan")
 
 
-def compare(scenario: Scenario, policies: list[Policy], *, workers: int = 1,
+def compare(scenario: Scenario, policies: list[Policy], *, workers: Workers = 1,
             state: SystemState | None = None, out: Path | None = None,
             inputs: dict[str, str] | None = None, progress=None,
             derive: Callable[[dict], dict] | None = None) -> Comparison:

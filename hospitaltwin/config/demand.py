@@ -3,18 +3,22 @@
 Written by ``calibrate`` or by hand. Rates are per day; an hour-of-week ``profile`` holds 168
 relative weights starting Monday 00:00 (normalised to mean 1, so ``rate`` stays the daily
 mean). Parametric stays are given by ``mean`` and ``sd`` or ``cv``; ``empirical`` takes the
-observed stays.
+observed stays. A calibrated demand names the data window it was fitted on (``calibrated``);
+a scenario without its own ``run.origin`` then starts its calendar on that window's first day.
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
 from hospitaltwin.config.base import Hours, Model, NonNegativeHours, PositiveHours, Probability
 from hospitaltwin.core.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Weibull
 from hospitaltwin.core.distributions import Law as DurationLaw
+from hospitaltwin.core.durations import parse_datetime
 
 Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -147,10 +151,31 @@ class UnitDemand(Model):
         return value
 
 
+class Calibrated(Model):
+    """The data a calibrated demand was fitted on: its window and the hospital's time zone."""
+
+    since: datetime
+    until: datetime
+    timezone: str | None = None
+
+    @field_validator("since", "until", mode="before")
+    @classmethod
+    def _moment(cls, value: object) -> datetime:
+        return parse_datetime(value)
+
+    def first_day(self) -> datetime:
+        """Local midnight of the window's first day (naive, in ``timezone`` when it has one)."""
+        moment = self.since
+        if moment.tzinfo is not None and self.timezone:
+            moment = moment.astimezone(ZoneInfo(self.timezone))
+        return datetime.combine(moment.date(), datetime.min.time())
+
+
 class Demand(Model):
-    """All demand: arrival streams and per-unit behaviour."""
+    """All demand: arrival streams and per-unit behaviour; ``calibrated`` when fitted from data."""
 
     description: str | None = None
+    calibrated: Calibrated | None = None
     arrivals: tuple[ArrivalStream, ...] = ()
     units: dict[str, UnitDemand] = Field(default_factory=dict)
 

@@ -95,9 +95,14 @@ class EquipmentPool(Model):
 
 
 class Hospital(Model):
-    """A hospital of a network; its units name it with ``hospital:``."""
+    """A hospital of a network; its units name it with ``hospital:``.
+
+    ``region`` groups hospitals the way a state command centre watches them (its reports
+    show each region's hospitals side by side, and the region's totals).
+    """
 
     name: str | None = None
+    region: str | None = None
 
 
 class Link(Model):

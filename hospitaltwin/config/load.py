@@ -183,4 +183,14 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
     problems += check_changes(scenario.changes, scenario.layout, scenario.demand, src)
     if problems:
         raise ConfigError(problems)
-    return scenario
+    return _data_calendar(scenario, rest.get("run"))
+
+
+def _data_calendar(scenario: Scenario, run: object) -> Scenario:
+    """A scenario whose demand was calibrated from data, and that names no ``run.origin`` of its
+    own, starts its calendar on the first day of that data (so its charts carry the data's dates)."""
+    calibrated = scenario.demand.calibrated
+    if calibrated is None or (isinstance(run, dict) and "origin" in run):
+        return scenario
+    origin = calibrated.first_day()
+    return scenario.model_copy(update={"run": scenario.run.model_copy(update={"origin": origin})})

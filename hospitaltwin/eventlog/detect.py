@@ -2,8 +2,9 @@
 
 ``--format auto`` looks at the first bytes (after un-gzipping), never at the name alone:
 Parquet magic, an HL7 v2 MSH segment (optionally MLLP-framed), an XML document whose root is
-an XES ``<log>``, JSON holding FHIR ``resourceType``, or a CSV header naming the canonical or
-MIMIC-IV columns. A MIMIC-IV directory (with ``hosp/transfers.csv.gz``) is read as MIMIC. The
+an XES ``<log>``, JSON holding FHIR ``resourceType``, a CSV header naming the canonical or
+MIMIC-IV columns, or else an MSH segment starting a later line (text before the first HL7
+message). A MIMIC-IV directory (with ``hosp/transfers.csv.gz``) is read as MIMIC. The
 error for an unrecognised file names the file and what was looked for, never its content.
 """
 
@@ -62,7 +63,7 @@ def detect_format(path: Path) -> str:
     data = head(path).lstrip(b"\xef\xbb\xbf").lstrip()
     if not data:
         raise HospitaltwinError(f"{path}: empty file, not an event log")
-    found = _by_magic(data) or _by_header(data)
+    found = _by_magic(data) or _by_header(data) or _hl7_inside(data)
     if found is None:
         raise HospitaltwinError(
             f"{path}: not a recognised event log (looked for Parquet, HL7 v2 'MSH', XES "
@@ -85,6 +86,14 @@ def _by_magic(data: bytes) -> str | None:
     if data[:1] in (b"{", b"["):
         return "fhir" if b'"resourceType"' in data else None
     return None
+
+
+#: An MSH segment starting a later line or MLLP frame (junk before the first message).
+_MSH_LATER = re.compile(rb"[\r\n\x0b]MSH\|")
+
+
+def _hl7_inside(data: bytes) -> str | None:
+    return "hl7" if _MSH_LATER.search(data) else None
 
 
 def _by_header(data: bytes) -> str | None:

@@ -10,15 +10,19 @@ last location's ``period.end``) a ``discharge`` follows, or a ``death`` when
 ``acuity`` the priority code. Resources other than Encounter are skipped and counted.
 
 Event ids are left to validation's content hash (an id built from the encounter id would
-carry a raw identifier into the output). ``source_line`` is the line of the resource in NDJSON, and the entry's position (1-based) in
-a Bundle. A location whose period ends before it starts is quarantined (*stay ends before it
-starts*); an Encounter without any location is quarantined (*missing unit*).
+carry a raw identifier into the output). ``source_line`` is the line of the resource in NDJSON,
+and the entry's position (1-based) in a Bundle. A location whose period ends before it starts
+is quarantined (*stay ends before it starts*); an Encounter without any location is
+quarantined (*missing unit*). A ``Bundle.entry`` that is not a list is one quarantined record,
+never an empty Bundle; JSON nested too deeply to read refuses the file (one clear error), or
+quarantines its line in NDJSON.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import sys
 from collections import Counter
 from pathlib import Path
 
@@ -32,7 +36,7 @@ from hospitaltwin.eventlog.records import (
     quarantine_records,
     read_bytes,
 )
-from hospitaltwin.eventlog.schema import parse_timestamps
+from hospitaltwin.eventlog.times import parse_timestamps
 
 DEATH_CODES = {"exp", "expired", "died", "death"}
 
@@ -59,19 +63,43 @@ def _code(concept: object) -> str | None:
             or _text(_get(concept, "text")))
 
 
-def _resources(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
+def _parse(text: str) -> tuple[object, str | None, int]:
+    """(value, None, 0), or (None, why it is not JSON, line of the problem)."""
     try:
-        whole = json.loads(text)
+        return json.loads(text), None, 0
+    except RecursionError:
+        return None, (f"JSON nested too deeply to read (more than about "
+                      f"{sys.getrecursionlimit()} levels)"), 1
     except json.JSONDecodeError as exc:
-        if exc.msg != "Extra data" and text.count("\n") < 1:
-            raise HospitaltwinError(f"{path}: not valid JSON (line {exc.lineno}: {exc.msg})") from None
+        return None, f"not valid JSON ({exc.msg})", exc.lineno
+    except ValueError:  # e.g. an integer of more digits than Python converts
+        return None, "not valid JSON (a number too long to read)", 1
+
+
+def _resources(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
+    whole, why, line = _parse(text)
+    if why is not None:
+        if why != "not valid JSON (Extra data)" and text.count("\n") < 1:
+            raise HospitaltwinError(f"{path}: line {line}: {why}")
         return _ndjson(text, path, bad)
     if isinstance(whole, dict) and whole.get("resourceType") == "Bundle":
-        entries = whole.get("entry") if isinstance(whole.get("entry"), list) else []
-        return [(i, _get(e, "resource")) for i, e in enumerate(entries, start=1)]
+        return _entries(whole, bad)
     if isinstance(whole, list):
         return list(enumerate(whole, start=1))
     return [(1, whole)]
+
+
+def _entries(bundle: dict, bad: list[dict]) -> list[tuple[int, object]]:
+    """The resources of a Bundle's ``entry`` list (a non-list entry is quarantined)."""
+    entries = bundle.get("entry")
+    if entries is None:
+        return []
+    if not isinstance(entries, list):
+        shape = "an object" if isinstance(entries, dict) else f"a {type(entries).__name__}"
+        bad.append({"source_line": 1, "problem": "unreadable_record",
+                    "reason": f"Bundle.entry is {shape}, not a list of entries"})
+        return []
+    return [(i, _get(e, "resource")) for i, e in enumerate(entries, start=1)]
 
 
 def _ndjson(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
@@ -79,11 +107,11 @@ def _ndjson(text: str, path: Path, bad: list[dict]) -> list[tuple[int, object]]:
     for number, line in enumerate(lines, start=1):
         if not line.strip():
             continue
-        try:
-            out.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            bad.append({"source_line": number, "problem": "unreadable_record",
-                        "reason": f"not valid JSON ({exc.msg})"})
+        value, why, _ = _parse(line)
+        if why is None:
+            out.append((number, value))
+        else:
+            bad.append({"source_line": number, "problem": "unreadable_record", "reason": why})
     if not out:
         raise HospitaltwinError(f"{path}: not valid JSON or NDJSON")
     return out
@@ -146,7 +174,8 @@ class _Reader:
             event = {**base, "timestamp": start, "unit": unit}
             if _before(end, start):
                 self.bad.append({**event, "event": "transfer", "problem": "end_before_start",
-                                 "reason": f"location period ends ({end}) before it starts"})
+                                 "reason": f"location period ends '{end}' before it starts "
+                                           f"'{start}'"})
                 continue
             event["event"] = first if previous is None else "transfer"
             event["from_unit"] = previous

@@ -2,7 +2,12 @@
 
 Messages may be MLLP-framed (``0x0b … 0x1c 0x0d``) or separated by line breaks or blank
 lines; segments end in CR, LF or CRLF; batch envelopes (FHS/BHS/BTS/FTS) are ignored. A
-message's line is the line of its MSH segment. Fields are read with python-hl7
+message's line is the line of its MSH segment. Every record-shaped thing is counted and none is
+merged into a neighbour (:func:`split_records`): a message starts at its MSH and ends at the
+next MSH, envelope segment, MLLP frame boundary, or line that is not an HL7 segment; segments
+before any MSH, or a second EVN (or PID/PV1, outside the two-patient A17/A24/A37) in one
+message, start a *message without MSH*; text that is not HL7 (also bytes before an MSH on its
+line) is a record of its own. Both are quarantined with their line. Fields are read with python-hl7
 (``hl7.parse`` and ``Message.extract_field``: separators from MSH-1/MSH-2, repetitions,
 components, sub-components, escape sequences). For throughput an equivalent direct read of
 the same fields (:func:`fast_fields`, first repetition / component / sub-component, using the
@@ -37,7 +42,11 @@ from pathlib import Path
 import hl7
 
 from hospitaltwin.eventlog.records import (
-    ReadResult, decode, events_from_records, quarantine_records, read_bytes,
+    ReadResult,
+    decode,
+    events_from_records,
+    quarantine_records,
+    read_bytes,
 )
 
 FLOW = {"A01": "admit", "A04": "arrive", "A02": "transfer", "A06": "transfer",
@@ -58,22 +67,109 @@ SEGMENTS = {"MSH", "EVN", "PID", "PV1"}
 _TS = re.compile(r"^(\d{4})(\d\d)(\d\d)(?:(\d\d)(\d\d)?(\d\d)?(\.\d{1,6})?)?([+-]\d{4})?$")
 
 
-def split_messages(text: str) -> tuple[list[tuple[int, list[str]]], list[int]]:
-    """Messages as (line of MSH, segments) plus the lines of segments outside any message."""
-    text = text.replace("\r\n", "\n").replace("\r", "\n").replace("\x0b", "").replace("\x1c", "")
-    messages: list[tuple[int, list[str]]] = []
-    orphans: list[int] = []
-    for number, line in enumerate(text.split("\n"), start=1):
-        tag = line[:3]
+#: Segments an ADT message has once; a second one starts a new (MSH-less) message.
+ONCE = ("EVN", "PID", "PV1")
+#: Triggers whose messages carry two patients (two PID/PV1 groups).
+TWO_PATIENTS = {"A17", "A24", "A37"}
+_TAG = re.compile(r"[A-Z][A-Z0-9]{2}")
+_MSH_INSIDE = re.compile(r"MSH[^A-Za-z0-9\s]")
+_FRAME = re.compile("[\x0b\x1c]")
+NOT_HL7 = "text that is not HL7 between messages"
+NO_MSH = "HL7 segment(s) outside any message (no MSH before them)"
+
+
+class _Splitter:
+    """Cuts HL7 text into messages and other records, one physical line at a time."""
+
+    def __init__(self) -> None:
+        self.messages: list[tuple[int, list[str]]] = []
+        self.others: list[tuple[int, str]] = []
+        self.current: list[str] | None = None
+        self.tags: set[str] = set()
+        self.line = 0
+        self.sep = "|"
+        self.is_message = False
+        self.in_junk = False
+
+    def close(self) -> None:
+        if self.current is not None:
+            if self.is_message:
+                self.messages.append((self.line, self.current))
+            else:
+                self.others.append((self.line, NO_MSH))
+        self.current, self.in_junk, self.sep = None, False, "|"
+
+    def start(self, number: int, text: str, is_message: bool) -> None:
+        self.close()
+        self.current, self.tags, self.line, self.is_message = [text], {text[:3]}, number, is_message
+        if is_message:
+            self.sep = text[3]
+
+    def piece(self, number: int, text: str) -> None:
+        if not self._segment(text):
+            if not text.strip():
+                return
+            inside = _MSH_INSIDE.search(text)
+            self.junk(number)
+            if inside is None:
+                return
+            text = text[inside.start():]
+        self.in_junk = False
+        tag = text[:3]
         if tag == "MSH":
-            messages.append((number, [line]))
-        elif not line.strip() or tag in ENVELOPE:
-            continue
-        elif messages:
-            messages[-1][1].append(line)
+            self.start(number, text, True)
+        elif tag in ENVELOPE:
+            self.close()
+        elif self.current is None or self._repeats(tag):
+            self.start(number, text, False)
         else:
-            orphans.append(number)
-    return messages, orphans
+            self.current.append(text)
+            self.tags.add(tag)
+
+    def junk(self, number: int) -> None:
+        if not self.in_junk:
+            self.close()
+            self.others.append((number, NOT_HL7))
+            self.in_junk = True
+
+    def _segment(self, text: str) -> bool:
+        tag = text[:3]
+        if tag == "MSH" or tag in ENVELOPE:  # MSH-1, the field separator, must follow
+            return len(text) > 3 and not text[3].isalnum() and not text[3].isspace()
+        if len(text) < 3 or (len(text) > 3 and text[3] != self.sep):
+            return False
+        return _TAG.fullmatch(tag) is not None
+
+    def _repeats(self, tag: str) -> bool:
+        if tag not in ONCE or tag not in self.tags:
+            return False
+        return tag == "EVN" or not (self.is_message and _trigger(self.current[0]) in TWO_PATIENTS)
+
+
+def _trigger(msh: str) -> str:
+    fields = msh.split(msh[3]) if len(msh) > 3 else []
+    comp = fields[1][:1] if len(fields) > 1 and fields[1] else "^"
+    parts = fields[8].split(comp) if len(fields) > 8 else []
+    return parts[1] if len(parts) > 1 else ""
+
+
+def split_records(text: str) -> tuple[list[tuple[int, list[str]]], list[tuple[int, str]]]:
+    """Messages as (line of MSH, segments), and the other records as (line, reason).
+
+    MLLP start (0x0b) and end (0x1c) bytes are boundaries; lines end in CR, LF or CRLF.
+    """
+    splitter = _Splitter()
+    for number, line in enumerate(text.replace("\r\n", "\n").replace("\r", "\n").split("\n"),
+                                  start=1):
+        if "\x0b" not in line and "\x1c" not in line:
+            splitter.piece(number, line)
+            continue
+        for index, piece in enumerate(_FRAME.split(line)):
+            if index:
+                splitter.close()
+            splitter.piece(number, piece)
+    splitter.close()
+    return splitter.messages, splitter.others
 
 
 def fast_fields(segments: list[str]) -> dict[str, str] | None:
@@ -190,12 +286,12 @@ class _Reader:
 def read_hl7(path: Path) -> ReadResult:
     """Read a file of HL7 v2 ADT messages (see the module doc for the mapping)."""
     notes: list[str] = []
-    messages, orphans = split_messages(decode(read_bytes(path), path, notes))
+    messages, others = split_records(decode(read_bytes(path), path, notes))
     reader = _Reader()
     for line, segments in messages:
         reader.message(line, segments)
-    for line in _runs(orphans):
-        reader._unreadable(line, "HL7 segment(s) outside any message (no MSH before them)")
+    for line, reason in others:
+        reader._unreadable(line, reason)
     events = events_from_records(str(path), reader.events)
     return ReadResult(str(path), events, quarantine_records(str(path), reader.bad),
                       skipped=reader.skipped, notes=notes)
@@ -204,8 +300,3 @@ def read_hl7(path: Path) -> ReadResult:
 def _code(value: str) -> str:
     """A message type or trigger code for the report; anything else is not echoed."""
     return value if re.fullmatch(r"[A-Z0-9_]{1,7}", value) else "(unrecognised code)"
-
-
-def _runs(lines: list[int]) -> list[int]:
-    """First line of each run of consecutive line numbers."""
-    return [n for i, n in enumerate(lines) if i == 0 or lines[i - 1] != n - 1]

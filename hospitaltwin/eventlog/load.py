@@ -15,7 +15,7 @@ import pandas as pd
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.canonical import read_canonical
 from hospitaltwin.eventlog.mapping import load_unit_map
-from hospitaltwin.eventlog.schema import check_timezone
+from hospitaltwin.eventlog.times import check_timezone
 from hospitaltwin.eventlog.validate import validate
 
 

@@ -11,26 +11,50 @@ A mapping file is small YAML::
       "Release A": {event: discharge}
 
 Each layout unit lists exact names or ``re:`` patterns (Python regular expressions that must
-match the whole name). Exact names win over patterns; patterns are tried in file order. A name
-that maps nowhere is not dropped: validation quarantines its rows with the reason
+match the whole name). Exact names win over patterns; patterns are tried in file order, each
+distinct name once. A pattern that backtracks catastrophically (``(a|aa)+$``) could take years
+on one long name, so each match has :data:`MATCH_SECONDS` (the ``regex`` module's timeout); a
+pattern that needs more is refused with an error naming the file and the pattern. A name that
+maps nowhere is not dropped: validation quarantines its rows with the reason
 ``unmapped unit 'X'`` and the ingest summary lists every such name with its event count.
 Without a mapping file, unit names are kept as they are.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import regex
 
 from hospitaltwin.config.yamlio import SourceMap, load_yaml
-from hospitaltwin.core.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, HospitaltwinError, Problem
 from hospitaltwin.eventlog.schema import EVENT_KINDS, STRING_DTYPE, map_distinct
 
 TOP_KEYS = ("units", "activities")
 ACTIVITY_KEYS = ("event", "unit", "equipment")
+#: Time allowed to one pattern on one name.
+MATCH_SECONDS = 0.5
+
+
+@dataclass(frozen=True)
+class Pattern:
+    """A compiled ``re:`` pattern, its unit, and where it was written (for errors)."""
+
+    compiled: regex.Pattern
+    unit: str
+    where: str
+
+    def matches(self, name: str) -> bool:
+        """Whether the pattern matches the whole name; raise if it takes too long."""
+        try:
+            return self.compiled.fullmatch(name, timeout=MATCH_SECONDS) is not None
+        except TimeoutError:
+            raise HospitaltwinError(
+                f"{self.where}: the pattern 're:{self.compiled.pattern}' took more than "
+                f"{MATCH_SECONDS} s on one unit name (it backtracks catastrophically, as nested "
+                "repeats like (a+)+ or (a|aa)+ do); simplify it") from None
 
 
 @dataclass(frozen=True)
@@ -38,9 +62,16 @@ class UnitMap:
     """Exact names and patterns per layout unit; ``identity`` keeps names unchanged."""
 
     exact: dict[str, str] = field(default_factory=dict)
-    patterns: tuple[tuple[re.Pattern, str], ...] = ()
+    patterns: tuple[Pattern, ...] = ()
     identity: bool = True
     activities: dict[str, dict[str, str]] | None = None
+
+    def __post_init__(self) -> None:
+        """Accept patterns given as ``(compiled pattern, unit)`` pairs too."""
+        patterns = tuple(p if isinstance(p, Pattern) else Pattern(
+            regex.compile(getattr(p[0], "pattern", p[0]), flags=regex.VERSION0), p[1],
+            "unit map") for p in self.patterns)
+        object.__setattr__(self, "patterns", patterns)
 
     def lookup(self, name: str) -> str | None:
         """The layout unit for one source name, or None if it maps nowhere."""
@@ -48,9 +79,9 @@ class UnitMap:
             return name
         if name in self.exact:
             return self.exact[name]
-        for pattern, unit in self.patterns:
-            if pattern.fullmatch(name):
-                return unit
+        for pattern in self.patterns:
+            if pattern.matches(name):
+                return pattern.unit
         return None
 
     def apply(self, names: pd.Series) -> pd.Series:
@@ -87,7 +118,7 @@ def load_unit_map(path: str | Path | None) -> UnitMap:
 
 def _read_units(units: object, source: SourceMap, problems: list[Problem]):
     exact: dict[str, str] = {}
-    patterns: list[tuple[re.Pattern, str]] = []
+    patterns: list[Pattern] = []
     if not isinstance(units, dict) or not units:
         problems.append(source.problem("units", "expected a mapping of unit id -> names"))
         return exact, patterns
@@ -104,9 +135,12 @@ def _read_units(units: object, source: SourceMap, problems: list[Problem]):
 def _add_name(unit, name, path, exact, patterns, source, problems) -> None:
     if name.startswith("re:"):
         try:
-            patterns.append((re.compile(name[3:]), unit))
-        except re.error as exc:
+            compiled = regex.compile(name[3:], flags=regex.VERSION0)
+        except (regex.error, RecursionError, OverflowError) as exc:
             problems.append(source.problem(path, f"not a valid regular expression: {exc}"))
+            return
+        where = str(source.problem(path, "")).removesuffix(": ")
+        patterns.append(Pattern(compiled, unit, where))
         return
     if name in exact and exact[name] != unit:
         problems.append(source.problem(path, f"{name!r} is already mapped to {exact[name]!r}"))

@@ -6,35 +6,30 @@ One ``transfers`` row is one event at its ``intime``: the first row of an encoun
 ``discharge``, or ``death`` when ``hosp/admissions`` (read from beside the transfers file when
 present) marks the admission ``hospital_expire_flag = 1``. ``careunit`` is the unit,
 ``transfer_id`` the event id, ``hadm_id`` the encounter; admissions also give ``source``
-(``admission_location``) and ``acuity`` (``admission_type``). An ED visit without an
-admission (no ``hadm_id``) is its own encounter (``ed-<transfer_id>``) and, having no
-discharge row, ends at its ``outtime`` with an added ``discharge`` (same line). A row whose
-``outtime`` precedes its ``intime`` is quarantined (*stay ends before it starts*).
+(``admission_location``) and ``acuity`` (``admission_type``). An ED visit without an admission
+(no ``hadm_id``) is its own encounter (``ed-<transfer_id>``) and, having no discharge row, ends
+at its ``outtime`` with an added ``discharge`` (same line). A row whose ``outtime`` precedes
+its ``intime`` is quarantined (*stay ends before it starts*).
 
-``procedureevents`` rows of item 225792 (invasive ventilation) become ``equipment_start`` /
-``equipment_end`` of ``ventilator``; other items are skipped and counted. Given a MIMIC-IV
-folder, both files are read.
+MIMIC-IV shifts every patient's dates into the years 2100-2200, so the rule that event times
+lie at most a day in the future does not apply to it. ``procedureevents`` rows of item 225792
+(invasive ventilation) become ``equipment_start`` / ``equipment_end`` of ``ventilator``; other
+items are skipped and counted. Given a MIMIC-IV folder, both files are read.
 """
 
 from __future__ import annotations
 
-import io
 from collections import Counter
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.eventlog.csvtext import as_utf8, header, read_csv_text
 from hospitaltwin.eventlog.detect import MIMIC_PROCEDURES, MIMIC_TRANSFERS, head
-from hospitaltwin.eventlog.records import (
-    ReadResult,
-    decode,
-    empty_quarantine,
-    quarantine_frame,
-    read_bytes,
-)
+from hospitaltwin.eventlog.records import ReadResult, empty_quarantine, quarantine_frame, read_bytes
 from hospitaltwin.eventlog.schema import STRING_DTYPE, blank_to_na, raw_frame
+from hospitaltwin.eventlog.times import parse_naive
 
 VENTILATION_ITEM = "225792"
 ORDER = {"ED": 0, "admit": 1, "transfer": 2, "discharge": 3}
@@ -66,37 +61,42 @@ def read_mimic(path: Path) -> list[ReadResult]:
                             f"(needs columns {', '.join(sorted(MIMIC_TRANSFERS))})")
 
 
-def _table(path: Path, needed: set[str], notes: list[str]) -> pd.DataFrame:
-    text = decode(read_bytes(path), path, notes)
-    try:
-        table = pd.read_csv(io.StringIO(text), dtype=str, keep_default_na=False)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError):
-        raise HospitaltwinError(f"{path}: cannot be parsed as CSV") from None
-    missing = needed - set(table.columns)
+def _table(path: Path, needed: set[str], notes: list[str]) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The table's columns as text with each row's line, and its malformed rows quarantined."""
+    data = read_bytes(path)
+    names = header(path, data, notes)
+    missing = needed - set(names)
     if missing:
         raise HospitaltwinError(f"{path}: missing MIMIC-IV column(s) {', '.join(sorted(missing))}")
-    table = table.apply(blank_to_na)
-    table["_line"] = np.arange(2, len(table) + 2)
-    return table
+    parsed = read_csv_text(path, as_utf8(path, data, notes), names, lambda found: found)
+    table = pd.DataFrame({c: blank_to_na(parsed.table.column(c).to_pandas().astype(STRING_DTYPE))
+                          for c in parsed.table.column_names})
+    table["_line"] = parsed.lines
+    bad = raw_frame({}, str(path), [line for line, _ in parsed.bad])
+    reasons = pd.Series([reason for _, reason in parsed.bad], dtype=STRING_DTYPE)
+    return table, quarantine_frame(bad, "malformed_row", reasons.values)
 
 
 def _admissions(transfers: Path, notes: list[str]) -> pd.DataFrame | None:
     found = _find(transfers.parent, "admissions")
     if found is None:
         return None
-    table = _table(found, {"hadm_id", "hospital_expire_flag"}, notes)
+    table, bad = _table(found, {"hadm_id", "hospital_expire_flag"}, notes)
+    if len(bad):
+        notes.append(f"{found}: {len(bad)} malformed row(s) ignored (admissions add deaths, "
+                     "sources and acuity to the transfers; they are not events)")
     return table.drop_duplicates("hadm_id").set_index("hadm_id")
 
 
 def read_transfers(path: Path) -> ReadResult:
     """Read ``hosp/transfers`` (and ``hosp/admissions`` beside it, if present)."""
     notes: list[str] = []
-    t = _table(path, MIMIC_TRANSFERS | {"transfer_id"}, notes)
-    t["timestamp"] = pd.to_datetime(t["intime"], format="ISO8601", errors="coerce")
+    t, malformed = _table(path, MIMIC_TRANSFERS | {"transfer_id"}, notes)
+    t["timestamp"] = parse_naive(t["intime"])
     t["_text"] = t["intime"]
-    ends = pd.to_datetime(t["outtime"], format="ISO8601", errors="coerce")
-    backwards = (ends < t["timestamp"]).to_numpy()
-    quarantine = _backwards(path, t[backwards])
+    ends = parse_naive(t["outtime"])
+    backwards = (ends < t["timestamp"]).fillna(False).to_numpy(dtype=bool)
+    quarantine = pd.concat([malformed, _backwards(path, t[backwards])], ignore_index=True)
     t, ends = t[~backwards], ends[~backwards]
     t["encounter_id"] = t["hadm_id"].fillna("ed-" + t["transfer_id"].fillna("?"))
     t["_rank"] = t["eventtype"].map(ORDER).fillna(4)
@@ -110,7 +110,8 @@ def read_transfers(path: Path) -> ReadResult:
                      "without admission) end at their outtime")
     events = pd.concat([t.assign(_extra=0), extra.assign(_extra=-1)], ignore_index=True)
     events = events.sort_values(["subject_id", "timestamp", "_extra"], kind="stable")
-    return ReadResult(str(path), _frame(events, path), quarantine, notes=notes)
+    return ReadResult(str(path), _frame(events, path), quarantine, notes=notes,
+                      dates_shifted=True)
 
 
 def _backwards(path: Path, rows: pd.DataFrame) -> pd.DataFrame:
@@ -121,8 +122,8 @@ def _backwards(path: Path, rows: pd.DataFrame) -> pd.DataFrame:
                        "encounter_id": rows["hadm_id"], "event": rows["eventtype"]},
                       str(path), rows["_line"])
     return quarantine_frame(frame, "end_before_start",
-                            ("outtime " + rows["outtime"] + " before intime " + rows["intime"]
-                             ).to_numpy())
+                            ("outtime '" + rows["outtime"] + "' before intime '" + rows["intime"]
+                             + "'").to_numpy())
 
 
 def _kinds(t: pd.DataFrame, first: pd.Series) -> pd.Series:
@@ -168,19 +169,19 @@ def _frame(events: pd.DataFrame, path: Path) -> pd.DataFrame:
 def read_procedures(path: Path) -> ReadResult:
     """Read ``icu/procedureevents``: invasive ventilation as ventilator start/end events."""
     notes: list[str] = []
-    p = _table(path, MIMIC_PROCEDURES | {"hadm_id"}, notes)
+    p, malformed = _table(path, MIMIC_PROCEDURES | {"hadm_id"}, notes)
     vent = p["itemid"] == VENTILATION_ITEM
     skipped = Counter({"procedureevents: other items": int((~vent).sum())})
     p = p[vent]
-    start = pd.to_datetime(p["starttime"], format="ISO8601", errors="coerce")
-    end = pd.to_datetime(p["endtime"], format="ISO8601", errors="coerce")
-    backwards = (end < start).to_numpy()
-    quarantine = quarantine_frame(
+    start, end = parse_naive(p["starttime"]), parse_naive(p["endtime"])
+    backwards = (end < start).fillna(False).to_numpy(dtype=bool)
+    backward_rows = quarantine_frame(
         raw_frame({"timestamp": p["starttime"][backwards], "patient_id": p["subject_id"][backwards],
                    "event": pd.Series("equipment_start", index=p.index)[backwards],
                    "equipment": pd.Series("ventilator", index=p.index)[backwards]},
                   str(path), p["_line"][backwards]),
         "end_before_start", "ventilation endtime before starttime")
+    quarantine = pd.concat([malformed, backward_rows], ignore_index=True)
     p = p[~backwards]
     both = pd.concat([_equipment(p, "starttime", "equipment_start"),
                       _equipment(p, "endtime", "equipment_end")], ignore_index=True)
@@ -188,12 +189,13 @@ def read_procedures(path: Path) -> ReadResult:
     frame = raw_frame({"timestamp": both["_text"], "patient_id": both["subject_id"],
                        "event": both["event"], "equipment": "ventilator",
                        "encounter_id": both.get("hadm_id")}, str(path), both["_line"])
-    return ReadResult(str(path), frame, quarantine, skipped=skipped, notes=notes)
+    return ReadResult(str(path), frame, quarantine, skipped=skipped, notes=notes,
+                      dates_shifted=True)
 
 
 def _equipment(p: pd.DataFrame, column: str, kind: str) -> pd.DataFrame:
     out = p[["subject_id", "hadm_id", "_line"]].copy()
     out["_text"] = p[column].str.replace(" ", "T", n=1).astype(STRING_DTYPE)
-    out["_time"] = pd.to_datetime(p[column], format="ISO8601", errors="coerce")
+    out["_time"] = parse_naive(p[column])
     out["event"] = kind
     return out

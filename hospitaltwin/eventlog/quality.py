@@ -3,10 +3,11 @@
 :func:`summarise` gathers, as a plain dict (written next to the output as JSON by the CLI),
 how many events each input gave and what became of them (accepted, quarantined, duplicate;
 records skipped as not patient-flow events are listed beside them), how many rows were found
-per kind of problem, and what was kept but is worth knowing: rows out of order, stays still
-open when the log ends (no discharge yet: right-censored), equipment still running, unit
-names the map does not cover. :func:`files_table` and :func:`quality_table` render it with
-rich for a person.
+per kind of problem, and what was kept but is worth knowing: rows out of order, naive times in
+the repeated autumn hour and how they were read, stays still open when the log ends (no
+discharge yet: right-censored), equipment still running, unit names the map does not cover.
+:func:`files_table` and :func:`quality_table` render it with rich for a person;
+:func:`no_events_message` is the error when nothing in the inputs can be used.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ FINDINGS = {
     "unreadable_record": "record that cannot be parsed",
     "missing_patient": "missing patient id",
     "missing_timestamp": "missing timestamp",
-    "bad_timestamp": "bad timestamp",
+    "bad_timestamp": "bad timestamp (unreadable, implausible or not on the local clock)",
     "missing_event": "missing event kind",
     "unknown_event": "unknown event kind",
     "missing_unit": "missing unit",
@@ -61,7 +62,11 @@ def _per_file(results: list[ReadResult], validated: Validated) -> dict[str, dict
     return out
 
 
-def summarise(results: list[ReadResult], validated: Validated) -> dict:
+AMBIGUOUS_HOW = {"order": "read by row order", "earliest": "read as the first pass (summer time)",
+                 "latest": "read as the second pass (standard time)"}
+
+
+def summarise(results: list[ReadResult], validated: Validated, ambiguous: str = "order") -> dict:
     """The data-quality summary of one ingest (a JSON-ready dict)."""
     events = validated.events
     stays = unit_stays(events)
@@ -78,6 +83,7 @@ def summarise(results: list[ReadResult], validated: Validated) -> dict:
         "files": _per_file(results, validated),
         "quarantined": {str(k): int(v) for k, v in problems.items()},
         "kept": {"out_of_order": validated.out_of_order,
+                 "ambiguous_local_times": validated.ambiguous, "ambiguous_rule": ambiguous,
                  "open_stays_at_log_end": int(stays["end"].isna().sum()),
                  "open_equipment_at_log_end": int(equipment["end"].isna().sum())},
         "unmapped_units": dict(validated.unmapped),
@@ -120,6 +126,8 @@ def quality_table(summary: dict) -> Table:
     table.add_row("duplicate event_id", f"{summary['totals']['duplicates']:,}", "dropped, counted")
     kept = summary["kept"]
     table.add_row("rows out of order", f"{kept['out_of_order']:,}", "sorted, kept")
+    table.add_row("local times in the repeated autumn hour", f"{kept['ambiguous_local_times']:,}",
+                  AMBIGUOUS_HOW[kept["ambiguous_rule"]] + ", kept")
     table.add_row("stays open at log end (no discharge yet)",
                   f"{kept['open_stays_at_log_end']:,}", "kept (censored)")
     table.add_row("equipment still in use at log end",
@@ -139,3 +147,23 @@ def unmapped_table(summary: dict) -> Table | None:
     for name, count in summary["unmapped_units"].items():
         table.add_row(name, f"{count:,}")
     return table
+
+
+def no_events_message(totals: dict, names: list[str]) -> str | None:
+    """The error for inputs with no usable event (None when there is one).
+
+    ``totals`` holds ``read``, ``accepted``, ``quarantined`` and ``skipped`` counts.
+    """
+    if totals["accepted"] > 0:
+        return None
+    inputs = ", ".join(names) if len(names) <= 3 else f"{names[0]} and {len(names) - 1} more"
+    found = []
+    if totals["quarantined"]:
+        found.append(f"{totals['quarantined']:,} quarantined")
+    if totals.get("duplicates"):
+        found.append(f"{totals['duplicates']:,} duplicates")
+    if totals.get("skipped"):
+        found.append(f"{totals['skipped']:,} records skipped as not patient-flow events")
+    what = f" ({'; '.join(found)})" if found else ""
+    return (f"{inputs}: no usable events: {totals['read']:,} read, none accepted{what}"
+            + ("; the quarantine file says why" if totals["quarantined"] else ""))

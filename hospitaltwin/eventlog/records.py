@@ -34,8 +34,15 @@ class ReadResult:
     quarantine: pd.DataFrame
     skipped: Counter = field(default_factory=Counter)
     notes: list[str] = field(default_factory=list)
-    #: Fingerprint of the key the identifiers are already pseudonymised with (own output).
+    #: Check value of the key the identifiers are already pseudonymised with (own output).
     pseudonymised: str | None = None
+    #: Dates shifted on purpose (MIMIC-IV moves them to 2100-2200): no "future" rule.
+    dates_shifted: bool = False
+
+    @property
+    def checked_before(self) -> bool:
+        """Whether the rows were validated when written (hospitaltwin's own output)."""
+        return self.pseudonymised is not None
 
     @property
     def read(self) -> int:
@@ -60,7 +67,8 @@ def quarantine_frame(rows: pd.DataFrame, problem: str, reason: object) -> pd.Dat
     for column in COLUMNS:
         values = rows[column] if column in rows else pd.Series(pd.NA, index=rows.index)
         if column == "timestamp" and values.dtype.kind == "M":
-            values = values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
+            values = values.dt.strftime("%Y-%m-%dT%H:%M:%S") if values.dt.tz is None else \
+                values.dt.tz_convert("UTC").dt.strftime("%Y-%m-%dT%H:%M:%SZ")
         out[column] = values.astype(STRING_DTYPE)
     return out.reset_index(drop=True)
 
@@ -113,6 +121,32 @@ def decode(data: bytes, path: Path, notes: list[str]) -> str:
 
 
 def line_starts(data: bytes) -> np.ndarray:
-    """Byte offset at which each physical line starts (line 1 at index 0)."""
-    newlines = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 10)
-    return np.concatenate(([0], newlines + 1))
+    """Byte offset at which each physical line starts (line 1 at index 0).
+
+    Lines end in LF, CRLF or a lone CR (as CSV parsers read them).
+    """
+    arr = np.frombuffer(data, dtype=np.uint8)
+    ends = arr == 10
+    if 13 in arr:
+        lone_cr = arr == 13
+        lone_cr[:-1] &= arr[1:] != 10
+        ends |= lone_cr
+    return np.concatenate(([0], np.flatnonzero(ends) + 1))
+
+
+#: First characters that make a spreadsheet read a cell as a formula (OWASP CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def neutralise(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy for CSV output in which text cells that start like a formula begin with ``'``."""
+    out = frame.copy()
+    for column in out.columns:
+        values = out[column]
+        if values.dtype.kind in "biufcmM":
+            continue
+        text = values.astype(STRING_DTYPE)
+        risky = text.str.startswith(FORMULA_START).fillna(False).to_numpy(dtype=bool)
+        if risky.any():
+            out[column] = text.mask(risky, "'" + text)
+    return out

@@ -14,12 +14,8 @@ column (``admit``, ``transfer`` or ``discharge``); see :mod:`hospitaltwin.eventl
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
-
-from hospitaltwin.core.errors import HospitaltwinError
 
 #: The canonical columns, in order (docs/reference/event-log.md).
 COLUMNS: tuple[str, ...] = (
@@ -88,82 +84,6 @@ def blank_to_na(values: pd.Series) -> pd.Series:
     """Strip text and turn empty strings into NA."""
     values = values.astype(STRING_DTYPE).str.strip()
     return values.mask(values == "")
-
-
-_OFFSET = re.compile(r"(?:[Zz]|[+-]\d\d(?::?\d\d)?)$")
-
-
-def check_timezone(tz: str) -> str:
-    """Return ``tz`` if it names a zone, else raise a :class:`HospitaltwinError`."""
-    try:
-        pd.Timestamp("2020-01-01").tz_localize(tz)
-    except Exception:  # noqa: BLE001  (zoneinfo/pytz raise various types)
-        raise HospitaltwinError(f"unknown timezone {tz!r} (use an IANA name such as "
-                                "'Europe/Amsterdam' or 'UTC')") from None
-    return tz
-
-
-def parse_timestamps(text: pd.Series, tz: str = "UTC") -> pd.Series:
-    """Parse ISO 8601 text to UTC; naive values are read in ``tz``. Unparseable → NaT.
-
-    Parameters
-    ----------
-    text : pandas.Series
-        Timestamps as text (``2024-03-01T08:00``, ``2024-03-01 08:00:00+01:00``, ``…Z``).
-    tz : str
-        The zone of naive values. Local times that do not exist or are ambiguous (at a
-        daylight-saving change) become NaT and are quarantined by validation.
-
-    Returns
-    -------
-    pandas.Series
-        ``datetime64[ns, UTC]``, NaT where the text is missing or not a timestamp.
-    """
-    if text.dtype.kind == "M":
-        return _from_datetimes(text, tz)
-    text = text.astype(STRING_DTYPE)
-    out = pd.Series(pd.NaT, index=text.index, dtype=TIMESTAMP_DTYPE)
-    present = text.notna()
-    if not present.any():
-        return out
-    has_offset = present & text.str.contains(_OFFSET, regex=True).fillna(False).astype(bool)
-    naive = present & ~has_offset
-    if has_offset.any():
-        out[has_offset] = _to_datetime(text[has_offset], utc=True)
-    if naive.any():
-        local = _to_datetime(text[naive], utc=False)
-        if tz != "UTC":
-            local = local.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-            out[naive] = local.dt.tz_convert("UTC")
-        else:
-            out[naive] = local.dt.tz_localize("UTC")
-    return out
-
-
-def _from_datetimes(values: pd.Series, tz: str) -> pd.Series:
-    """Datetime values (from Parquet) to UTC; naive ones are read in ``tz``."""
-    if values.dt.tz is None:
-        values = values.dt.tz_localize(tz, ambiguous="NaT", nonexistent="NaT")
-    return values.dt.tz_convert("UTC").astype(TIMESTAMP_DTYPE)
-
-
-def _to_datetime(text: pd.Series, utc: bool) -> pd.Series:
-    """``pd.to_datetime`` of ISO text, coercing failures; fast for one uniform format."""
-    values = text.astype(object)
-    try:
-        parsed = pd.to_datetime(values, format="ISO8601", utc=utc, errors="coerce")
-    except (ValueError, OverflowError, TypeError):
-        parsed = pd.Series([_one(v, utc) for v in values], index=text.index)
-    if not utc and getattr(parsed.dt, "tz", None) is not None:
-        parsed = parsed.dt.tz_localize(None)
-    return parsed.astype("datetime64[ns, UTC]" if utc else "datetime64[ns]")
-
-
-def _one(value: object, utc: bool) -> pd.Timestamp:
-    try:
-        return pd.to_datetime(value, format="ISO8601", utc=utc)
-    except (ValueError, OverflowError, TypeError):
-        return pd.NaT
 
 
 def to_canonical(frame: pd.DataFrame) -> pd.DataFrame:

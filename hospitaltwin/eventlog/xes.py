@@ -27,13 +27,14 @@ import pandas as pd
 from lxml import etree
 
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.eventlog.privacy import looks_identifying
 from hospitaltwin.eventlog.records import (
     ReadResult,
     events_from_records,
     quarantine_records,
     read_bytes,
 )
-from hospitaltwin.eventlog.schema import parse_timestamps
+from hospitaltwin.eventlog.times import parse_timestamps
 
 SEPSIS_ACTIVITIES: dict[str, dict[str, str]] = {
     "ER Registration": {"event": "arrive", "unit": "ED"},
@@ -115,8 +116,8 @@ class _Reader:
     def event(self, state: _Case, line: int, stamp, activity, transition) -> None:
         spec = self.activities.get(activity)
         if spec is None or (transition or "complete").lower() not in ("complete",):
-            what = "not in the activity map" if spec is None else f"lifecycle {transition}"
-            self.skipped[f"XES activity {activity!r} ({what})"] += 1
+            what = "not in the activity map" if spec is None else f"lifecycle {_shown(transition)}"
+            self.skipped[f"XES activity {_shown(activity)!r} ({what})"] += 1
             return
         resolved = _resolve(state, spec, activity, self.skipped)
         if resolved is None:
@@ -127,6 +128,13 @@ class _Reader:
                             "equipment": spec.get("equipment"),
                             "encounter_id": state.encounter()})
         _apply(state, kind, spec.get("unit"))
+
+
+def _shown(name: object) -> str:
+    """An activity or lifecycle name for the report, unless it may identify someone."""
+    if not isinstance(name, str):
+        return "(none)"
+    return "(masked)" if looks_identifying(name) or not name.isprintable() else name
 
 
 def read_xes(path: Path, activities: dict[str, dict[str, str]] | None = None) -> ReadResult:
@@ -145,9 +153,11 @@ def read_xes(path: Path, activities: dict[str, dict[str, str]] | None = None) ->
                 element.clear(keep_tail=False)
     except etree.XMLSyntaxError as exc:
         if not reader.events and not reader.skipped:
-            raise HospitaltwinError(f"{path}: not valid XML (line {exc.lineno}: {exc.msg})") from None
+            raise HospitaltwinError(f"{path}: not valid XML (line {exc.lineno}: "
+                                    f"{' '.join(str(exc.msg).split())})") from None
         bad.append({"source_line": exc.lineno or 0, "problem": "unreadable_record",
-                    "reason": f"XML broken here, the rest of the file is unread ({exc.msg})"})
+                    "reason": "XML broken here, the rest of the file is unread ("
+                              + " ".join(str(exc.msg).split()) + ")"})
     if not seen_log and not bad:
         raise HospitaltwinError(f"{path}: XML but not an XES log (no <log> element)")
     return ReadResult(str(path), events_from_records(str(path), reader.events),

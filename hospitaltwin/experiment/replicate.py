@@ -1,16 +1,15 @@
-"""Run a scenario's replications, serially or on local worker processes, and aggregate them.
+"""Run a scenario's replications, locally or on a Dask cluster, and aggregate them.
 
-Replication ``r`` depends only on the root seed and ``r`` (named streams), so the results are
-identical whatever the number of workers; they are consumed in replication order and written
-as they arrive, so memory does not grow with the number of replications. Overrides from the
-command line (horizon, seed, replications) are applied to a copy of the scenario and the
-resolved copy is what the manifest records.
+Replications are handed to an executor (:mod:`hospitaltwin.experiment.executors`: local
+processes by default). Replication ``r`` depends only on the root seed and ``r`` (named
+streams), so the results are identical whatever the number of workers or where they run; they
+are consumed in replication order and written as they arrive, so memory does not grow with
+the number of replications. Overrides from the command line (horizon, seed, replications) are
+applied to a copy of the scenario and the resolved copy is what the manifest records.
 """
 
 from __future__ import annotations
 
-import multiprocessing as mp
-import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,13 +21,12 @@ from hospitaltwin.config.scenario import RunSpec, Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.engine import CompiledModel, Replication, compile_scenario, simulate
+from hospitaltwin.engine import CompiledModel, Replication, compile_scenario
+from hospitaltwin.experiment.executors import Workers, executor_for
+from hospitaltwin.experiment.executors.job import ReplicationJob
 from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.results import ResultWriter, manifest
 from hospitaltwin.experiment.summary import kpi_summary
-
-_WORKER: dict = {}
-
 
 @dataclass
 class RunResult:
@@ -55,40 +53,21 @@ def with_run(scenario: Scenario, **overrides) -> Scenario:
     return scenario.model_copy(update={"run": run})
 
 
-def _init_worker(model: CompiledModel, seed: int, state: SystemState | None, tables: bool,
-                 reduce: Callable | None) -> None:
-    _WORKER.update(model=model, seed=seed, state=state, tables=tables, reduce=reduce)
-
-
-def _one(replication: int):
-    w = _WORKER
-    result = simulate(w["model"], w["seed"], replication, w["state"], w["tables"], kpis=w["reduce"] is None)
-    if w["reduce"] is not None:
-        return w["reduce"](result, w["model"])
-    result.realised = None  # not needed by the parent; keeps what crosses processes small
-    return result
-
-
-def replicate(model: CompiledModel, seed: int, replications: int, *, workers: int = 1,
+def replicate(model: CompiledModel, seed: int, replications: int, *, workers: Workers = 1,
               state: SystemState | None = None, tables: bool = True, first: int = 0,
               reduce: Callable[[Replication, CompiledModel], object] | None = None) -> Iterator:
     """Yield replications ``first .. first+replications-1`` in order.
 
-    With ``reduce`` (a module-level function), each worker returns ``reduce(replication,
-    model)`` instead of the replication: only what the caller aggregates crosses processes.
+    ``workers`` is a number of local processes or an executor (a Dask cluster): the one
+    place where replications are handed out. With ``reduce`` (a module-level function), each
+    worker returns ``reduce(replication, model)`` instead of the replication: only what the
+    caller aggregates crosses processes.
     """
-    numbers = range(first, first + replications)
-    if workers <= 1 or replications == 1:
-        _init_worker(model, seed, state, tables, reduce)
-        yield from map(_one, numbers)
-        return
-    method = "fork" if sys.platform.startswith("linux") else "spawn"
-    with mp.get_context(method).Pool(min(workers, replications), _init_worker,
-                                     (model, seed, state, tables, reduce)) as pool:
-        yield from pool.imap(_one, numbers, chunksize=max(1, replications // (workers * 16)))
+    job = ReplicationJob(model, seed, state, tables, reduce)
+    yield from executor_for(workers).map(job, range(first, first + replications))
 
 
-def run_scenario(scenario: Scenario, *, workers: int = 1, out: Path | None = None,
+def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None = None,
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
                  progress: Callable[[int], None] | None = None, tables: bool = True,
                  on_replication: Callable[[Replication, CompiledModel], None] | None = None) -> RunResult:

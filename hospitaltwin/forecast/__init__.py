@@ -25,6 +25,7 @@ from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.tstats import replications_for, wilson
 from hospitaltwin.engine import compile_scenario
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import replicate, with_run
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
@@ -66,7 +67,7 @@ def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, s
 
 
 def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 336.0,
-                 replications: int = 500, seed: int | None = None, workers: int = 1,
+                 replications: int = 500, seed: int | None = None, workers: Workers = 1,
                  demand_multiplier: float = 1.0, progress=None) -> Forecast:
     """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications."""
     spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)

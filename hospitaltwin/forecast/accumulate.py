@@ -2,7 +2,9 @@
 
 Levels are small integers (beds occupied, devices needed), so each resource keeps a histogram
 of its level at every hour: exact quantiles at the end, memory independent of the number of
-replications. Probabilities are counts of replications at capacity (per hour, per day, and
+replications. Each resource's histogram is as wide as its own largest level (a state-wide
+network mixes 400-bed wards with 6-bed ICUs: one dense cube as wide as the largest would be
+hundreds of megabytes). Probabilities are counts of replications at capacity (per hour, per day, and
 "first full within X hours").
 """
 
@@ -21,7 +23,7 @@ class Accumulator:
     def __init__(self, resources: list[Resource], n_hours: int, n_days: int):
         self.resources, self.n = resources, 0
         k = len(resources)
-        self.hist = np.zeros((k, n_hours, 8), dtype=np.int64)
+        self.levels = [np.zeros((n_hours, 8), dtype=np.int64) for _ in range(k)]
         self.level_sum = np.zeros((k, n_hours))
         self.capacity_sum = np.zeros((k, n_hours))
         self.full_hours = np.zeros((k, n_hours), dtype=np.int64)
@@ -30,11 +32,12 @@ class Accumulator:
 
     def add(self, s: ReplicationSummary) -> None:
         """Fold one replication in."""
-        top = int(s.level.max(initial=0))
-        if top >= self.hist.shape[2]:
-            self.hist = np.pad(self.hist, ((0, 0), (0, 0), (0, max(top + 1, 2 * self.hist.shape[2]) - self.hist.shape[2])))
-        k, h = np.indices(s.level.shape)
-        np.add.at(self.hist, (k, h, s.level), 1)
+        hours = np.arange(s.level.shape[1])
+        for r, level in enumerate(s.level):
+            top = int(level.max(initial=0))
+            if top >= self.levels[r].shape[1]:
+                self.levels[r] = _widen(self.levels[r], top + 1)
+            self.levels[r][hours, level] += 1  # one count per hour: no repeated index
         self.level_sum += s.level
         self.capacity_sum += s.capacity
         self.full_hours += s.full_hour
@@ -42,12 +45,27 @@ class Accumulator:
         self.first_full.append(s.first_full_h)
         self.n += 1
 
+    @property
+    def hist(self) -> np.ndarray:
+        """The histograms as one array ``(resource, hour, level)``, zero-padded to the widest."""
+        width = max((h.shape[1] for h in self.levels), default=0)
+        return np.stack([np.pad(h, ((0, 0), (0, width - h.shape[1]))) for h in self.levels]) \
+            if self.levels else np.zeros((0, 0, 0), dtype=np.int64)
+
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """Lower quantiles ``(resource, hour, q)`` from the histograms (inverse of the CDF)."""
-        cdf = np.cumsum(self.hist, axis=2) / self.n
-        return np.stack([np.argmax(cdf >= q - 1e-12, axis=2) for q in qs], axis=2)
+        out = []
+        for hist in self.levels:
+            cdf = np.cumsum(hist, axis=1) / self.n
+            out.append(np.stack([np.argmax(cdf >= q - 1e-12, axis=1) for q in qs], axis=1))
+        return np.stack(out) if out else np.zeros((0, 0, len(qs)), dtype=np.int64)
 
     def p_full_within(self, hours: float) -> np.ndarray:
         """Per resource: fraction of replications at capacity at some moment before ``hours``."""
         first = np.array(self.first_full)
         return (first < hours).mean(axis=0)
+
+
+def _widen(hist: np.ndarray, levels: int) -> np.ndarray:
+    """``hist`` with room for ``levels`` levels (at least doubled, so growth stays rare)."""
+    return np.pad(hist, ((0, 0), (0, max(levels, 2 * hist.shape[1]) - hist.shape[1])))

@@ -10,7 +10,7 @@ paths is reproducible and fresh seeds give out-of-sample paths.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -20,6 +20,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import Replication, compile_scenario
 from hospitaltwin.engine.compile import CompiledModel
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import replicate, with_run
 
 UNLIMITED = 100_000
@@ -36,6 +37,20 @@ class DemandPaths:
     origin: datetime
     beds: np.ndarray
     devices: np.ndarray
+
+    @property
+    def count(self) -> int:
+        """Number of paths."""
+        return self.beds.shape[0]
+
+    def take(self, start: int, stop: int) -> DemandPaths:
+        """Paths ``start .. stop - 1``."""
+        return replace(self, beds=self.beds[start:stop], devices=self.devices[start:stop])
+
+    def extended(self, more: DemandPaths) -> DemandPaths:
+        """These paths followed by ``more`` (drawn over the same units, pools and hours)."""
+        return replace(self, beds=np.concatenate([self.beds, more.beds]),
+                       devices=np.concatenate([self.devices, more.devices]))
 
     def daily_peak(self, which: str = "beds") -> np.ndarray:
         """``[s, r, d]``: the largest hourly value of each day (24-hour blocks from the origin)."""
@@ -68,9 +83,13 @@ def _path(rep: Replication, model: CompiledModel) -> tuple[np.ndarray, np.ndarra
 
 
 def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
-                 state: SystemState | None = None, workers: int = 1) -> DemandPaths:
+                 state: SystemState | None = None, workers: Workers = 1, first: int = 0) -> DemandPaths:
     """``paths`` demand paths over ``horizon_h`` hours (after the scenario's warmup when
-    starting empty; from ``state`` when given)."""
+    starting empty; from ``state`` when given).
+
+    The paths are replications ``first .. first + paths - 1`` of ``seed``: paths drawn with
+    another ``first`` and no overlap are independent of these (fresh paths for a test of a
+    plan made on these), and a set drawn in two parts equals the set drawn at once."""
     free = unconstrained(scenario)
     if state is None:
         warm = free.run.warmup
@@ -81,7 +100,8 @@ def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
 
         spec = with_run(from_state(free, state, horizon_h), replications=paths, seed=seed)
         model, skip = compile_scenario(spec), 0
-    beds, devices = zip(*replicate(model, seed, paths, workers=workers, state=state, reduce=_path))
+    beds, devices = zip(*replicate(model, seed, paths, workers=workers, state=state, first=first,
+                                   reduce=_path))
     layout = scenario.layout
     hospital_of = {u: layout.hospital_of(u) for u in layout.units}
     hospital_of.update({p: (layout.equipment[p].hospital or "main") for p in layout.equipment})

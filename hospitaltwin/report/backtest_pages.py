@@ -14,11 +14,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hospitaltwin.report.board import Finding
 from hospitaltwin.report.charts import Page, panel_pages, single_page
 from hospitaltwin.report.load import Result
+from hospitaltwin.report.numformat import hours_text, num, pct
 from hospitaltwin.report.style import CYCLE, MUTED
-from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import hours_text, num, pct
+from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 LEVELS = (("coverage50", 0.5), ("coverage80", 0.8), ("coverage95", 0.95))
 SCORES = ("mae", "crps", "brier", "coverage50", "coverage80", "coverage95")
@@ -61,6 +62,15 @@ def sentences(result: Result) -> list[str]:
                            f"(target {level:.0%}).")
     out += _skill(scores)
     return out + _reliability(result.tables["reliability"])
+
+
+def answer(result: Result) -> list[Finding]:
+    """Page 1's "How far to trust this": how often the intervals held, skill against the baselines."""
+    found = sentences(result)
+    cover = [t for t in found if "intervals contained" in t]
+    skill = [t for t in found if "CRPS" in t]
+    picked = cover[-1:] + skill[-1:]
+    return [Finding("trust", "Backtest: " + t[0].lower() + t[1:]) for t in picked]
 
 
 def _skill(scores: pd.DataFrame) -> list[str]:
@@ -108,7 +118,7 @@ def table_pages(result: Result) -> list[Page]:
         rows.append((hours_text(lead), *own, *(num(crps.loc[lead, k]) for k in methods)))
     heads = ("lead", "n", "MAE", "Brier", "cover 50%", "cover 80%", "cover 95%",
              *(f"CRPS {k.replace('_', ' ')}" for k in methods))
-    blocks = [Para(intro(result), muted=True),
+    blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(heads, tuple(rows), "l" + "r" * (len(heads) - 1),
                     "n, MAE, Brier and coverage are the model's; CRPS is given for the model and each baseline.")]
     return [Page(f, "scores", chart=False) for f in text_pages("Backtest scores by lead time", result.label, blocks)]

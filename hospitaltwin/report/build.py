@@ -1,29 +1,71 @@
 """Assemble a report: check every result, lay out its pages, write the PDF and PNGs.
 
-:func:`build_report` is the whole ``report`` stage as one function: it reads and checks all
-result directories first (so a bad input writes nothing), then draws the cover and the
-executive summary, then each result's own pages in the order given, under the report's
-matplotlib style, and writes them with page numbers. Each result kind has a module with
-``intro``, ``sentences`` and ``pages`` (see :data:`SECTIONS`).
+:func:`build_report` is the whole ``report`` stage as one function. It reads and checks all
+result directories first (so a bad input writes nothing), then lays the report out for a
+board: page 1 is the answer in words (:mod:`~hospitaltwin.report.board`); then the figures
+that carry it, result by result; then each result's detail (its findings, tables and
+charts); provenance is the last page. Each result kind is a :class:`Section`: what it says on
+page 1 (``answer``), its key figures, its detail pages, and the intro and findings of its
+detail. An earlier result given as ``previous`` is compared with the current one of its kind
+("what changed since the last report").
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
-from hospitaltwin.report import (backtest_pages, calibration_pages, compare_pages, forecast_pages, network_pages,
-                                 roster_pages, run_pages, surge_pages)
-from hospitaltwin.report.cover import TITLE, cover_pages, summary_pages
+from hospitaltwin.report import (
+    backtest_pages,
+    calibration_pages,
+    compare_pages,
+    forecast_answer,
+    forecast_pages,
+    network_pages,
+    roster_pages,
+    run_answer,
+    run_pages,
+    surge_answer,
+    surge_pages,
+)
+from hospitaltwin.report.board import board_pages
 from hospitaltwin.report.document import Written, write_document
 from hospitaltwin.report.load import load_results
+from hospitaltwin.report.previous import changes
+from hospitaltwin.report.provenance import provenance_pages
 from hospitaltwin.report.style import report_style
 
-SECTIONS = {"run": run_pages, "forecast": forecast_pages, "compare": compare_pages, "backtest": backtest_pages,
-            "calibration": calibration_pages, "roster": roster_pages, "surge": surge_pages,
-            "network": network_pages}
+TITLE = "hospitaltwin report"
 
 
-def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None) -> Written:
+@dataclass(frozen=True)
+class Section:
+    """What a result kind contributes: page-1 findings, key figures, detail pages."""
+
+    answer: Callable
+    key_pages: Callable
+    pages: Callable
+
+
+def _none(result) -> list:
+    return []
+
+
+def section(module, answer: Callable | None = None) -> Section:
+    """A section from a result kind's module (``answer`` and ``key_pages`` optional)."""
+    return Section(answer or getattr(module, "answer", _none), getattr(module, "key_pages", _none), module.pages)
+
+
+SECTIONS = {"forecast": section(forecast_pages, forecast_answer.answer),
+            "surge": section(surge_pages, surge_answer.answer),
+            "run": section(run_pages, run_answer.answer),
+            "compare": section(compare_pages), "network": section(network_pages),
+            "roster": section(roster_pages), "backtest": section(backtest_pages),
+            "calibration": section(calibration_pages)}
+
+
+def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None, previous=()) -> Written:
     """Write the report of one or more result directories.
 
     Parameters
@@ -35,6 +77,9 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         The PDF to write (its folder is created).
     png_dir : str or Path, optional
         Where to write one PNG per chart (1920 x 1080), named after its page number.
+    previous : iterable of str or Path, optional
+        Result directories of the last report (an earlier forecast, surge plan, …): page 1 says
+        what changed since.
 
     Returns
     -------
@@ -47,12 +92,20 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         When a directory holds no readable result; nothing is written then.
     """
     results = load_results(results_dirs)
+    previous = list(previous)
+    earlier = load_results(previous) if previous else []
     with report_style():
-        pages = cover_pages(results) + summary_pages(results, SECTIONS)
+        findings = [f for r in results for f in SECTIONS[r.kind].answer(r)]
+        findings += changes(results, earlier, given=bool(previous))
+        pages = board_pages(results, findings)
         footers = [TITLE] * len(pages)
-        for result in results:
-            own = SECTIONS[result.kind].pages(result)
-            pages += own
-            footers += [f"{TITLE} · {result.label}"] * len(own)
+        for part in ("key_pages", "pages"):
+            for result in results:
+                own = getattr(SECTIONS[result.kind], part)(result)
+                pages += own
+                footers += [f"{TITLE} · {result.label}"] * len(own)
+        last = provenance_pages(results, earlier)
+        pages += last
+        footers += [TITLE] * len(last)
         names = ", ".join(r.name for r in results)
         return write_document(pages, footers, Path(pdf), Path(png_dir) if png_dir else None, f"{TITLE}: {names}")

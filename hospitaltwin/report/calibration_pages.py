@@ -13,7 +13,9 @@ in the same directory feed the diagnostics:
 
 Without ``profiles.csv`` the profile page falls back to the summary's own profile values and
 counts; without ``survival.csv`` the survival page says it is not available. Neither is an
-error.
+error. Every warning is shown whole. A stay law that fails its Kolmogorov–Smirnov check against
+Kaplan–Meier (:mod:`~hospitaltwin.report.stay_fit`) is flagged in the table, on its panel
+and, when the misfit is visible, on page 1.
 """
 
 from __future__ import annotations
@@ -21,19 +23,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from hospitaltwin.report.board import Finding
 from hospitaltwin.report.charts import Page, panel_pages, single_page
+from hospitaltwin.report.clock import when_text
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.style import CYCLE, empty_panel
-from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import num
+from hospitaltwin.report.numformat import duration, num
+from hospitaltwin.report.stay_fit import stay_fits
+from hospitaltwin.report.style import BAD, CYCLE, MUTED, empty_panel
+from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
-
-
-def _h(hours) -> str:
-    if hours is None or not np.isfinite(hours):
-        return "–"
-    return f"{hours / 24:.2f} d" if hours >= 48 else f"{hours:.1f} h"
 
 
 def _best(los: dict) -> dict:
@@ -49,13 +48,31 @@ def intro(result: Result) -> str:
     """The calibration window, data used and how laws were chosen."""
     s = result.summary
     w, d = s.get("window") or {}, s.get("data") or {}
+    tz = result.timezone
     return (f"Demand calibrated from {d.get('stays_used', '?')} unit stays ({d.get('stays_censored', '?')} still open) "
-            f"between {w.get('since', '?')} and {w.get('until', '?')}, profiles in {w.get('timezone', '?')}; "
-            f"length-of-stay laws chosen by {s.get('los_choice', '?')}.")
+            f"between {when_text(w.get('since', '?'), tz)} and {when_text(w.get('until', '?'), tz)}, profiles in "
+            f"{w.get('timezone', '?')} local time; length-of-stay laws chosen by {s.get('los_choice', '?')}.")
+
+
+def answer(result: Result) -> list[Finding]:
+    """Page 1: the stay laws that fit poorly, and how many warnings the calibration has."""
+    out = [Finding("trust", f.words() + f" Figures for {f.unit} are less reliable.")
+           for f in stay_fits(result.summary) if f.poor]
+    warnings = result.summary.get("warnings") or []
+    if warnings:
+        out.append(Finding("trust", f"The calibration notes {len(warnings)} thin or doubtful estimate"
+                                    f"{'s' if len(warnings) != 1 else ''} (listed in full on its pages)."))
+    return out
+
+
+def key_pages(result: Result) -> list[Page]:
+    """The stays of the units whose law fits poorly, when there are any (page 1 names them)."""
+    poor = [f.unit for f in stay_fits(result.summary) if f.poor]
+    return survival_pages(result, poor, "Length of stay: the laws that fit poorly") if poor else []
 
 
 def sentences(result: Result) -> list[str]:
-    """Arrival rates and stays of the largest streams and units, and the warnings count."""
+    """Arrival rates and stays of the largest streams and units, fit checks, the warnings count."""
     s = result.summary
     out = []
     for a in sorted(s.get("arrivals") or [], key=lambda a: -(a.get("rate_per_day") or 0))[:4]:
@@ -66,8 +83,9 @@ def sentences(result: Result) -> list[str]:
     for uid, unit in list((s.get("units") or {}).items())[:6]:
         los, fit = unit.get("los") or {}, _best(unit.get("los") or {})
         ks = f"; distance to Kaplan–Meier {num(fit['ks_km'])}" if fit.get("ks_km") is not None else ""
-        out.append(f"{uid}: {los.get('chosen', '?')} length of stay, mean {_h(fit.get('mean_h'))} from "
+        out.append(f"{uid}: {los.get('chosen', '?')} length of stay, mean {duration(fit.get('mean_h'))} from "
                    f"{los.get('n', '?')} stays{ks}.")
+    out += [f.words() for f in stay_fits(s) if f.fails]
     warnings = s.get("warnings") or []
     out.append(f"{len(warnings)} warning{'s' if len(warnings) != 1 else ''} about thin or doubtful estimates"
                + (" (listed after the tables)." if warnings else "."))
@@ -83,15 +101,21 @@ def table_pages(result: Result) -> list[Page]:
                       f"{num(a.get('rate_per_day'))} [{num((a.get('ci95') or [None])[0])}, "
                       f"{num((a.get('ci95') or [None, None])[1])}]", (a.get("profile") or {}).get("model", ""))
                      for a in s.get("arrivals") or [])
-    units = []
+    units, checks = [], {f.unit: f for f in stay_fits(s)}
     for uid, unit in (s.get("units") or {}).items():
         los, fit = unit.get("los") or {}, _best(unit.get("los") or {})
         lo, hi = (fit.get("mean_ci95_h") or [None, None])[:2]
+        check = checks.get(str(uid))
+        verdict = f"{check.verdict()} (5%: {check.critical:.3f})" if check else "–"
         units.append((uid, str(los.get("n", "")), str(los.get("n_censored", "")), los.get("chosen", ""),
-                      f"{_h(fit.get('mean_h'))} [{_h(lo)}, {_h(hi)}]", _h(fit.get("sd_h")), num(fit.get("ks_km"))))
-    blocks = [Para(intro(result), muted=True),
+                      duration(fit.get("mean_h"), lo, hi), duration(fit.get("sd_h")), num(fit.get("ks_km")),
+                      verdict))
+    blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(("stream", "unit", "n", "rate per day [95% CI]", "profile"), arrivals, "llrrl"),
-              Table(("unit", "stays", "open", "law", "mean [95% CI]", "sd", "KS vs KM"), tuple(units), "lrrlrrr")]
+              Table(("unit", "stays", "open", "law", "mean [95% CI]", "sd", "KS vs KM", "check"), tuple(units),
+                    "lrrlrrrl", "KS vs KM: largest gap between the law and the Kaplan–Meier curve of the stays; "
+                    "check: against its 5% critical value for the complete stays (poor: beyond it by more than "
+                    "5 percentage points).")]
     warnings = s.get("warnings") or []
     if warnings:
         blocks.append(Table(("where", "warning"), tuple((w.get("where", ""), w.get("message", "")) for w in warnings),
@@ -142,11 +166,11 @@ def profile_pages(result: Result) -> list[Page]:
                        f"the stream's average hour; from {source}.")
 
 
-def survival_pages(result: Result) -> list[Page]:
-
-
-    """Kaplan–Meier against the fitted length-of-stay law, one panel per unit."""
+def survival_pages(result: Result, units: list[str] | None = None,
+                   title: str = "Length of stay: fitted law against Kaplan–Meier") -> list[Page]:
+    """Kaplan–Meier against the fitted length-of-stay law, one panel per unit (``units`` only)."""
     frame = result.tables.get("survival")
+    checks = {f.unit: f for f in stay_fits(result.summary)}
     if frame is None or frame.empty:
         return [_missing("Length of stay: fitted law against Kaplan–Meier", result, "survival",
                          "Survival diagnostics not available: survival.csv (unit, hours, km, fitted) is not in "
@@ -161,10 +185,17 @@ def survival_pages(result: Result) -> list[Page]:
         ax.set_title(str(unit), loc="left")
         ax.set_xlabel("days in unit")
         ax.set_ylabel("still in unit")
+        check = checks.get(str(unit))
+        if check is not None and check.fails:
+            ax.text(0.98, 0.95, f"{check.verdict()}: KS {check.distance:.3f} > {check.critical:.3f} (5%)",
+                    transform=ax.transAxes, ha="right", va="top", fontsize=9, fontweight="bold",
+                    color=BAD if check.poor else MUTED)
 
-    return panel_pages(list(dict.fromkeys(frame["unit"])), draw, "Length of stay: fitted law against Kaplan–Meier",
-                       result.label, "survival", "Share of stays lasting longer than t: Kaplan–Meier estimate "
-                       "(censored stays included) and the chosen law.")
+    shown = list(dict.fromkeys(frame["unit"])) if units is None else [u for u in dict.fromkeys(frame["unit"])
+                                                                       if u in units]
+    return panel_pages(shown, draw, title, result.label, "survival" + ("-poor" if units is not None else ""),
+                       "Share of stays lasting longer than t: Kaplan–Meier estimate (censored stays included) and "
+                       "the chosen law; a law beyond its 5% Kolmogorov–Smirnov critical value is flagged.")
 
 
 def _missing(title: str, result: Result, slug: str, message: str) -> Page:
@@ -177,6 +208,6 @@ def _missing(title: str, result: Result, slug: str, message: str) -> Page:
 
 
 def pages(result: Result) -> list[Page]:
-    """Every page of a calibration after the executive summary."""
+    """The calibration's detail: findings and tables, arrival profiles, stay laws."""
     return table_pages(result) + profile_pages(result) + survival_pages(result)
 

@@ -15,7 +15,16 @@ from dataclasses import dataclass
 import numpy as np
 from matplotlib.figure import Figure
 
-from hospitaltwin.report.style import FAN, PAGE_IN, PHYSICAL, RISK_MAP, STAFFED, chart_area, new_page, note
+from hospitaltwin.report.style import (
+    FAN,
+    PAGE_IN,
+    PHYSICAL,
+    RISK_MAP,
+    STAFFED,
+    chart_area,
+    new_page,
+    note,
+)
 
 PER_PAGE = 4
 

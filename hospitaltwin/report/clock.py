@@ -1,15 +1,18 @@
-"""The hospital's calendar: run hours and forecast time stamps as local dates for the axes.
+"""The hospital's calendar: run hours and time stamps as local dates, for axes and for sentences.
 
 A run's clock is hours from its ``origin``, a naive date-time in the layout's time zone
 (docs/concepts.md); the engine adds hours to it on the wall clock, and so does the report. A
 forecast's ``time`` column is ISO 8601 with an offset; it is converted to the layout's zone
 and drawn as local wall-clock time. Axes are labelled with the zone so a chart never leaves
-the reader to guess whose midnight a day starts at.
+the reader to guess whose midnight a day starts at, and a moment in a sentence is written in
+the hospital's time with its zone's abbreviation (``Sun 6 Jul 2025, 23:58 CDT``); the zone's
+name is given once per page.
 """
 
 from __future__ import annotations
 
 from datetime import datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import matplotlib.dates as mdates
 import numpy as np
@@ -64,3 +67,42 @@ def date_axis(ax, label: str) -> None:
 def span_text(start: datetime, end: datetime) -> str:
     """``1 Jan 2024 – 31 Mar 2024`` for titles."""
     return f"{start:%-d %b %Y} – {end:%-d %b %Y}"
+
+
+def zone(timezone: str):
+    """The ``ZoneInfo`` of ``timezone`` (UTC when it is unknown)."""
+    try:
+        return ZoneInfo(timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def local_moment(text, timezone: str) -> datetime | None:
+    """An ISO 8601 moment (with an offset, or naive local) as an aware local time; None if unreadable."""
+    if text is None or text == "":
+        return None
+    try:
+        moment = text if isinstance(text, datetime) else datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=zone(timezone))
+    return moment.astimezone(zone(timezone))
+
+
+def moment_text(moment: datetime, year: bool = True) -> str:
+    """``Sun 6 Jul 2025, 23:58 CDT`` (local, with the zone's abbreviation)."""
+    day = f"{moment:%a} {moment.day} {moment:%b}" + (f" {moment:%Y}" if year else "")
+    abbreviation = moment.tzname() or ""
+    return f"{day}, {moment:%H:%M}" + (f" {abbreviation}" if abbreviation else "")
+
+
+def when_text(text, timezone: str, year: bool = True) -> str:
+    """An ISO 8601 moment written for people in the hospital's time; the text itself if unreadable."""
+    moment = local_moment(text, timezone)
+    return moment_text(moment, year) if moment is not None else str(text)
+
+
+def zone_note(timezone: str) -> str:
+    """``times are local to the hospital (America/Chicago)``."""
+    return f"times are local to the hospital ({timezone})"

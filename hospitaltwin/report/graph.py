@@ -4,8 +4,10 @@ Units are nodes sized by beds and coloured by occupancy (census ÷ staffed beds)
 report's risk colour map; arrows are the moves the demand routes (width by probability) or,
 where the layout lists them, the allowed transfers, with overflow targets dashed. Units are
 laid out left to right by how many moves they are from an entry unit, so the picture reads as
-patient flow. A layout with several hospitals also gets a page of hospitals (total beds and
-occupancy) joined by their transfer links, labelled with the link delay.
+patient flow, ordered within a column to uncross arrows, and placed in inches on the page so
+that node sizes can be set from the closest pair: nodes never overlap, whatever the layout. A
+layout with several hospitals also gets a page of hospitals (total beds and occupancy) joined
+by their transfer links, labelled with the link delay.
 """
 
 from __future__ import annotations
@@ -14,12 +16,15 @@ from collections.abc import Mapping
 
 import networkx as nx
 import numpy as np
+from matplotlib import patheffects
+from matplotlib.cm import ScalarMappable
 from matplotlib.colors import Normalize
 
 from hospitaltwin.report.style import MUTED, RISK_MAP
 
 NODE_AREA = 2600.0
 PER_COLUMN = 7
+STAGGER = 3
 
 
 def unit_graph(layout: dict, demand: dict) -> nx.DiGraph:
@@ -43,56 +48,85 @@ def unit_graph(layout: dict, demand: dict) -> nx.DiGraph:
     return graph
 
 
-def flow_positions(graph: nx.DiGraph, entries: list[str]) -> dict:
-    """Columns by moves from the entry units (unreachable units last); within a column, units
-    top to bottom by hospital, then in the layout's order."""
+def layers(graph: nx.DiGraph, entries: list[str]) -> list[list[str]]:
+    """Units in columns by moves from the entry units (unreachable units last), at most
+    :data:`PER_COLUMN` to a column; within a column ordered by hospital, then by the mean row of
+    the units that send patients to them (the barycentre rule, which uncrosses most arrows)."""
     sources = [e for e in entries if e in graph]
     depth = nx.multi_source_dijkstra_path_length(graph, sources, weight=None) if sources else {}
     last = max(depth.values(), default=-1) + 1
     hospitals = list(dict.fromkeys(graph.nodes[n]["hospital"] for n in graph))
-    order = {n: (hospitals.index(graph.nodes[n]["hospital"]), i) for i, n in enumerate(graph)}
-    columns: dict[int, list[str]] = {}
+    found: dict[int, list[str]] = {}
     for node in graph:
-        columns.setdefault(depth.get(node, last), []).append(node)
-    pos, x = {}, 0.0
-    for _, nodes in sorted(columns.items()):
-        nodes.sort(key=order.__getitem__)
-        parts = [nodes[i:i + PER_COLUMN] for i in range(0, len(nodes), PER_COLUMN)]
-        for j, part in enumerate(parts):
-            for k, node in enumerate(part):
-                y = 0.0 if len(part) == 1 else 1 - 2 * k / (len(part) - 1)
-                pos[node] = np.array([x + 0.4 * j, y - (0.08 if j % 2 else 0.0)])
-        x += 0.4 * (len(parts) - 1) + 1.0
+        found.setdefault(depth.get(node, last), []).append(node)
+    columns, row = [], {}
+    for _, nodes in sorted(found.items()):
+        def key(n):
+            above = [row[p] for p in graph.predecessors(n) if p in row]
+            return hospitals.index(graph.nodes[n]["hospital"]), float(np.mean(above)) if above else 0.0
+        nodes.sort(key=key)
+        for part in [nodes[i:i + PER_COLUMN] for i in range(0, len(nodes), PER_COLUMN)]:
+            row.update({n: k / max(len(part) - 1, 1) for k, n in enumerate(part)})
+            columns.append(part)
+    return columns
+
+
+def flow_positions(graph: nx.DiGraph, entries: list[str], width: float = 10.0, height: float = 4.6) -> dict:
+    """Positions in inches on a ``width`` x ``height`` area: columns left to right (patient flow),
+    each column's units spread evenly from top to bottom, alternately a little left and right
+    of the column's line when it holds more than :data:`STAGGER` (so neighbours sit further
+    apart); a lone unit sits in the middle."""
+    columns = layers(graph, entries)
+    step = width / len(columns) if columns else width
+    pos = {}
+    for i, part in enumerate(columns):
+        x = step * (i + 0.5)
+        shift = 0.22 * step if len(part) > STAGGER else 0.0
+        for k, node in enumerate(part):
+            y = height / 2 if len(part) == 1 else height * (1 - (k + 0.5) / len(part))
+            pos[node] = np.array([x + (shift if k % 2 else -shift), y])
     return pos
 
 
 def node_sizes(graph, pos: dict) -> np.ndarray:
-    """Node areas (points²) by beds, small enough that a column of nodes does not overlap."""
+    """Node areas (points²): by beds, the largest as wide as 70% of the closest two nodes are
+    apart (positions in inches), so no two nodes ever overlap."""
+    points = np.array([pos[n] for n in graph])
+    if len(points) > 1:
+        gaps = np.linalg.norm(points[:, None, :] - points[None, :, :], axis=2)
+        closest = gaps[np.triu_indices(len(points), 1)].min()
+    else:
+        closest = 1.2
+    widest = min(0.7 * closest, 1.0) * 72  # points
     beds = np.array([max(1, graph.nodes[n]["beds"]) for n in graph], dtype=float)
-    rows = max(np.unique([round(p[0], 3) for p in pos.values()], return_counts=True)[1], default=1)
-    cap = min(NODE_AREA, (0.85 * 4.6 * 72 / max(rows, 1)) ** 2)
-    return cap * np.sqrt(beds / beds.max()) if len(beds) else np.zeros(0)
+    diameter = widest * np.clip(np.sqrt(beds / beds.max()), 0.45, 1.0) if len(beds) else np.zeros(0)
+    return diameter ** 2
 
 
 def draw_units(fig, ax, graph: nx.DiGraph, occupancy: Mapping[str, float], entries: list[str],
                labels: Mapping[str, str]) -> None:
-    """Nodes coloured by occupancy with ``labels`` inside, moves as arrows; a colour bar."""
-    pos = flow_positions(graph, entries)
+    """Nodes coloured by occupancy with ``labels`` on them, moves as arrows; a colour bar."""
+    _colour_bar(fig, ax)
+    box = ax.get_position()
+    width, height = box.width * fig.get_figwidth(), box.height * fig.get_figheight()
+    pos = flow_positions(graph, entries, width, height)
     nodes = list(graph)
     sizes = node_sizes(graph, pos)
     values = [occupancy.get(n, np.nan) for n in nodes]
-    drawn = nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_size=sizes, node_color=values,
-                                   cmap=RISK_MAP, vmin=0, vmax=1, edgecolors="black", linewidths=0.8, ax=ax)
+    nx.draw_networkx_nodes(graph, pos, nodelist=nodes, node_size=sizes, node_color=values, cmap=RISK_MAP,
+                           vmin=0, vmax=1, edgecolors="black", linewidths=0.8, ax=ax)
     for kind, style in (("route", "solid"), ("overflow", "dashed")):
         edges = [(u, v) for u, v, k in graph.edges(data="kind") if k == kind]
         widths = [0.6 + 3.0 * graph.edges[e]["weight"] for e in edges]
         nx.draw_networkx_edges(graph, pos, edgelist=edges, width=widths, style=style, edge_color=MUTED,
                                arrows=True, arrowsize=12, node_size=sizes, connectionstyle="arc3,rad=0.12",
-                               ax=ax)
+                               alpha=0.7, ax=ax)
     for node, (x, y) in pos.items():
         ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5 if len(nodes) <= 12 else 7,
-                bbox={"boxstyle": "round,pad=0.2", "fc": "white", "ec": "none", "alpha": 0.75})
-    _finish(fig, ax, drawn)
+                zorder=5, path_effects=[patheffects.withStroke(linewidth=2.6, foreground="white")])
+    ax.set_xlim(0, width)
+    ax.set_ylim(0, height)
+    ax.set_axis_off()
 
 
 def hospital_graph(layout: dict) -> nx.Graph:
@@ -124,12 +158,19 @@ def draw_hospitals(fig, ax, graph: nx.Graph, occupancy: Mapping[str, float], lab
     for node, (x, y) in pos.items():
         ax.text(x, y, labels.get(node, node), ha="center", va="center", fontsize=8.5 if len(nodes) <= 12 else 7,
                 bbox={"boxstyle": "round,pad=0.25", "fc": "white", "ec": "none", "alpha": 0.8})
+    ax.margins(0.12)
     _finish(fig, ax, drawn)
+
+
+def _colour_bar(fig, ax) -> None:
+    """The occupancy colour bar beside ``ax`` (drawn first, so the nodes are placed in what is left)."""
+    bar = fig.colorbar(ScalarMappable(Normalize(0, 1), RISK_MAP), ax=ax, fraction=0.025, pad=0.01)
+    bar.set_label("occupancy (census ÷ staffed beds)")
+    bar.outline.set_visible(False)
 
 
 def _finish(fig, ax, drawn) -> None:
     ax.set_axis_off()
-    ax.margins(0.12)
     mappable = drawn if drawn is not None else None
     if mappable is not None:
         mappable.set_norm(Normalize(0, 1))

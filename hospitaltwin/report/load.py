@@ -95,8 +95,9 @@ class Result:
 
     @property
     def timezone(self) -> str:
-        """The hospital's time zone (``UTC`` when the layout names none)."""
-        return str(self.layout.get("timezone") or "UTC")
+        """The hospital's time zone: the layout's, a calibration's own, else ``UTC``."""
+        window = self.summary.get("window") if isinstance(self.summary.get("window"), dict) else {}
+        return str(self.layout.get("timezone") or window.get("timezone") or "UTC")
 
     @property
     def label(self) -> str:

@@ -4,8 +4,9 @@ Each optimiser keeps its solver's report in ``solve.json`` (status, objective, b
 relative gap) and may test its plan in the engine against what the plan replaces — the naive
 roster, the hospital without surge beds, the network as it is today — on other random numbers
 than those it was optimised on: a compare result (:attr:`~hospitaltwin.report.load.Result.evaluation`)
-whose baseline is the status quo and whose policy is the plan. This module says the solve and
-the test's significant effects in words and draws the test's pages with
+whose baseline is the status quo and whose policy is the plan. This module gives the solve as
+a note (status and MIP gap), the test's significant effects in words, and draws the test's
+pages with
 :mod:`~hospitaltwin.report.compare_pages` under the optimiser's own titles; a result without
 a solve or a test simply goes without those parts.
 """
@@ -17,9 +18,11 @@ import math
 from hospitaltwin.report import compare_pages
 from hospitaltwin.report.charts import Page
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.words import num
 
 TITLE = "Out-of-sample test"
+LOWER_IS_BETTER = ("diverted_fraction", "overflow_fraction", "mean_wait_h", "p_wait", "boarding_h_per_day", "p_full",
+                   "over_ratio_h", "unmet_fraction", "diverted_per_day")
+"""KPIs with a direction (fewer is better): the out-of-sample test's forest plots show these."""
 
 
 def number(mapping: dict, key: str) -> float | None:
@@ -35,19 +38,6 @@ def gap_text(gap: float) -> str:
     return "<0.01%" if 0 < gap < 5e-5 else f"{100 * gap:.2f}%"
 
 
-def solve_phrase(solve: dict) -> str:
-    """``is optimal (objective 116,082)`` or ``is within 0.48% of the best possible (bound 3,006)``."""
-    status = str(solve.get("status") or "unknown").lower()
-    objective, bound, gap = number(solve, "objective"), number(solve, "bound"), number(solve, "gap")
-    if status == "optimal" and (gap is None or gap < 1e-6):
-        return "is optimal" + (f" (objective {num(objective)})" if objective is not None else "")
-    if gap is not None and status in ("optimal", "feasible"):
-        return f"is within {gap_text(gap)} of the best possible" + (f" (bound {num(bound)})" if bound is not None else "")
-    if gap is not None:
-        return f"stopped with status {status}, within {gap_text(gap)} of the best possible"
-    return f"ended with status {status}"
-
-
 def replications_text(evaluation: Result) -> str:
     """``30 replications, seed 12`` as far as the test records them."""
     reps = evaluation.summary.get("replications")
@@ -56,22 +46,55 @@ def replications_text(evaluation: Result) -> str:
     return ", ".join(parts)
 
 
+def tested_effects(result: Result, limit: int = 3, units: list[str] | None = None) -> list[str]:
+    """The out-of-sample test's largest significant effects in words (``units`` first when given)."""
+    evaluation = result.evaluation
+    if evaluation is None:
+        return []
+    sig = compare_pages.significant_rows(evaluation)
+    if units:
+        sig = sig.assign(mine=~sig["name"].isin(units)).sort_values(["mine", "headline", "size"], kind="stable",
+                                                                      ascending=[True, True, False])
+    return [compare_pages.effect_sentence(r, result.layout) + ("" if r.better == "policy" else ", which is worse")
+            for r in compare_pages.varied(sig, limit).itertuples()]
+
+
+def tested_sentence(result: Result, plan: str, baseline: str, units: list[str] | None = None) -> str | None:
+    """``Tested in the twin on 30 fresh replications against no surge beds: …`` (None without a test)."""
+    evaluation = result.evaluation
+    if evaluation is None:
+        return None
+    how = replications_text(evaluation)
+    effects = tested_effects(result, 3, units)
+    where = f"Tested in the twin{f' ({how}, other random numbers than the plan was made on)' if how else ''}"
+    if not effects:
+        return f"{where}: {plan} changes no KPI beyond its 95% confidence interval against {baseline}."
+    return f"{where}, against {baseline}: " + "; ".join(effects) + "."
+
+
 def evaluation_sentences(result: Result, plan: str, baseline: str, limit: int = 4) -> list[str]:
-    """How the plan fared in the engine against ``baseline``, then its largest significant effects."""
+    """How the plan fared in the engine against ``baseline``: its largest effects, then the count."""
     evaluation = result.evaluation
     if evaluation is None:
         return []
     rows = evaluation.tables["comparison"]
     better, worse = int((rows["better"] == "policy").sum()), int((rows["better"] == "baseline").sum())
-    how = replications_text(evaluation)
-    head = (f"Out of sample, in the simulator{f' ({how})' if how else ''}: {plan} is better than {baseline} on "
-            f"{better} KPI{'s' if better != 1 else ''} of a unit, pool or hospital and worse on {worse} (95% CI of "
-            "the paired difference excludes zero).")
-    headline = rows[rows["kpi"].isin(list(compare_pages.LABELS)) & (rows["better"] != "none")]
-    if headline.empty:
-        return [head]
-    shown = Result(evaluation.path, evaluation.kind, evaluation.manifest, evaluation.summary, {"comparison": headline})
-    return [head] + compare_pages.sentences(shown, limit, plan[:1].upper() + plan[1:])
+    head = tested_sentence(result, plan, baseline)
+    count = (f"Of the KPIs of units, pools and hospitals, {better} are better with {plan} and {worse} worse "
+             "(95% CI of the paired difference excludes zero); every KPI is in the table below.")
+    return [head, count]
+
+
+def solver_note(solve: dict, what: str) -> str:
+    """The solve in one muted note: status and MIP gap, over how many paths."""
+    solver = solve.get("solver") or "The solver"
+    paths = f" for its {solve['paths']} demand paths" if solve.get("paths") else ""
+    status = str(solve.get("status") or "unknown").lower()
+    gap = number(solve, "gap")
+    gap_words = f", MIP gap {gap_text(gap)}" if gap is not None else ""
+    if status == "optimal":
+        return f"Solver note: {solver} found the best {what}{paths} (optimal{gap_words})."
+    return f"Solver note: {solver} stopped with status {status}{gap_words}: the {what} is the best found{paths}."
 
 
 def evaluation_lead(result: Result, plan: str, baseline: str) -> str:
@@ -82,10 +105,26 @@ def evaluation_lead(result: Result, plan: str, baseline: str) -> str:
             "on. Better or worse only where the 95% CI of the difference excludes zero.")
 
 
-def evaluation_pages(result: Result, plan: str, baseline: str) -> list[Page]:
-    """The test's table and forest plots (none without a test)."""
+def evaluation_key_pages(result: Result, title: str) -> list[Page]:
+    """The test's significant effects with their intervals: what the plan buys (none without a test)."""
     evaluation = result.evaluation
     if evaluation is None:
         return []
-    return (compare_pages.table_pages(evaluation, TITLE, result.label, evaluation_lead(result, plan, baseline))
-            + compare_pages.forest_pages(evaluation, TITLE, result.label))
+    rows = compare_pages.significant_rows(evaluation)
+    return compare_pages.forest_pages(evaluation, title, result.label, rows=rows, heading="what it buys, tested",
+                                      slug="tested-effects")
+
+
+def evaluation_pages(result: Result, plan: str, baseline: str) -> list[Page]:
+    """The test's table and forest plots of the KPIs with a direction (none without a test)."""
+    evaluation = result.evaluation
+    if evaluation is None:
+        return []
+    rows = compare_pages.headline_rows(evaluation)
+    if rows.empty:
+        return compare_pages.nothing_changed_pages(evaluation, TITLE, result.label,
+                                                   evaluation_lead(result, plan, baseline))
+    directed = rows[rows["kpi"].isin(list(LOWER_IS_BETTER))]
+    return (compare_pages.table_pages(evaluation, TITLE, result.label, evaluation_lead(result, plan, baseline),
+                                      findings=[])
+            + compare_pages.forest_pages(evaluation, TITLE, result.label, rows=directed))

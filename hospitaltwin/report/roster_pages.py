@@ -14,12 +14,20 @@ import numpy as np
 import pandas as pd
 from matplotlib.colors import ListedColormap
 
+from hospitaltwin.report.board import Finding
 from hospitaltwin.report.charts import Page, draw_heat, heat_axes, single_page
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.plan_pages import evaluation_pages, evaluation_sentences, number, solve_phrase
+from hospitaltwin.report.numformat import num
+from hospitaltwin.report.plan_pages import (
+    evaluation_key_pages,
+    evaluation_pages,
+    evaluation_sentences,
+    number,
+    solver_note,
+    tested_sentence,
+)
 from hospitaltwin.report.style import CYCLE, PAGE_IN, SHADE
-from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import num
+from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
 STAFF_PER_PAGE = 40
 PLAN, BASELINE = "the optimised roster", "the naive roster"
@@ -72,7 +80,7 @@ def solve_sentences(result: Result) -> list[str]:
         return []
     parts = solve.get("parts") if isinstance(solve.get("parts"), dict) else {}
     words = _parts(parts)
-    out = [f"CP-SAT roster {solve_phrase(solve)}{': ' + words if words else ''}."]
+    out = [f"The optimised roster: {words}." if words else "The optimised roster has no cost parts recorded."]
     naive = solve.get("naive") if isinstance(solve.get("naive"), dict) else {}
     naive_parts = naive.get("parts") if isinstance(naive.get("parts"), dict) else {}
     if _parts(naive_parts):
@@ -83,10 +91,26 @@ def solve_sentences(result: Result) -> list[str]:
     return out
 
 
+def answer(result: Result) -> list[Finding]:
+    """Page 1's "Recommended plan": the roster against the naive one, its test; the solve as a note."""
+    out = [Finding("plan", t) for t in solve_sentences(result)]
+    tested = tested_sentence(result, PLAN, BASELINE)
+    if tested:
+        out.append(Finding("plan", tested))
+    if not out:
+        out.append(Finding("plan", " ".join(_roster_sentences(result)[:1])))
+    if result.solve:
+        out.append(Finding("plan", solver_note({**result.solve, "solver": result.solve.get("solver") or "CP-SAT"},
+                                               "roster"), note=True))
+    return out
+
+
 def sentences(result: Result) -> list[str]:
-    """The solve, workload per person, the spread of head counts, the out-of-sample test."""
+    """The roster against the naive one, workload per person, the spread of head counts, the test."""
+    note = [solver_note({**result.solve, "solver": result.solve.get("solver") or "CP-SAT"}, "roster")] \
+        if result.solve else []
     return (solve_sentences(result) + _roster_sentences(result)
-            + evaluation_sentences(result, PLAN, BASELINE))
+            + evaluation_sentences(result, PLAN, BASELINE) + note)
 
 
 def _roster_sentences(result: Result) -> list[str]:
@@ -108,7 +132,7 @@ def table_pages(result: Result) -> list[Page]:
     """Heads per unit and shift: mean, fewest and most over the days."""
     table = heads(result)
     rows = tuple((u, s, num(r.mean()), str(r.min()), str(r.max())) for (u, s), r in table.iterrows())
-    blocks = [Para(intro(result), muted=True),
+    blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(("unit", "shift", "mean heads", "fewest", "most"), rows, "llrrr")]
     return [Page(f, "roster", chart=False) for f in text_pages("Roster: heads per unit and shift", result.label, blocks)]
 
@@ -164,6 +188,11 @@ def staff_pages(result: Result) -> list[Page]:
     return pages
 
 
+def key_pages(result: Result) -> list[Page]:
+    """The figures page 1 rests on: staff on shift by unit and day; what the roster buys when tested."""
+    return [heat_page(result)] + evaluation_key_pages(result, "Roster")
+
+
 def pages(result: Result) -> list[Page]:
-    """Every page of a roster after the executive summary, its out-of-sample test last."""
-    return table_pages(result) + [heat_page(result)] + staff_pages(result) + evaluation_pages(result, PLAN, BASELINE)
+    """The roster's detail: findings and head counts, shifts by person, its out-of-sample test."""
+    return table_pages(result) + staff_pages(result) + evaluation_pages(result, PLAN, BASELINE)

@@ -3,8 +3,8 @@
 The hourly ``census`` and ``equipment`` tables are turned into dense cubes indexed by
 resource x hour x replication (after the warm-up), from which every chart reads: quantiles
 across replications per hour (fan charts), the probability that a unit reaches capacity at
-some whole hour of each local day (heat map), daily means of boarding, queues and unmet
-equipment, and diversions per local day from ``stays``. A year of 40 units over 20
+some whole hour of each local day, and diversions per local day from ``stays``; days and weeks
+are aggregated in :mod:`~hospitaltwin.report.run_periods`. A year of 40 units over 20
 replications is a few million cells and aggregates in well under a second.
 """
 
@@ -97,14 +97,6 @@ def day_bounds(data: RunData, hours: np.ndarray) -> tuple[np.ndarray, np.ndarray
 def daily_any(full: np.ndarray, starts: np.ndarray) -> np.ndarray:
     """Whether each (resource, day, replication) has any True hour; ``full`` is (r, hour, rep)."""
     return np.maximum.reduceat(full.astype(np.int8), starts, axis=1) > 0
-
-
-def daily_mean(values: np.ndarray, starts: np.ndarray) -> np.ndarray:
-    """Mean over the hours of each day; ``values`` is (resource, hour, ...)."""
-    sums = np.add.reduceat(np.nan_to_num(values), starts, axis=1)
-    lengths = np.diff(np.r_[starts, values.shape[1]])
-    shape = (1, -1) + (1,) * (values.ndim - 2)
-    return sums / lengths.reshape(shape)
 
 
 def p_full_by_day(data: RunData) -> tuple[np.ndarray, np.ndarray]:

@@ -16,14 +16,17 @@ from datetime import timedelta
 import numpy as np
 
 from hospitaltwin.report import graph as graphs
-from hospitaltwin.report.charts import (Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, quantiles,
-                                        single_page)
-from hospitaltwin.report.clock import date_axis, day_labels, run_dates, span_text
+from hospitaltwin.report import region_pages, run_charts
+from hospitaltwin.report.charts import Page, single_page
+from hospitaltwin.report.clock import span_text
 from hospitaltwin.report.load import Result
-from hospitaltwin.report.run_data import RunData, daily_mean, day_bounds, diversions_by_day, p_full_by_day, run_data
-from hospitaltwin.report.style import CYCLE, UNMET, empty_panel
-from hospitaltwin.report.text import Para, Table, text_pages
-from hospitaltwin.report.words import ci, ci_words, hours_text, mean, num, pct, unit_title
+from hospitaltwin.report.numformat import ci, ci_words, hours_text, mean, num, pct
+from hospitaltwin.report.run_data import (
+    RunData,
+    run_data,
+)
+from hospitaltwin.report.text import Bullets, Para, Table, text_pages
+from hospitaltwin.report.words import unit_title
 
 TOP = 3
 
@@ -101,16 +104,21 @@ HOSPITAL_COLUMNS = (("mean_census", "mean census", False), ("diverted_per_day", 
                     ("network_arrivals_per_day", "arrivals by link/day", False))
 
 
+CAPACITIES = {"mean_staffed_beds", "mean_capacity"}
+
+
 def kpi_table(scope: dict, columns, first: str) -> Table:
-    """One row per resource, one ``mean [95% CI]`` cell per KPI."""
-    rows = tuple((name, *(ci(kpis.get(k), fraction=f) for k, _, f in columns)) for name, kpis in scope.items())
+    """One row per resource, one ``mean [95% CI]`` cell per KPI (capacities as whole beds)."""
+    rows = tuple((name, *(ci(kpis.get(k), fraction=f, beds=k in CAPACITIES) for k, _, f in columns))
+                 for name, kpis in scope.items())
     return Table((first, *(label for _, label, _ in columns)), rows, "l" + "r" * len(columns))
 
 
 def kpi_pages(result: Result) -> list[Page]:
-    """KPI tables: units, equipment pools and (for a network) hospitals."""
+    """The run's findings, then KPI tables: units, equipment pools and (for a network) hospitals."""
     s = result.summary
-    blocks = [Para(intro(result), muted=True), kpi_table(s.get("units", {}), UNIT_COLUMNS, "unit")]
+    blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
+              kpi_table(s.get("units", {}), UNIT_COLUMNS, "unit")]
     if s.get("equipment"):
         blocks.append(kpi_table(s["equipment"], POOL_COLUMNS, "equipment"))
     if len(s.get("hospitals", {})) > 1 or result.layout.get("links"):
@@ -123,97 +131,6 @@ def _subtitle(result: Result, data: RunData) -> str:
     start = data.origin + timedelta(hours=data.warmup_h)
     end = data.origin + timedelta(hours=data.horizon_h)
     return f"{result.label} · {span_text(start, end)} · local time ({result.timezone}) · {period(result)}"
-
-
-def census_pages(result: Result, data: RunData, subtitle: str) -> list[Page]:
-    """Fan chart of occupied beds per unit with physical and staffed capacity."""
-    census, x = data.census, run_dates(data.origin, data.census.hours)
-
-    def draw(ax, i, first):
-        occ = census.values["occupied"][i]
-        fan = Fan(x, quantiles(occ, axis=1), np.nanmedian(census.values["physical"][i], axis=1),
-                  np.nanmedian(census.values["staffed"][i], axis=1))
-        draw_fan(ax, fan, unit_title(result.layout, census.names[i]), "occupied beds", legend=first)
-        date_axis(ax, f"local time ({result.timezone})")
-
-    return panel_pages(list(range(len(census.names))), draw, "Census by unit", subtitle, "census",
-                       "Occupied beds per hour across replications: median, central 50% and 90% bands. Capacity "
-                       "lines are medians across replications (staffed beds vary with the roster and absence).")
-
-
-def p_full_page(result: Result, data: RunData, subtitle: str) -> Page:
-    """Heat map: probability of reaching staffed capacity at some hour, unit x local day."""
-    probs, days = p_full_by_day(data)
-
-    def draw(fig, grid):
-        if probs.size == 0:
-            return empty_panel(fig.add_subplot(fig.add_gridspec(1, 1, **grid)[0]), "No census after the warm-up.")
-        ax = heat_axes(fig, grid, len(data.census.names))
-        draw_heat(fig, ax, probs, data.census.names, day_labels(data.origin, days), "P(at capacity at some hour)")
-
-    return single_page("Probability of being full, by unit and day", subtitle, "p-full-heatmap", draw,
-                       "Share of replications in which the unit is at its staffed capacity at one or more whole "
-                       "hours of the local day.", bottom=1.55 / 7.2)
-
-
-def equipment_pages(result: Result, data: RunData, subtitle: str) -> list[Page]:
-    """Per pool: devices needed (fan) against the devices that can run, and mean unmet demand."""
-    eq = data.equipment
-    if eq is None:
-        return []
-    x = run_dates(data.origin, eq.hours)
-
-    def draw(ax, i, first):
-        demand = eq.values["demand"][i]
-        fan = Fan(x, quantiles(demand, axis=1), np.nanmedian(eq.values["capacity"][i], axis=1),
-                  physical_label="devices available")
-        draw_fan(ax, fan, f"{eq.names[i]}: devices needed vs available", "devices", legend=False)
-        unmet = np.nanmean(np.clip(demand - eq.values["in_use"][i], 0, None), axis=1)
-        ax.fill_between(x, 0, unmet, color=UNMET, alpha=0.85, step="post", linewidth=0, label="unmet (mean)")
-        if first:
-            ax.legend(loc="upper left", ncol=5, fontsize=8)
-        date_axis(ax, f"local time ({result.timezone})")
-
-    return panel_pages(list(range(len(eq.names))), draw, "Equipment demand and supply", subtitle, "equipment",
-                       "Devices needed (in use + unmet) across replications with the devices that can run "
-                       "(count, limited by the team on shift); vermillion: mean devices needed but not available.")
-
-
-def flow_page(result: Result, data: RunData, subtitle: str) -> Page:
-    """Boarding, queues and diversions per local day, by unit (daily means over replications)."""
-    days, starts = day_bounds(data, data.census.hours)
-    x = run_dates(data.origin, data.census.hours[starts])
-    names, diverted, _ = diversions_by_day(data)
-
-    def draw(fig, grid):
-        axes = fig.add_gridspec(3, 1, hspace=0.45, **grid).subplots(sharex=True)
-        colours = {name: CYCLE[i % len(CYCLE)] for i, name in enumerate(data.census.names)}
-        for ax, column, label in ((axes[0], "boarding", "patients boarding"), (axes[1], "waiting", "patients waiting")):
-            daily = daily_mean(data.census.values[column], starts).mean(axis=2)
-            _lines(ax, x, daily, data.census.names, label, colours)
-        _lines(axes[2], x, diverted, names, "diverted per day", colours)
-        axes[0].set_title("Boarding: patients in a bed who are ready to move on", loc="left")
-        axes[1].set_title("Queue: patients waiting for a bed in the unit", loc="left")
-        axes[2].set_title("Diversions: bed requests lost to the hospital", loc="left")
-        date_axis(axes[2], f"local date ({result.timezone})")
-
-    return single_page("Boarding, queues and diversions over time", subtitle, "flow", draw,
-                       "Daily means over replications; only units with any boarding, queue or diversion are "
-                       "drawn (at most six, largest first); a unit keeps its colour on every panel.", right=1 - 1.6 / 12.8)
-
-
-def _lines(ax, x, values: np.ndarray, names: list[str], ylabel: str, colours: dict) -> None:
-    totals = values.sum(axis=1) if values.size else np.zeros(0)
-    chosen = [i for i in np.argsort(-totals, kind="stable")[:6] if totals[i] > 0]
-    for i in chosen:
-        ax.step(x[: values.shape[1]], values[i], where="post", color=colours.get(names[i], CYCLE[-2]), linewidth=1.3,
-                label=names[i])
-    if chosen:
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8)
-    else:
-        ax.text(0.5, 0.5, "none in any replication", transform=ax.transAxes, ha="center", va="center", color="#555555")
-    ax.set_ylabel(ylabel)
-    ax.set_ylim(bottom=0)
 
 
 def layout_pages(result: Result, subtitle: str) -> list[Page]:
@@ -295,10 +212,33 @@ def network_page(result: Result, occupancy: dict, labels: dict, subtitle: str) -
                        "Node size: beds; label: census / staffed beds; edges: transfer links with their delay.")
 
 
+def key_pages(result: Result) -> list[Page]:
+    """The figure page 1 rests on: how often each unit is at capacity, and its boarding and waits."""
+    return [run_charts.capacity_page(result, _subtitle(result, run_data(result)))]
+
+
+def region_view(result: Result, data: RunData, subtitle: str) -> list[Page]:
+    """The regional view (hospitals whose layout names their region): the fraction of time each
+    hospital's resources are full, and region totals of the mean census against capacity."""
+    if not region_pages.regions(result.layout):
+        return []
+    s = result.summary
+    p_full, level, capacity = {}, {}, {}
+    for scope, used, cap in (("units", "mean_census", "mean_staffed_beds"), ("equipment", "mean_demand", "mean_capacity")):
+        for name, kpis in (s.get(scope) or {}).items():
+            p_full[name] = mean(kpis.get("p_full"))
+            level[name] = np.array([mean(kpis.get(used))])
+            capacity[name] = np.array([mean(kpis.get(cap))])
+    view = region_pages.RegionInput(p_full, level, capacity)
+    return (region_pages.matrix_pages(result, view, "fraction of time full", subtitle)
+            + region_pages.totals_pages(result, view, "at a random moment", intro(result)))
+
+
 def pages(result: Result) -> list[Page]:
-    """Every page of a run after the executive summary."""
+    """The run's detail: findings and KPI tables, the regional view (hospitals that name their
+    region), the charts over time, the layout."""
     data = run_data(result)
     subtitle = _subtitle(result, data)
-    out = kpi_pages(result) + census_pages(result, data, subtitle) + [p_full_page(result, data, subtitle)]
-    out += equipment_pages(result, data, subtitle) + [flow_page(result, data, subtitle)]
-    return out + layout_pages(result, subtitle)
+    out = kpi_pages(result) + region_view(result, data, subtitle) + run_charts.census_pages(result, data, subtitle)
+    out += [run_charts.p_full_page(result, data, subtitle)] + run_charts.equipment_pages(result, data, subtitle)
+    return out + [run_charts.flow_page(result, data, subtitle)] + layout_pages(result, subtitle)

@@ -78,7 +78,7 @@ def new_page(title: str, subtitle: str = "") -> Figure:
     return fig
 
 
-def chart_area(fig: Figure, top_in: float = 1.2, bottom_in: float = 1.15) -> dict:
+def chart_area(fig: Figure, top_in: float = 1.3, bottom_in: float = 1.15) -> dict:
     """``gridspec`` keyword arguments keeping charts clear of the title and the footer."""
     w, h = PAGE_IN
     return {"left": 0.75 / w, "right": 1 - 0.45 / w, "top": 1 - top_in / h, "bottom": bottom_in / h}

@@ -2,18 +2,20 @@
 
 A store is an SQLite file (``sqlite:///path/to/twin.db``, or just a path ending in ``.db``) or
 a PostgreSQL database (``postgresql+psycopg://user:password@host/db``; ``postgresql://`` is
-read as the psycopg driver). Opening for a sync creates the tables if they are missing; opening
-to read (``create=False``: ``state``, ``forecast``, ``backtest``, a run from the store) refuses
-a store that does not exist yet ("no store at …"), so a mistyped path is never taken for an
-empty hospital. Either way the schema version is checked. A URL that cannot be reached, a file that is not a database or a missing
-driver become a :class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to do, with
-the password masked. Writes go through :func:`writing`: one transaction holding the store's
-write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on PostgreSQL), so
-syncs never interleave and a sync that dies half-way leaves nothing behind.
+read as the psycopg driver). Opening for a sync creates the tables if they are missing (a new
+SQLite file readable by its owner only, mode 600); opening to read (``create=False``:
+``state``, ``forecast``, ``backtest``, a run from the store) refuses a store that does not exist
+yet ("no store at …"), so a mistyped path is never taken for an empty hospital. Either way the
+schema version is checked. A URL that cannot be reached, a file that is not a database or a
+missing driver become a :class:`~hospitaltwin.core.errors.HospitaltwinError` that says what to
+do, with the password masked. Writes go through :func:`writing`: one transaction holding the
+store's write lock (``BEGIN IMMEDIATE`` on SQLite, an advisory transaction lock on
+PostgreSQL), so syncs never interleave and a sync that dies half-way leaves nothing behind.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -23,6 +25,9 @@ from sqlalchemy import event
 
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.store.schema import SCHEMA_VERSION, meta, metadata
+from hospitaltwin.store.service_tables import users as _users  # noqa: F401
+
+# Importing service_tables adds the live service's tables to the metadata: every store has them.
 
 #: Key of the PostgreSQL advisory lock taken by every write transaction.
 WRITE_LOCK = 0x686F7370  # "hosp"
@@ -106,6 +111,19 @@ def _check_sqlite_path(url: sa.engine.URL, create: bool = True) -> None:
     if not folder.is_dir():
         raise HospitaltwinError(f"{database}: the folder {folder} does not exist; create it or "
                                 "give another store path")
+    if create:
+        _create_private(Path(database).expanduser())
+
+
+def _create_private(path: Path) -> None:
+    """Create a new SQLite store file readable by its owner only (SQLite gives its journal
+    files the same mode); an existing file keeps its mode."""
+    try:
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        return
+    except OSError as exc:
+        raise HospitaltwinError(f"{path}: cannot create the store file ({exc.strerror})") from None
 
 
 def _engine(url: sa.engine.URL) -> sa.Engine:

@@ -5,7 +5,8 @@ admission, a cancel (HL7 A11/A12/A13) a day after the event it withdraws, an hou
 twice. So the store never judges a new event on its own. After the new events are inserted,
 every patient with a new event is resolved again from *all* their stored events, in time order
 (ties in the order they reached the store), with the same rules as ``hospitaltwin ingest``
-(:func:`hospitaltwin.eventlog.validate.validate`): cancels first, then the sequence rules.
+(:func:`hospitaltwin.eventlog.validate.check_sequences`): cancels first, then the sequence
+rules (stored events passed the row checks when they arrived).
 The result replaces that patient's rows in the derived tables — ``rejects`` (events set aside
 now, with the reason; a later event may bring them back), ``stays`` and ``episodes``. Because
 the outcome depends only on the set of stored events, syncing a log in one piece, in shuffled
@@ -23,9 +24,8 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
-from hospitaltwin.eventlog.mapping import UnitMap
-from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, STRING_DTYPE
-from hospitaltwin.eventlog.validate import validate
+from hospitaltwin.eventlog.schema import COLUMNS, EVENT_DTYPE, PROVENANCE, STRING_DTYPE
+from hospitaltwin.eventlog.validate import check_sequences
 from hospitaltwin.store.schema import DERIVED, events, rejects
 from hospitaltwin.store.times import column_from_db, column_to_db
 
@@ -81,10 +81,10 @@ def canonical_frame(frame: pd.DataFrame) -> pd.DataFrame:
 
 def judge(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Accepted events and rejects (``event_id, patient_id, problem, reason``) of a frame."""
-    frame = frame.assign(event=frame["event"].astype(object).astype(STRING_DTYPE))
-    checked = validate(frame, UnitMap(), "UTC")
-    rejected = checked.quarantine[["event_id", "patient_id", "problem", "reason"]]
-    return checked.events, rejected.reset_index(drop=True)
+    frame = frame.assign(event=frame["event"].astype(object).astype(EVENT_DTYPE))
+    accepted, held, _ = check_sequences(frame)
+    rejected = held[["event_id", "patient_id", "problem", "reason"]]
+    return accepted, rejected.reset_index(drop=True)
 
 
 def clip_episodes(episodes_: pd.DataFrame, stays_: pd.DataFrame) -> pd.DataFrame:

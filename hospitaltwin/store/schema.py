@@ -9,14 +9,17 @@ per hospital and unit; a row for the same day, hospital and unit replaces the ea
 sequence rules or a cancellation currently set aside, with the reason), ``stays`` (one row per
 stay of a patient in a unit) and ``episodes`` (equipment in use). *Bookkeeping*: ``sync_log``
 (one row per completed sync: sources, checksums, counts, start and finish) and ``meta``
-(schema version, fingerprint of the pseudonymisation key). Times are stored as naive UTC.
+(schema version, a check value of the pseudonymisation key: scrypt with a random salt, so
+that it confirms the key without making guesses cheap). Times are stored as naive UTC.
+Version 2 stores pseudonymised event ids and masked free text; a version-1 store is refused
+(sync the logs into a new store).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 
 metadata = sa.MetaData()
 ID = sa.BigInteger().with_variant(sa.Integer(), "sqlite")  # SQLite autoincrements INTEGER keys only

@@ -95,7 +95,7 @@ class Store:
 
     @_database_errors
     def sync(self, paths: Sequence[str | Path], key: bytes, fmt: str = "auto", unit_map=None,
-             tz: str = "UTC") -> SyncReport:
+             tz: str = "UTC", ambiguous: str = "order") -> SyncReport:
         """Add the new events of event logs (incremental and idempotent).
 
         Parameters
@@ -104,7 +104,7 @@ class Store:
             Event logs in any format ``hospitaltwin ingest`` reads (or a MIMIC-IV folder).
         key : bytes
             The pseudonymisation key; a store keeps the key of its first sync.
-        fmt, unit_map, tz
+        fmt, unit_map, tz, ambiguous
             As for :func:`hospitaltwin.eventlog.ingest.ingest`.
 
         Returns
@@ -114,7 +114,8 @@ class Store:
         """
         from hospitaltwin.store.sync import sync_events
 
-        return sync_events(self.engine, paths, key, fmt=fmt, unit_map=unit_map, tz=tz)
+        return sync_events(self.engine, paths, key, fmt=fmt, unit_map=unit_map, tz=tz,
+                           ambiguous=ambiguous)
 
     @_database_errors
     def first_event_time(self) -> datetime | None:

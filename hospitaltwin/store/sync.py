@@ -25,15 +25,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from hospitaltwin.core.errors import HospitaltwinError
-from hospitaltwin.eventlog.ingest import Ingested, ingest
-from hospitaltwin.eventlog.pseudonym import fingerprint
-from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE, parse_timestamps, to_canonical
+from hospitaltwin.eventlog.ingest import Prepared, prepare
+from hospitaltwin.eventlog.keys import check_value, matches
+from hospitaltwin.eventlog.quality import no_events_message
+from hospitaltwin.eventlog.schema import COLUMNS, PROVENANCE
 from hospitaltwin.store.connect import get_meta, set_meta, writing
 from hospitaltwin.store.resolve import (
     cancelled_ids,
     chunks,
     derive,
-    derive_accepted,
     load_events,
     replace_derived,
     rows_of,
@@ -41,37 +41,14 @@ from hospitaltwin.store.resolve import (
 from hospitaltwin.store.schema import QUARANTINE_TEXT, events, quarantine, rejects, sync_log
 from hospitaltwin.store.sync_report import SyncReport, checksums
 
-#: Problems ingest finds by judging a row against the patient's other rows: in the store they
-#: are judged again with the patient's whole history.
-SEQUENCE_PROBLEMS = frozenset({
-    "overlapping_stay", "transfer_while_out", "wrong_from_unit", "exit_while_out",
-    "end_before_start", "encounter_mismatch", "overlapping_equipment", "end_without_start",
-    "cancel_unmatched", "cancelled", "cancel_applied",
-})
 STORED = list(COLUMNS + PROVENANCE)
+#: ``meta`` key of the store's check value of its pseudonymisation key.
+KEY_CHECK = "pseudonym_check"
 
 
 def now() -> datetime:
     """The current time, naive UTC (as stored)."""
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def candidates(result: Ingested) -> pd.DataFrame:
-    """Rows to store: accepted ones plus those set aside only by the sequence rules, in input order."""
-    held = result.quarantine[result.quarantine["problem"].isin(SEQUENCE_PROBLEMS)]
-    frame = held[STORED].copy()
-    frame["timestamp"] = parse_timestamps(frame["timestamp"], "UTC")
-    parts = [result.events[STORED], to_canonical(frame)] if len(frame) else [result.events[STORED]]
-    rows = pd.concat(parts, ignore_index=True)
-    rank = {name: i for i, name in enumerate(result.summary["files"])}
-    rows["_file"] = rows["source_file"].map(rank).fillna(len(rank)).astype(int)
-    rows = rows.sort_values(["_file", "source_line"], kind="stable")
-    return rows.drop(columns="_file").reset_index(drop=True)
-
-
-def unusable(result: Ingested) -> pd.DataFrame:
-    """Rows that no later event can make usable (the store's permanent quarantine)."""
-    return result.quarantine[~result.quarantine["problem"].isin(SEQUENCE_PROBLEMS)]
 
 
 def stored_ids(conn: sa.Connection, ids: Sequence[str]) -> set[str]:
@@ -109,15 +86,18 @@ def store_quarantine(conn: sa.Connection, rows: pd.DataFrame, sync_id: int) -> N
 
 
 def check_key(conn: sa.Connection, key: bytes) -> None:
-    """The store keeps one pseudonymisation key: refuse another one."""
-    mark, stored = fingerprint(key), get_meta(conn, "pseudonym_key")
+    """The store keeps one pseudonymisation key: refuse another one.
+
+    The store holds a check value of its key (:func:`hospitaltwin.eventlog.keys.check_value`,
+    slow to test guesses against), written at its first sync.
+    """
+    stored = get_meta(conn, KEY_CHECK)
     if stored is None:
-        set_meta(conn, "pseudonym_key", mark)
-    elif stored != mark:
+        set_meta(conn, KEY_CHECK, check_value(key))
+    elif not matches(key, stored):
         raise HospitaltwinError(
-            "this store holds events pseudonymised with another key (fingerprint "
-            f"{stored}, yours is {mark}); sync with the key the store was started with, or "
-            "into a new store")
+            "this store holds events pseudonymised with another key; sync with the key the "
+            "store was started with, or into a new store")
 
 
 def held_count(conn: sa.Connection) -> int:
@@ -127,8 +107,14 @@ def held_count(conn: sa.Connection) -> int:
 
 
 def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt: str = "auto",
-                unit_map=None, tz: str = "UTC") -> SyncReport:
+                unit_map=None, tz: str = "UTC", ambiguous: str = "order") -> SyncReport:
     """Read ``paths`` and add what is new to the store (see the module doc).
+
+    Raises
+    ------
+    HospitaltwinError
+        When the inputs hold no usable event (nothing is written then), or the store holds
+        another key's pseudonyms.
 
     Returns
     -------
@@ -138,9 +124,13 @@ def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt:
     paths = [Path(p) for p in paths]
     if not paths:
         raise HospitaltwinError("no inputs to sync")
-    result = ingest(paths, key, fmt=fmt, unit_map=unit_map, tz=tz)
+    prepared = prepare(paths, key, fmt=fmt, unit_map=unit_map, tz=tz, ambiguous=ambiguous)
+    totals = read_totals(prepared)
+    refusal = no_events_message(totals, [str(p) for p in paths])
+    if refusal:
+        raise HospitaltwinError(refusal + "; run `hospitaltwin ingest` on them to see why")
     sources, checksum = checksums(paths)
-    rows, bad = candidates(result), unusable(result)
+    rows, bad = prepared.rows.events, prepared.rows.quarantine
     with writing(engine) as conn:
         check_key(conn, key)
         sync_id = conn.execute(sync_log.insert().values(
@@ -155,21 +145,32 @@ def sync_events(engine: sa.Engine, paths: Sequence[str | Path], key: bytes, fmt:
         patients = sorted(new["patient_id"].unique())
         returning = stored_patients(conn, patients) if had_events else set()
         before = cancelled_ids(conn, returning)
-        derived = judged(conn, result, new, returning)
+        derived = judged(conn, new, returning)
         replace_derived(conn, patients, derived, empty_before=not had_events)
         cancelled = set(derived["rejects"].loc[derived["rejects"]["problem"] == "cancelled",
                                                "event_id"]) - before
-        totals = result.summary["totals"]
         report = SyncReport(
-            sync_id=int(sync_id), kind="events", sources=sources, read=int(totals["read"]),
-            new=len(new), duplicates=int(totals["duplicates"]) + len(rows) - len(new),
+            sync_id=int(sync_id), kind="events", sources=sources, read=totals["read"],
+            new=len(new), duplicates=totals["duplicates"] + len(rows) - len(new),
             quarantined=len(bad), cancelled=len(cancelled), held=held_count(conn),
-            patients=len(patients), skipped=int(totals.get("skipped", 0)),
+            patients=len(patients), skipped=totals["skipped"],
             problems={str(k): int(v) for k, v in bad["problem"].value_counts().items()},
-            unmapped=dict(result.summary.get("unmapped_units", {})),
-            notes=tuple(result.summary.get("notes", ())))
+            unmapped=dict(prepared.rows.unmapped), ambiguous=prepared.rows.ambiguous,
+            notes=tuple(note for r in prepared.results for note in r.notes))
         log_finish(conn, report)
     return report
+
+
+def read_totals(prepared: Prepared) -> dict[str, int]:
+    """Counts of a prepared input: read, rows passing the row checks, quarantined, duplicates,
+    skipped (read = accepted + quarantined + duplicates)."""
+    rows = prepared.rows
+    totals = {"read": sum(r.read for r in prepared.results), "accepted": len(rows.events),
+              "quarantined": len(rows.quarantine), "duplicates": len(rows.duplicates),
+              "skipped": sum(sum(r.skipped.values()) for r in prepared.results)}
+    if totals["read"] != totals["accepted"] + totals["quarantined"] + totals["duplicates"]:
+        raise AssertionError(f"sync counts do not add up: {totals}")
+    return totals
 
 
 def stored_patients(conn: sa.Connection, patients: Sequence[str]) -> set[str]:
@@ -181,19 +182,14 @@ def stored_patients(conn: sa.Connection, patients: Sequence[str]) -> set[str]:
     return found
 
 
-def judged(conn: sa.Connection, result: Ingested, new: pd.DataFrame, returning: set[str]) -> dict:
-    """Derived rows of every patient with a new event.
+def judged(conn: sa.Connection, new: pd.DataFrame, returning: set[str]) -> dict:
+    """Derived rows of every patient with a new event, judged from all their stored events.
 
-    A patient new to the store has all their events in this sync, already judged by ingest in
-    the same order the store keeps (input order for ties): ingest's verdict is taken as it is.
-    Returning patients are judged again from all their stored events.
+    A patient new to the store has all their events in this sync (in the order the store
+    keeps them: input order); a returning one has their stored history first.
     """
-    fresh_ids = set(new["patient_id"]) - returning
-    fresh = result.events["patient_id"].isin(fresh_ids)
-    quarantine = result.quarantine
-    held = quarantine["problem"].isin(SEQUENCE_PROBLEMS) & quarantine["patient_id"].isin(fresh_ids)
-    parts = [derive_accepted(result.events[fresh.to_numpy()],
-                             quarantine.loc[held.to_numpy(), ["event_id", "patient_id", "problem", "reason"]])]
+    fresh = new[~new["patient_id"].isin(returning)]
+    parts = [derive(fresh)]
     if returning:
         again = new[new["patient_id"].isin(returning)]
         history = pd.concat([load_events(conn, sorted(returning)), again], ignore_index=True)

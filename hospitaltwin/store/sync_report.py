@@ -34,6 +34,7 @@ class SyncReport:
     skipped: int = 0
     problems: dict = field(default_factory=dict)
     unmapped: dict = field(default_factory=dict)
+    ambiguous: int = 0
     notes: tuple[str, ...] = ()
 
 

@@ -24,7 +24,8 @@ def test_faulty_csv(fixtures, key):
         (18, "overlapping_stay"), (19, "overlapping_stay"), (20, "missing_patient"),
         (21, "malformed_row"), (22, "end_without_start")]
     assert result.summary["unmapped_units"] == {"Mars Base": 1}
-    assert result.summary["kept"] == {"out_of_order": 1, "open_stays_at_log_end": 2,
+    assert result.summary["kept"] == {"out_of_order": 1, "ambiguous_local_times": 0,
+                                      "ambiguous_rule": "order", "open_stays_at_log_end": 2,
                                       "open_equipment_at_log_end": 0}
     ev = result.events
     got = list(zip(ev["source_line"], ev["event"].astype(str), ev["unit"].fillna("-")))

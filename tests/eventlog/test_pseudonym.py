@@ -9,7 +9,8 @@ import pytest
 
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.eventlog.ingest import ingest, write_outputs
-from hospitaltwin.eventlog.pseudonym import ENV_VAR, load_key, pseudonym
+from hospitaltwin.eventlog.keys import ENV_VAR, load_key
+from hospitaltwin.eventlog.pseudonym import pseudonym
 
 RAW_IDS = ["P001", "P002", "P003", "P004", "E001", "E002", "E003", "E004", "E005", "E006",
            "E009", "P100", "P&200", "P300", "V1", "V2", "V3", "pt-1", "pt-2", "pt-3", "pt-4",

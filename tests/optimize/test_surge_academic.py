@@ -13,7 +13,7 @@ import pytest
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.optimize.surge.options import read_options
-from hospitaltwin.optimize.surge.plan import plan_surge
+from hospitaltwin.optimize.surge.plan import GapSettings, plan_surge
 from hospitaltwin.optimize.surge.surge_policy import evaluate
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_the_academic_surge_plan_cuts_medical_icu_waits_out_of_sample():
     scenario = read_scenario(ROOT / "scenarios/surge/academic-icu-wave.yaml")
     options = read_options(ROOT / "scenarios/surge/academic-options.yaml", scenario, 14)
-    result = plan_surge(scenario, options, paths=100, days=14, seed=2024, workers=2)
+    result = plan_surge(scenario, options, paths=100, days=14, seed=2024, workers=2, gap=GapSettings(batches=0))
     assert result.plan.status == "optimal" and result.plan.beds.sum() > 0
     policy = Policy.model_validate(result.policy)
     apply_policy(scenario, policy)

@@ -24,7 +24,8 @@ def _inputs(tmp_path, options=None):
 
 def test_surge_writes_policy_plan_solve_report_manifest_and_evaluation(tmp_path):
     out = tmp_path / "plan"
-    args = _inputs(tmp_path) + ["--paths", "30", "--horizon", "10d", "--seed", "3", "-r", "6", "--out", str(out)]
+    args = _inputs(tmp_path) + ["--paths", "30", "--horizon", "10d", "--seed", "3", "-r", "6", "--gap-batches", "3",
+                                "--out", str(out)]
     result = runner.invoke(app, args)
     assert result.exit_code == 0, result.output
     assert "surge plan: optimal" in result.output and "PACU_ICU: open days" in result.output
@@ -37,6 +38,10 @@ def test_surge_writes_policy_plan_solve_report_manifest_and_evaluation(tmp_path)
     solve = json.loads((out / "solve.json").read_text())
     assert solve["status"] == "optimal" and solve["gap"] <= 1e-6 and solve["settings"]["random_seed"] == 3
     assert solve["unmet_patient_days"]["ICU"]["plan"] < solve["unmet_patient_days"]["ICU"]["no_plan"]
+    saa = solve["saa"]
+    assert saa["batches"] == 3 and saa["batch_paths"] == 30 and saa["paths_tried"] == [30]
+    assert 0 <= saa["gap"] <= saa["gap_upper"] and saa["lower_bound"]["mean"] <= saa["plan_cost"]["mean"]
+    assert "SAA gap: the plan may cost up to" in result.output and "demand paths: 120 x 10 days" in result.output
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["result_format"] == 1 and manifest["kind"] == "surge" and manifest["seed"] == 3
     assert manifest["replications"] == 30 and manifest["plan"]["days"] == 10 and len(manifest["inputs"]) == 2
@@ -71,3 +76,39 @@ def test_a_horizon_in_part_days_and_an_evaluation_on_the_plan_seed_are_refused(t
                                 "-r", "2", "--out", str(tmp_path / "y")]
     result = runner.invoke(app, args)
     assert result.exit_code == 2 and "out-of-sample test needs another" in result.output
+
+
+def test_a_gap_above_the_target_makes_the_plan_again_on_twice_the_paths(tmp_path):
+    out = tmp_path / "plan"
+    args = _inputs(tmp_path) + ["--paths", "6", "--horizon", "4d", "--gap-batches", "2", "--target-gap", "0",
+                                "--max-paths", "12", "--no-evaluate", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    solve = json.loads((out / "solve.json").read_text())
+    assert solve["saa"]["paths_tried"] == [6, 12] and solve["paths"] == 12 and solve["saa"]["batch_paths"] == 12
+    assert "paths tried 6 -> 12" in result.output
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["plan"]["paths"] == 12 and manifest["origin"].startswith("2024-01-01")
+
+
+def test_a_plan_that_opens_nothing_says_what_opening_beds_would_cost_and_is_not_tested(tmp_path):
+    stale = tmp_path / "plan" / "evaluation"
+    stale.mkdir(parents=True)
+    (stale / "manifest.json").write_text('{"result_format": 1, "kind": "compare"}')
+    (stale / "comparison.csv").write_text("policy\n")
+    (tmp_path / "plan" / "notes.txt").write_text("mine")
+    options = small_options()
+    for option in options["options"].values():
+        option["cost_per_bed_day"] = 1_000_000
+    options["budget"] = None
+    out = tmp_path / "plan"
+    args = _inputs(tmp_path, options) + ["--paths", "6", "--horizon", "4d", "--gap-batches", "2", "--out", str(out)]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    solve = json.loads((out / "solve.json").read_text())
+    assert sum(solve["beds_opened"].values()) == 0
+    other = solve["alternative"]
+    assert sum(sum(beds) for beds in other["beds"].values()) >= 1 and other["extra_expected_cost"] > 0
+    assert other["cost"]["bed_days"] >= 1_000_000
+    assert "nothing to test" in result.output and not (out / "evaluation").exists(), "an earlier plan's test retired"
+    assert (out / "notes.txt").read_text() == "mine", "files the tool did not write are left alone"

@@ -13,7 +13,7 @@ from hospitaltwin.config.policy import Policy, apply_policy, read_policy
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.engine import compile_scenario
 from hospitaltwin.optimize.surge.options import SurgeOptions
-from hospitaltwin.optimize.surge.plan import plan_surge
+from hospitaltwin.optimize.surge.plan import GapSettings, plan_surge
 from hospitaltwin.optimize.surge.surge_policy import (
     evaluate,
     plan_policy,
@@ -29,7 +29,7 @@ from tests.optimize.surge_cases import small_options, small_wave
 def planned():
     scenario = scenario_from_dict(small_wave())
     options = SurgeOptions.model_validate(small_options())
-    return plan_surge(scenario, options, paths=60, days=10, seed=7)
+    return plan_surge(scenario, options, paths=60, days=10, seed=7, gap=GapSettings(batches=0))
 
 
 def test_runs_of_equal_bed_counts():

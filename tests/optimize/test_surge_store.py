@@ -54,7 +54,8 @@ def test_a_plan_from_the_store_opens_beds_at_once_for_the_patients_already_in(tm
     url, args = _files(tmp_path)
     out = tmp_path / "plan"
     result = runner.invoke(app, args + ["--store", url, "--at", "2024-03-06T12:00", "--paths", "20",
-                                        "--horizon", "4d", "-r", "4", "--out", str(out)], env=ENV)
+                                        "--gap-batches", "2", "--horizon", "4d", "-r", "4", "--out", str(out)],
+                           env=ENV)
     assert result.exit_code == 0, result.output
     rows = list(csv.DictReader(open(out / "plan.csv")))
     assert rows[0]["from"] == "0h" and int(rows[0]["beds"]) >= 3, "six ICU patients in three beds now"
@@ -63,6 +64,7 @@ def test_a_plan_from_the_store_opens_beds_at_once_for_the_patients_already_in(tm
     manifest = json.loads((out / "manifest.json").read_text())
     assert manifest["inputs"]["store"] == url and manifest["inputs"]["as_of"].startswith("2024-03-06T12:00")
     assert manifest["scenario"]["run"]["warmup"] == "0h" and manifest["scenario"]["run"]["horizon"] == "4d"
+    assert manifest["origin"].startswith("2024-03-06T12:00"), "the plan's calendar starts at the state's time"
     assert (out / "evaluation" / "comparison.csv").exists()
     assert "ICU" in result.output and "mean_wait_h" in result.output
 

@@ -47,6 +47,16 @@ class _Reports(dict):
         return self[kind]
 
 
+@pytest.fixture(scope="module")
+def run(results):
+    """The simulated run, read as the report reads it, and its hourly cubes."""
+    from hospitaltwin.report.load import load_result
+    from hospitaltwin.report.run_data import run_data
+
+    result = load_result(results["run"])
+    return result, run_data(result)
+
+
 @pytest.fixture(scope="session")
 def reports(results, tmp_path_factory):
     """The report of each result directory on its own: ``reports[kind]`` is its ``Written``."""

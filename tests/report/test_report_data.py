@@ -13,14 +13,8 @@ from hospitaltwin.report.backtest_pages import pooled
 from hospitaltwin.report.clock import day_index
 from hospitaltwin.report.forecast_pages import series
 from hospitaltwin.report.load import load_result
-from hospitaltwin.report.run_data import diversions_by_day, p_full_by_day, run_data
+from hospitaltwin.report.run_data import diversions_by_day, p_full_by_day
 from hospitaltwin.report.text import Table, text_pages
-
-
-@pytest.fixture(scope="module")
-def run(results):
-    result = load_result(results["run"])
-    return result, run_data(result)
 
 
 def test_fan_quantiles_are_across_replications_per_hour(run):
@@ -91,12 +85,14 @@ def test_long_tables_continue_on_new_pages_with_their_header():
 def test_provenance_gives_checksums_of_files_and_other_inputs_as_they_are():
     from pathlib import Path
 
-    from hospitaltwin.report.cover import provenance
     from hospitaltwin.report.load import Result
+    from hospitaltwin.report.provenance import input_rows
 
     digest = "ab" * 32
-    manifest = {"kind": "surge", "inputs": {"scenario.yaml": digest, "store": "sqlite:///twin.db",
-                                             "as_of": "2024-03-06T12:00:00+00:00"}}
-    items = dict((k, v) for k, v in provenance(Result(Path("x"), "surge", manifest)) if k != "input")
-    assert ("input", f"scenario.yaml  sha256 {digest}") in provenance(Result(Path("x"), "surge", manifest))
-    assert items["store"] == "sqlite:///twin.db" and items["as of"] == "2024-03-06T12:00:00+00:00"
+    scenario = {"layout": {"timezone": "America/Chicago"}}
+    manifest = {"kind": "surge", "scenario": scenario, "inputs": {"scenario.yaml": digest, "store": "sqlite:///twin.db",
+                                                                   "as_of": "2024-03-06T12:00:00+00:00"}}
+    rows = input_rows(Result(Path("x"), "surge", manifest))
+    assert ("surge", "scenario.yaml", f"sha256 {digest}") in rows
+    items = {name: value for _, name, value in rows}
+    assert items["store"] == "sqlite:///twin.db" and items["as of"] == "Wed 6 Mar 2024, 06:00 CST", "local time"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -12,6 +13,7 @@ import pytest
 from PIL import Image
 from pypdf import PdfReader
 
+import synthetic
 from hospitaltwin.report import build_report
 from hospitaltwin.report.style import PNG_SIZE
 
@@ -23,11 +25,12 @@ def pdf_text(path: Path) -> list[str]:
 
 
 @pytest.mark.parametrize("kind", KINDS)
-def test_pdf_has_every_page_and_the_summary_first(reports, kind):
+def test_pdf_has_every_page_the_summary_first_and_provenance_last(reports, kind):
     written = reports[kind]
     pages = pdf_text(written.pdf)
     assert len(pages) == written.pages >= 4
-    assert "Provenance" in pages[0] and "Executive summary" in pages[1]
+    assert pages[0].startswith("Summary") and pages[-1].startswith("Provenance")
+    assert not any(p.startswith("Provenance") for p in pages[:-1]), "one provenance page, at the back"
     assert f"page 1 of {written.pages}" in pages[0] and f"page {written.pages} of {written.pages}" in pages[-1]
 
 
@@ -48,28 +51,33 @@ def test_png_names_are_their_pdf_page_numbers(reports):
     pages = pdf_text(written.pdf)
     for png in written.pngs:
         number = int(png.name.split("-")[0])
-        assert 2 < number <= written.pages
+        assert 1 < number < written.pages
         assert "Key figures" not in pages[number - 1], "a text page got a PNG"
 
 
 def test_run_summary_states_the_fullest_unit_with_its_interval(results, reports):
     summary = json.loads((results["run"] / "summary.json").read_text())
     unit, kpis = max(summary["units"].items(), key=lambda item: item[1]["p_full"]["mean"])
-    text = pdf_text(reports["run"].pdf)[1].replace("\n", " ")
+    pages = pdf_text(reports["run"].pdf)
+    text = pages[0].replace("\n", " ")
     share = f"{100 * kpis['p_full']['mean']:.0f}%" if kpis["p_full"]["mean"] >= 0.1 else None
-    assert f"{unit} — " in text and "is at its staffed capacity" in text
-    if share:
-        assert f"capacity {share} of the time" in text
-    assert "95% CI" in text and "ventilator" in text
+    name = synthetic.UNITS[unit]["name"]
+    assert "What the simulation shows" in text and "the units most often full are" in text
+    assert f"{name} {share} (95% CI" in " ".join(text.split()) if share else name in text
+    detail = " ".join(p for p in pages if p.startswith("Key figures")).replace("\n", " ")
+    assert f"{unit} — " in detail and "is at its staffed capacity" in detail and "ventilator" in detail
 
 
 def test_forecast_summary_gives_probabilities_of_reaching_capacity(results, reports):
     summary = json.loads((results["forecast"] / "summary.json").read_text())
-    text = " ".join(pdf_text(reports["forecast"].pdf)[1:3]).replace("\n", " ")
-    assert summary["headline"][0]["text"] in text
-    assert "on at least one day in the next 7 days:" in text
-    assert "Riskiest day:" in text
-    assert f"as of {summary['as_of']}" in text
+    pages = pdf_text(reports["forecast"].pdf)
+    first = " ".join(pages[0].split())
+    assert "Risks in the coming days" in first and "to fill its staffed beds in the next 7 days (" in first
+    assert "as of Sat 26 Oct 2024, 06:00 BST" in first and "(Europe/London)" in first, "local time, zone named"
+    detail = " ".join(p for p in pages if p.startswith("Forecast risks by resource")).replace("\n", " ")
+    top = summary["headline"][0]
+    assert re.search(rf"{top['resource']}\s+staffed beds", detail) and "full ≤3 days" in detail, "72 h risks in the table"
+    assert "on at least one day in the next 7 days:" in detail and "Riskiest day:" in detail
 
 
 def test_calibration_without_diagnostics_says_not_available(reports):
@@ -83,12 +91,15 @@ def test_network_report_has_the_hospital_graph(reports):
     assert "Network: hospitals and transfer links" in text
 
 
-def test_several_results_share_one_cover_and_summary(results, tmp_path):
+def test_several_results_share_one_summary_and_one_provenance_page(results, tmp_path):
     written = build_report([results["forecast"], results["compare"], results["roster"]], tmp_path / "all.pdf")
     pages = pdf_text(written.pdf)
-    assert "forecast" in pages[0] and "compare" in pages[0] and "roster" in pages[0]
-    summary = " ".join(p for p in pages if p.startswith("Executive summary"))
-    assert summary.index("forecast ·") < summary.index("compare ·") < summary.index("roster ·")
+    first = pages[0]
+    assert first.index("Risks in the coming days") < first.index("Recommended plan") < first.index("Policies tested")
+    assert "forecast ·" in pages[-1] and "compare ·" in pages[-1] and "roster ·" in pages[-1]
+    key = next(i for i, p in enumerate(pages) if "Probability of reaching capacity, by resource and day" in p)
+    detail = next(i for i, p in enumerate(pages) if p.startswith("Forecast risks by resource"))
+    assert key < detail, "the figures that carry page 1 come before the detail"
     assert written.pngs == ()
 
 

@@ -23,6 +23,7 @@ from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 
 NETWORK = "network"
@@ -30,7 +31,7 @@ LOST = "lost_per_day"
 
 
 def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: int, plan_seed: int,
-                  horizon_h: float | None = None, workers: int = 1,
+                  horizon_h: float | None = None, workers: Workers = 1,
                   state: SystemState | None = None) -> list[dict]:
     """Paired differences plan - today over ``replications`` engine runs seeded ``seed``.
 

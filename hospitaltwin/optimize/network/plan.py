@@ -18,6 +18,7 @@ from pathlib import Path
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
 from hospitaltwin.optimize.network.data import NetworkData, network_data
@@ -43,7 +44,7 @@ class NetworkPlan:
 
 def plan_network(scenario: Scenario, *, paths: int = 200, horizon_h: float = 336.0, seed: int | None = None,
                  settings: Settings = Settings(), keep: float = 0.5, minimum: dict[str, int] | None = None,
-                 move_days: int = 1, max_transfers: int = 4, workers: int = 1,
+                 move_days: int = 1, max_transfers: int = 4, workers: Workers = 1,
                  state: SystemState | None = None) -> NetworkPlan:
     """Optimise device moves and transfer capacity over ``paths`` demand paths.
 

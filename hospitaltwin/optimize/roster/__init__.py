@@ -22,6 +22,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.paths import demand_paths
 from hospitaltwin.optimize.roster.data import (
@@ -76,7 +77,7 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
 
 
 def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, seed: int,
-                  state: SystemState | None = None, workers: int = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
+                  state: SystemState | None = None, workers: Workers = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
     """Hourly patients per group and path over the period (and a day), and the calendar origin.
 
     From an empty start the scenario runs from its origin (the time before the period is the
@@ -128,7 +129,7 @@ def solve_instance(inst: Instance, *, time_limit: float | None = None, workers: 
 
 
 def plan_roster(scenario: Scenario, problem: RosterProblem, *, paths: int = 40, seed: int = 1,
-                state: SystemState | None = None, sim_workers: int = 1, **solver) -> RosterResult:
+                state: SystemState | None = None, sim_workers: Workers = 1, **solver) -> RosterResult:
     """Draw ``paths`` demand paths (seed ``seed``, simulated on ``sim_workers`` processes),
     build the instance and solve it (``solver``: settings of :func:`solve_instance`)."""
     demand, origin = roster_demand(scenario, problem, paths=paths, seed=seed, state=state, workers=sim_workers)

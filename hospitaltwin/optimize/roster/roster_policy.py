@@ -22,6 +22,7 @@ from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import write_json, write_records
 from hospitaltwin.optimize.roster.data import Instance
@@ -174,7 +175,7 @@ that closed (unstaffed) beds cause."""
 
 
 def compare_rosters(period: Scenario, roster: Policy, naive: Policy, *, seed: int, replications: int,
-                    plan_seed: int, workers: int = 1, state: SystemState | None = None,
+                    plan_seed: int, workers: Workers = 1, state: SystemState | None = None,
                     out: Path | None = None) -> Comparison:
     """The roster against the naive roster of the same nurses, on common random numbers from a
     seed other than the demand paths' (out of sample).

@@ -125,6 +125,20 @@ def solve_report(plan: SurgePlan) -> dict:
     }
 
 
+def alternative_report(plan: SurgePlan, alternative: SurgePlan) -> dict:
+    """``solve.json``'s ``alternative``: the best plan that opens beds, when the best plan opens
+    none — its beds by option and day, cost, expected unmet demand, and how much dearer it is."""
+    data = alternative.data
+    unmet = data.unmet_days(alternative.beds)
+    return {
+        "what": "the best plan that opens at least one bed, for comparison with the plan, which opens none",
+        "beds": {o: [int(b) for b in alternative.beds[i]] for i, o in enumerate(data.options)},
+        "cost": alternative.cost(), "objective": alternative.objective, "status": alternative.status,
+        "extra_expected_cost": alternative.objective - plan.objective,
+        "unmet_patient_days": {u: float(unmet[i].sum()) for i, u in enumerate(data.units)},
+    }
+
+
 def summary_lines(plan: SurgePlan) -> list[str]:
     """A few lines for the terminal: status, gap, what opens when, costs, unmet demand."""
     report, data = solve_report(plan), plan.data

@@ -128,8 +128,9 @@ def all_groups(data: SurgeData) -> list[str]:
 
 
 def build_model(data: SurgeData, formulation: str = "extensive", active: set[str] | None = None,
-                recourse: bool = True) -> tuple[mathopt.Model, SurgeVars]:
-    """The MIP; ``active`` rule groups only (default all); without ``recourse``, feasibility only."""
+                recourse: bool = True, min_beds: int = 0) -> tuple[mathopt.Model, SurgeVars]:
+    """The MIP; ``active`` rule groups only (default all); without ``recourse``, feasibility only;
+    ``min_beds``: at least that many bed-days opened over the plan (the best plan that opens beds)."""
     if formulation not in FORMULATIONS:
         raise HospitaltwinError(f"unknown formulation '{formulation}' (one of {', '.join(FORMULATIONS)})")
     active = set(all_groups(data)) if active is None else set(active)
@@ -141,6 +142,8 @@ def build_model(data: SurgeData, formulation: str = "extensive", active: set[str
     cost = _cost(data, v)
     if data.budget is not None and "budget" in active:
         model.add_linear_constraint(cost <= data.budget, name="budget")
+    if min_beds:
+        model.add_linear_constraint(mathopt.LinearSum(v.x.values()) >= min_beds, name="open_some")
     unmet = _recourse(model, data, v, formulation) if recourse else 0.0
     model.minimize(unmet + cost)
     return model, v

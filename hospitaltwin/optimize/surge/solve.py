@@ -18,6 +18,7 @@ from hospitaltwin.optimize.surge.data import SurgeData
 from hospitaltwin.optimize.surge.explain import explain_infeasible
 from hospitaltwin.optimize.surge.model import SolveSettings, SurgePlan, build_model
 
+INFEASIBLE = (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED)
 REASONS = {
     mathopt.TerminationReason.OPTIMAL: "optimal",
     mathopt.TerminationReason.FEASIBLE: "feasible (stopped at a limit)",
@@ -38,13 +39,30 @@ def solve_plan(data: SurgeData, settings: SolveSettings = SolveSettings()) -> Su
     """
     started = time.perf_counter()
     model, v = build_model(data, settings.formulation)
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=settings.parameters())
+    reason = result.termination.reason
+    if reason in INFEASIBLE:
+        raise HospitaltwinError(explain_infeasible(data))
+    return _plan(data, settings, model, v, result, started)
+
+
+def best_opening_plan(data: SurgeData, settings: SolveSettings = SolveSettings()) -> SurgePlan | None:
+    """The best plan that opens at least one bed for a day (what opening beds would cost and buy,
+    when the best plan opens none); None when no plan that opens beds meets the rules."""
+    started = time.perf_counter()
+    model, v = build_model(data, settings.formulation, min_beds=1)
+    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=settings.parameters())
+    if result.termination.reason in INFEASIBLE or not result.has_primal_feasible_solution():
+        return None
+    return _plan(data, settings, model, v, result, started)
+
+
+def _plan(data: SurgeData, settings: SolveSettings, model, v, result, started: float) -> SurgePlan:
+    """The plan a solve found, with its status, bound, gap, time and model size."""
     size = {"variables": len(list(model.variables())), "constraints": len(list(model.linear_constraints())),
             "integer": sum(1 for x in model.variables() if x.integer)}
-    result = mathopt.solve(model, mathopt.SolverType.GSCIP, params=settings.parameters())
     seconds = time.perf_counter() - started
     reason = result.termination.reason
-    if reason in (mathopt.TerminationReason.INFEASIBLE, mathopt.TerminationReason.INFEASIBLE_OR_UNBOUNDED):
-        raise HospitaltwinError(explain_infeasible(data))
     if not result.has_primal_feasible_solution():
         raise HospitaltwinError(f"the solver found no surge plan within its limits ({settings.time_limit_s:g} s, "
                                 f"{settings.node_limit} nodes): {result.termination.detail or reason.name}; "

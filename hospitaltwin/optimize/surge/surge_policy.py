@@ -28,6 +28,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.surge.data import offset_text
 from hospitaltwin.optimize.surge.model import SurgePlan
@@ -131,7 +132,7 @@ def write_policy(policy: dict, path: Path, header: str = "") -> None:
 
 
 def evaluate(scenario: Scenario, policy: Policy, *, seed: int, replications: int, horizon_h: float,
-             plan_seed: int, workers: int = 1, state: SystemState | None = None,
+             plan_seed: int, workers: Workers = 1, state: SystemState | None = None,
              out: Path | None = None) -> Comparison:
     """Compare the scenario with and without ``policy`` on fresh seeds (never the plan's own).
 
