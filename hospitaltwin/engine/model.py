@@ -160,6 +160,7 @@ class Simulation:
         self._next_pid = 0
         self._link_use: dict[tuple[int, int], int] = {}
         n_units, n_streams = len(model.units), len(model.streams)
+        self._transfer_sources = n_streams  # request source of a transfer from unit i: n_streams + i
         self.source_link = n_streams + n_units
         self.source_initial = self.source_link + 1
         self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
@@ -211,34 +212,34 @@ class Simulation:
         del self._on_ready, self._on_arrival, self._arrival_callbacks
 
     def _arrival(self, event) -> None:
-        arrivals = event._value
-        times, k = arrivals.times, arrivals.next + 1
+        """A new patient arrives. Most are admitted at once to a bed of a unit whose stays need
+        no equipment: that path (:meth:`_request` then :meth:`_admit`, with the same row and
+        the same draws) is written out here, with its ready event scheduled as :func:`later`
+        does, because it runs for almost every patient."""
+        arrivals, env = event._value, self.env
+        times, k, now = arrivals.times, arrivals.next + 1, env._now
         arrivals.next = k
         if k < len(times):
             # The stream's next arrival reuses this (processed) event: a stream never has two
             # arrivals pending, and nothing adds to the callbacks list all arrivals share.
-            env, delay = self.env, times[k] - times[k - 1]
+            delay = times[k] - times[k - 1]
             event.callbacks, event._delay = self._arrival_callbacks, delay
-            heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
-        pid = self._next_pid
+            heappush(env._queue, (now + delay, NORMAL, next(env._eid), event))
+        pid, source = self._next_pid, arrivals.index
         self._next_pid = pid + 1
-        patient = Patient(pid, arrivals.index, arrivals.blocks.row())
+        patient = Patient(pid, source, arrivals.blocks.row())
         ward = arrivals.ward
-        if ward.occupied < ward.capacity and ward.draws == DRAWS_PER_VISIT_BASE:
-            self._admit_arrival(patient, ward, arrivals.index)
-        else:
-            self._request(patient, ward, arrivals.index, arrivals.priority)
-
-    def _admit_arrival(self, patient: Patient, ward: Ward, source: int) -> None:
-        """:meth:`_request` and :meth:`_admit` for a new patient, a free bed and no equipment:
-        the same row and the same draws, with nothing to vacate (most stays begin here)."""
-        now, draws = self.env._now, patient.draws
-        los = ward.law.ppf(draws[0])
-        self.rows.append([patient.pid, patient.stream, ward.index, ward.index, source, now, now, now + los,
-                          NAN, NAN])
+        if ward.occupied >= ward.capacity or ward.draws != DRAWS_PER_VISIT_BASE:
+            self._request(patient, ward, source, arrivals.priority)
+            return
+        los = ward.law.ppf(patient.draws[0])
+        row = [pid, source, ward.index, ward.index, source, now, now, now + los, NAN, NAN]
+        self.rows.append(row)
         ward.occupied += 1
-        patient.row, patient.ward, patient.intended, patient.used = self.rows[-1], ward, ward, ward.draws
-        later(self.env, los, patient, self._on_ready)
+        patient.row, patient.ward, patient.intended, patient.used = row, ward, ward, DRAWS_PER_VISIT_BASE
+        ready = Timeout.__new__(Timeout)
+        ready.env, ready.callbacks, ready._value, ready._delay, ready._ok = env, [self._on_ready], patient, los, True
+        heappush(env._queue, (now + los, NORMAL, next(env._eid), ready))
 
     def _capacity_change(self, event) -> None:
         k = event._value
@@ -323,8 +324,8 @@ class Simulation:
             target = intended.route_to[bisect_left(intended.route_cum, patient.draws[patient.base + 1])]
             if target >= 0:
                 ward = self.wards[target]
-                source = len(self.model.streams) + patient.ward.index
-                self._request(patient, ward, source, ward.priority_from[patient.ward.index])
+                here = patient.ward.index
+                self._request(patient, ward, self._transfer_sources + here, ward.priority_from[here])
                 return
         else:
             target = DISCHARGE
