@@ -22,6 +22,7 @@ from bisect import bisect_left
 from contextlib import contextmanager
 from heapq import heappop, heappush
 
+import numpy as np
 import simpy
 from simpy.events import NORMAL, Timeout
 
@@ -48,6 +49,7 @@ from hospitaltwin.engine.records import (
 )
 
 ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
+INF = float("inf")
 NAN = float("nan")  # not yet known: one shared object, so a new row allocates no floats for it
 
 
@@ -69,13 +71,12 @@ class Patient:
 
 
 class Arrivals:
-    """An arrival stream at run time: its times, the next one, where patients go."""
+    """An arrival stream at run time: where its patients go, their priority, their uniforms."""
 
-    __slots__ = ("index", "times", "next", "ward", "priority", "blocks")
+    __slots__ = ("index", "ward", "priority", "blocks")
 
-    def __init__(self, index: int, times: list[float], ward, priority: int, blocks: UniformBlocks):
-        self.index, self.times, self.next = index, times, 0
-        self.ward, self.priority, self.blocks = ward, priority, blocks
+    def __init__(self, index: int, ward, priority: int, blocks: UniformBlocks):
+        self.index, self.ward, self.priority, self.blocks = index, ward, priority, blocks
 
 
 class Ward:
@@ -113,22 +114,42 @@ def later(env: simpy.Environment, delay: float, value, callback) -> Timeout:
     return event
 
 
-def run_until(env: simpy.Environment, until: float) -> None:
-    """``env.run(until=until)`` for a queue that holds only :func:`later` timeouts.
+def run_until(env: simpy.Environment, until: float, timeline: tuple[list, list] = ((), ()),
+              on_arrival=None) -> None:
+    """``env.run(until=until)`` for a queue that holds only :func:`later` timeouts, merged with
+    a timeline of arrivals known in advance.
 
     SimPy's loop (``Environment.run`` → ``step``) inlined: pop the earliest event, hand it to
     its callbacks. Events at exactly ``until`` are left unprocessed, as SimPy's urgent stop
     event leaves them, and the clock ends at ``until``. Every event here is a successful
     ``Timeout``, so SimPy's failure handling has nothing to do and is skipped. The garbage
     collector is paused meanwhile (see :func:`collector_paused`).
+
+    ``timeline`` is ``(times, values)``, sorted by time: at each of ``times`` the clock is set
+    and ``on_arrival(value)`` is called, between the queue's events, without an event of its own
+    (arrivals are drawn before the run, so they need not be scheduled one by one). At equal
+    times the queue's events come first.
     """
     queue = env._queue
+    times, values = timeline
+    k, count = 0, len(times)
+    next_arrival = times[0] if count else INF
     with collector_paused():
-        while queue and queue[0][0] < until:
-            env._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
+        while True:
+            if queue and queue[0][0] <= next_arrival:
+                if queue[0][0] >= until:
+                    break
+                env._now, _, _, event = heappop(queue)
+                callbacks, event.callbacks = event.callbacks, None
+                for callback in callbacks:
+                    callback(event)
+            elif next_arrival < until:
+                env._now = next_arrival
+                on_arrival(values[k])
+                k += 1
+                next_arrival = times[k] if k < count else INF
+            else:
+                break
     env._now = until
 
 
@@ -171,11 +192,10 @@ class Simulation:
                        for s in model.streams]
         self.extra = UniformBlocks.named(seed, replication, "patients:later-visits", width)
         self.initial = UniformBlocks.named(seed, replication, "patients:initial-state", width)
-        self._arrivals = [Arrivals(s.index, times.tolist(), self.wards[s.unit], s.priority, self.blocks[s.index])
-                          for s, times in zip(model.streams, realised.arrivals)]
+        self._arrivals = [Arrivals(s.index, self.wards[s.unit], s.priority, self.blocks[s.index])
+                          for s in model.streams]
         self._changes = self._capacity_changes(realised)
-        self._on_ready, self._on_arrival = self._ready, self._arrival
-        self._arrival_callbacks = [self._arrival]
+        self._on_ready = self._ready
 
     def _priorities(self, unit) -> list[int]:
         ids = [u.id for u in self.model.units]
@@ -194,14 +214,22 @@ class Simulation:
 
     # -- running ----------------------------------------------------------------------------
     def run(self) -> None:
-        """Schedule arrivals and capacity changes, then simulate to the horizon."""
-        for arrivals in self._arrivals:
-            if arrivals.times:
-                later(self.env, arrivals.times[0], arrivals, self._on_arrival)
+        """Schedule capacity changes, then simulate to the horizon through the arrivals."""
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
-        run_until(self.env, self.model.horizon)
+        run_until(self.env, self.model.horizon, self._timeline(), self._arrival)
         self._let_go()
+
+    def _timeline(self) -> tuple[list[float], list[Arrivals]]:
+        """Every stream's arrivals in time order (streams in order at equal times).
+
+        A stream's times are accumulated from their gaps, as scheduling each arrival a gap
+        after the one before would place it (the same floating-point times)."""
+        times = [np.cumsum(np.diff(t, prepend=0.0)) for t in self.realised.arrivals]
+        streams = np.repeat(np.arange(len(times)), [len(t) for t in times])
+        merged = np.concatenate(times) if times else np.zeros(0)
+        order = np.argsort(merged, kind="stable")
+        return merged[order].tolist(), [self._arrivals[i] for i in streams[order].tolist()]
 
     def _let_go(self) -> None:
         """Break the reference cycles of a finished run, so that dropping the simulation frees
@@ -209,22 +237,15 @@ class Simulation:
         the simulation itself): left as they are, every replication's records would wait for
         the garbage collector to find them (a fifth of a short forecast replication)."""
         self.env._queue.clear()
-        del self._on_ready, self._on_arrival, self._arrival_callbacks
+        del self._on_ready
 
-    def _arrival(self, event) -> None:
+    def _arrival(self, arrivals: Arrivals) -> None:
         """A new patient arrives. Most are admitted at once to a bed of a unit whose stays need
         no equipment: that path (:meth:`_request` then :meth:`_admit`, with the same row and
         the same draws) is written out here, with its ready event scheduled as :func:`later`
         does, because it runs for almost every patient."""
-        arrivals, env = event._value, self.env
-        times, k, now = arrivals.times, arrivals.next + 1, env._now
-        arrivals.next = k
-        if k < len(times):
-            # The stream's next arrival reuses this (processed) event: a stream never has two
-            # arrivals pending, and nothing adds to the callbacks list all arrivals share.
-            delay = times[k] - times[k - 1]
-            event.callbacks, event._delay = self._arrival_callbacks, delay
-            heappush(env._queue, (now + delay, NORMAL, next(env._eid), event))
+        env = self.env
+        now = env._now
         pid, source = self._next_pid, arrivals.index
         self._next_pid = pid + 1
         patient = Patient(pid, source, arrivals.blocks.row())
