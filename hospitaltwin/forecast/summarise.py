@@ -17,7 +17,7 @@ import numpy as np
 
 from hospitaltwin.engine import Replication
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.measures import capacity_at, counts_at_hours, step_profile
+from hospitaltwin.engine.measures import capacity_at, counts_at_hours_by_group, step_profiles
 from hospitaltwin.engine.tables import hours, open_ended
 
 KINDS = ("beds", "staffed_beds", "equipment")
@@ -71,42 +71,38 @@ def _exact(profile, cap_times, cap_values, edges) -> tuple[np.ndarray, float]:
     return per_day, float(points[full][0]) if full.any() else math.inf
 
 
-def _resource_rows(starts, ends, cap_times, capacities, model, edges, level=None) -> list[tuple]:
-    """One row per capacity in ``capacities`` for the same occupancy (intervals ``starts``,
-    ``ends``): hourly level, capacity, full at the hour, full any time each day, first full."""
-    at = hours(model)
-    occupied = counts_at_hours(starts, ends, len(at))
-    level = occupied if level is None else level
-    profile = step_profile(starts, ends, np.concatenate((cap_times, edges)), 0.0, model.horizon)
-    rows = []
-    for values in capacities:
-        capacity = capacity_at(cap_times, values, at)
-        rows.append((level, capacity, occupied >= capacity, *_exact(profile, cap_times, values, edges)))
-    return rows
-
-
 def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
     """The forecast summary of one replication (module level: picklable for workers).
 
     It reads only the stays and device episodes, so forecasts run without hourly tables:
     a unit's level is its occupied beds (against physical, then staffed beds); a pool's is
-    the devices needed, met or not, and it is full when every device is in use.
+    the devices needed, met or not, and it is full when every device is in use. The hourly
+    counts and step profiles of all units and pools are computed together (groups: units,
+    then pools), so the cost hardly grows with the number of resources.
     """
-    edges, realised = day_edges(model), rep.realised
+    edges, realised, at = day_edges(model), rep.realised, hours(model)
     stays, devices = rep.stays, rep.devices
+    n_units, n_pools = len(model.units), len(model.pools)
     admitted = ~np.isnan(stays["start"])
-    start, end = stays["start"], open_ended(stays["end"])
+    met = devices["met"].astype(bool)
+    starts = np.concatenate((stays["start"][admitted], devices["start"][met]))
+    ends = np.concatenate((open_ended(stays["end"])[admitted], devices["end"][met]))
+    groups = np.concatenate((stays["unit"][admitted], n_units + devices["pool"][met])).astype(np.intp)
+    occupied = counts_at_hours_by_group(starts, ends, groups, n_units + n_pools, len(at))
+    needed = counts_at_hours_by_group(devices["start"], devices["end"], devices["pool"].astype(np.intp),
+                                      n_pools, len(at))
+    capacities = [*realised.units, *realised.pools]
+    profiles = step_profiles(starts, ends, groups, [np.concatenate((c.times, edges)) for c in capacities],
+                             0.0, model.horizon)
     rows = []
-    for unit, cap in zip(model.units, realised.units):
-        mine = admitted & (stays["unit"] == unit.index)
-        staffed = np.minimum(cap.physical, cap.staffed)
-        rows += _resource_rows(start[mine], end[mine], cap.times, (cap.physical, staffed), model, edges)
-    for pool, cap in zip(model.pools, realised.pools):
-        mine = devices["pool"] == pool.index
-        needed = counts_at_hours(devices["start"][mine], devices["end"][mine], len(hours(model)))
-        met = mine & devices["met"]
-        rows += _resource_rows(devices["start"][met], devices["end"][met], cap.times, (cap.staffed,),
-                               model, edges, level=needed)
+    for g, (cap, profile) in enumerate(zip(capacities, profiles)):
+        if g < n_units:
+            level, limits = occupied[g], (cap.physical, np.minimum(cap.physical, cap.staffed))
+        else:
+            level, limits = needed[g - n_units], (cap.staffed,)
+        for values in limits:
+            capacity = capacity_at(cap.times, values, at)
+            rows.append((level, capacity, occupied[g] >= capacity, *_exact(profile, cap.times, values, edges)))
     level, capacity, full_hour, full_day, first = (np.array(x) for x in zip(*rows))
     return ReplicationSummary(rep.replication, level.astype(np.int64), capacity.astype(np.int64),
                               full_hour, full_day, first)
