@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import simpy
 
-from hospitaltwin.engine.model import later, run_until
+from hospitaltwin.engine.loop import later, run_until
 
 
 def _schedule(env: simpy.Environment, log: list) -> None:

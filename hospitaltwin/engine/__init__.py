@@ -12,7 +12,8 @@ from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine.compile import CompiledModel, compile_scenario
 from hospitaltwin.engine.kpis import replication_kpis
-from hospitaltwin.engine.model import Simulation, collector_paused
+from hospitaltwin.engine.loop import collector_paused
+from hospitaltwin.engine.model import Simulation
 from hospitaltwin.engine.realise import Realisation, realise
 from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
 from hospitaltwin.engine.warmstart import place_state
