@@ -24,11 +24,18 @@ def later(env: simpy.Environment, delay: float, value, callback) -> Timeout:
     """Schedule ``callback(event)`` after ``delay``: a SimPy ``Timeout`` built and queued inline.
 
     Equivalent to ``Timeout(env, delay, value).callbacks.append(callback)`` without its two
-    extra Python calls; this is the hottest line of the engine (two events per patient stay).
+    extra Python calls.
     """
+    return at_time(env, env._now + delay, next(env._eid), value, callback)
+
+
+def at_time(env: simpy.Environment, when: float, eid: int, value, callback) -> Timeout:
+    """Schedule ``callback(event)`` at time ``when`` with the event id ``eid`` (taken earlier
+    from ``env._eid``): the event keeps the place in SimPy's order it was given then."""
     event = Timeout.__new__(Timeout)
-    event.env, event.callbacks, event._value, event._delay, event._ok = env, [callback], value, delay, True
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
+    event.env, event.callbacks, event._value, event._ok = env, [callback], value, True
+    event._delay = when - env._now
+    heappush(env._queue, (when, NORMAL, eid, event))
     return event
 
 

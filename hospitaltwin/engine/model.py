@@ -17,12 +17,12 @@ patient's draws are taken inline rather than through a method, and what a unit's
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_left
 from heapq import heappop, heappush
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL, Timeout
 
 from hospitaltwin.core.streams import UniformBlocks
 from hospitaltwin.engine.compile import (
@@ -32,7 +32,7 @@ from hospitaltwin.engine.compile import (
     OVERFLOW,
     CompiledModel,
 )
-from hospitaltwin.engine.loop import later, run_until
+from hospitaltwin.engine.loop import at_time, later, run_until
 from hospitaltwin.engine.realise import Realisation
 from hospitaltwin.engine.records import (
     ARRIVE,
@@ -56,15 +56,17 @@ class Patient:
 
     ``row`` is the record of the stay they are in (``ward``); ``intended`` the ward whose length
     of stay and routing apply (the unit they were admitted for, when they lie in an overflow
-    bed); ``pending`` the record of a bed request they are queued for.
+    bed); ``pending`` the record of a bed request they are queued for; ``goes_to`` where they go
+    when this stay ends (the next unit's index, or an outcome < 0), drawn on admission.
     """
 
-    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked")
+    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked",
+                 "goes_to")
 
     def __init__(self, pid: int, stream_index: int, draws: list[float]):
         self.pid, self.stream, self.draws = pid, stream_index, draws
         self.base = self.used = 0
-        self.row = self.ward = self.intended = self.pending = None
+        self.row = self.ward = self.intended = self.pending = self.goes_to = None
         self.linked = False
 
 
@@ -81,13 +83,14 @@ class Ward:
     """A unit at run time: occupied beds, current staffed capacity, its queue; and, copied from
     its spec for the hot path, its length-of-stay law, routing and uniforms used per visit."""
 
-    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "priority_from", "law",
+    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from", "law",
                  "route_cum", "route_to", "draws")
 
     def __init__(self, spec, capacity: int, priority_from: list[int]):
         self.spec, self.index = spec, spec.index
         self.occupied, self.capacity = 0, capacity
         self.queue: list = []
+        self.leaving: list = []  # (time, event id, patient) of stays ending in leaving
         self.priority_from = priority_from
         self.law, self.route_cum, self.route_to = spec.law, spec.route_cum, spec.route_to
         self.draws = DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs)
@@ -148,6 +151,9 @@ class Simulation:
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
         run_until(self.env, self.model.horizon, self._timeline(), self._arrival)
+        before_horizon = math.nextafter(self.model.horizon, -math.inf)  # an event at the horizon is left
+        for ward in self.wards:
+            self._settle(ward, before_horizon)
         self._let_go()
 
     def _timeline(self) -> tuple[list[float], list[Arrivals]]:
@@ -172,14 +178,14 @@ class Simulation:
     def _arrival(self, arrivals: Arrivals) -> None:
         """A new patient arrives. Most are admitted at once to a bed of a unit whose stays need
         no equipment: that path (:meth:`_request` then :meth:`_admit`, with the same row and
-        the same draws) is written out here, with its ready event scheduled as :func:`later`
-        does, because it runs for almost every patient."""
-        env = self.env
-        now = env._now
+        the same draws) is written out here, because it runs for almost every patient."""
+        now = self.env._now
         pid, source = self._next_pid, arrivals.index
         self._next_pid = pid + 1
         patient = Patient(pid, source, arrivals.blocks.row())
         ward = arrivals.ward
+        if ward.leaving and ward.leaving[0][0] <= now:
+            self._settle(ward)
         if ward.occupied >= ward.capacity or ward.draws != DRAWS_PER_VISIT_BASE:
             self._request(patient, ward, source, arrivals.priority)
             return
@@ -188,9 +194,7 @@ class Simulation:
         self.rows.append(row)
         ward.occupied += 1
         patient.row, patient.ward, patient.intended, patient.used = row, ward, ward, DRAWS_PER_VISIT_BASE
-        ready = Timeout.__new__(Timeout)
-        ready.env, ready.callbacks, ready._value, ready._delay, ready._ok = env, [self._on_ready], patient, los, True
-        heappush(env._queue, (now + los, NORMAL, next(env._eid), ready))
+        self._until_ready(patient, ward, los)
 
     def _capacity_change(self, event) -> None:
         k = event._value
@@ -209,7 +213,7 @@ class Simulation:
     def _request(self, patient: Patient, ward: Ward, source: int, priority: int) -> None:
         row = [patient.pid, patient.stream, ward.index, ward.index, source, self.env._now, NAN, NAN, NAN, NAN]
         self.rows.append(row)
-        if ward.occupied < ward.capacity:
+        if self._has_bed(ward):
             self._admit(patient, ward, ward, row)
             return
         on_full = ward.spec.on_full
@@ -219,11 +223,13 @@ class Simulation:
         if on_full == OVERFLOW:
             for other in ward.spec.overflow:
                 alt = self.wards[other]
-                if alt.occupied < alt.capacity:
+                if self._has_bed(alt):
                     self._admit(patient, alt, ward, row)
                     return
         patient.pending = row
         self._seq += 1
+        if ward.leaving:
+            self._wake(ward)
         heappush(ward.queue, (priority, self._seq, patient))
         if ward.spec.max_wait is not None and patient.row is None:
             later(self.env, ward.spec.max_wait, (patient, row), self._renege)
@@ -253,7 +259,7 @@ class Simulation:
         if intended.draws > DRAWS_PER_VISIT_BASE:
             los = self._devices(patient, intended.spec, los, draws, base)
         row[READY] = now + los
-        later(self.env, los, patient, self._on_ready)
+        self._until_ready(patient, ward, los)
 
     def visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
         """The next ``needed`` of the patient's own uniforms (from a shared stream once used up).
@@ -270,17 +276,57 @@ class Simulation:
 
     def _ready(self, event) -> None:
         patient = event._value
-        intended = patient.intended
-        if intended.route_to:  # route_cum ends at 1.0 > u: bisect_left stays in range
-            target = intended.route_to[bisect_left(intended.route_cum, patient.draws[patient.base + 1])]
-            if target >= 0:
-                ward = self.wards[target]
-                here = patient.ward.index
-                self._request(patient, ward, self._transfer_sources + here, ward.priority_from[here])
-                return
+        target = patient.goes_to
+        if target >= 0:
+            ward, here = self.wards[target], patient.ward.index
+            self._request(patient, ward, self._transfer_sources + here, ward.priority_from[here])
         else:
-            target = DISCHARGE
-        self._vacate(patient, target)
+            self._vacate(patient, target)
+
+    def _until_ready(self, patient: Patient, ward: Ward, los: float) -> None:
+        """Schedule the end of ``patient``'s stay in ``ward``, ``los`` hours from now.
+
+        A stay that ends in leaving the hospital, in a unit nobody waits for, changes nothing
+        when it ends but the number of occupied beds. It goes on the ward's ``leaving`` heap,
+        not SimPy's queue, and :meth:`_settle` books it when the ward's beds are next counted.
+        It keeps the event id its event would have had: should someone queue for the ward
+        first, :meth:`_wake` schedules it as that event, so the order of events is unchanged.
+        """
+        env, intended = self.env, patient.intended
+        when, eid = env._now + los, next(env._eid)
+        if intended.route_to:  # route_cum ends at 1.0 > u: bisect_left stays in range
+            goes_to = intended.route_to[bisect_left(intended.route_cum, patient.draws[patient.base + 1])]
+        else:
+            goes_to = DISCHARGE
+        patient.goes_to = goes_to
+        if goes_to < 0 and not ward.queue:
+            heappush(ward.leaving, (when, eid, patient))
+        else:
+            at_time(env, when, eid, patient, self._on_ready)
+
+    def _has_bed(self, ward: Ward) -> bool:
+        """Whether ``ward`` has a free staffed bed now."""
+        if ward.leaving and ward.leaving[0][0] <= self.env._now:
+            self._settle(ward)
+        return ward.occupied < ward.capacity
+
+    def _settle(self, ward: Ward, now: float | None = None) -> None:
+        """Book the stays of ``ward`` that ended in leaving the hospital by ``now`` (default:
+        the clock), as their events would have: end time, outcome, a free bed."""
+        leaving, now = ward.leaving, self.env._now if now is None else now
+        while leaving and leaving[0][0] <= now:
+            when, _, patient = heappop(leaving)
+            row = patient.row
+            row[END], row[OUTCOME] = when, patient.goes_to
+            patient.row = patient.ward = None
+            ward.occupied -= 1
+
+    def _wake(self, ward: Ward) -> None:
+        """Someone is about to wait for ``ward``: its stays still to end become SimPy events, each
+        at its time with its own event id, so that every bed they free is filled when it is."""
+        for when, eid, patient in ward.leaving:
+            at_time(self.env, when, eid, patient, self._on_ready)
+        ward.leaving.clear()
 
     def _vacate(self, patient: Patient, outcome: int) -> None:
         row, ward = patient.row, patient.ward
@@ -307,7 +353,7 @@ class Simulation:
         day = int(self.env._now // 24)
         for delay, hospital, link, limit in self.model.links[ward.spec.hospital]:
             target = self.model.counterpart[hospital].get(ward.spec.kind)
-            if target is None or self.wards[target].occupied >= self.wards[target].capacity:
+            if target is None or not self._has_bed(self.wards[target]):
                 continue
             if limit is not None and self._link_use.get((link, day), 0) >= limit:
                 continue
@@ -380,7 +426,7 @@ class Simulation:
 
     def ready_in(self, patient: Patient, hours: float) -> None:
         """``patient`` is ready to leave their bed ``hours`` from now (then moves on or leaves)."""
-        later(self.env, hours, patient, self._on_ready)
+        self._until_ready(patient, patient.ward, hours)
 
     def board_now(self, patient: Patient, unit: int) -> None:
         """``patient``, in a bed, asks for a bed of ``unit`` now and boards until one is free."""
