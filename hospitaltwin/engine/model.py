@@ -121,8 +121,8 @@ class Simulation:
                       for u, c in zip(model.units, realised.units)]
         self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
         self.width = width = max(ROW_WIDTH, model.draws_per_visit)
-        self.blocks = [UniformBlocks.named(seed, replication, f"patients:{s.name}", width)
-                       for s in model.streams]
+        self.blocks = [UniformBlocks.named(seed, replication, f"patients:{s.name}", width).expect(len(times))
+                       for s, times in zip(model.streams, realised.arrivals)]
         self.extra = UniformBlocks.named(seed, replication, "patients:later-visits", width)
         self.initial = UniformBlocks.named(seed, replication, "patients:initial-state", width)
         self._arrivals = [Arrivals(s.index, self.wards[s.unit], s.priority, self.blocks[s.index])

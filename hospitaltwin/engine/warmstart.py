@@ -34,6 +34,7 @@ def check_state(sim: Simulation, state: SystemState) -> None:
 def place_state(sim: Simulation, state: SystemState) -> None:
     """Put every patient of ``state`` into ``sim`` before it runs."""
     check_state(sim, state)
+    sim.initial.expect(len(state.patients) + len(state.waiting))
     index = {u.id: u.index for u in sim.model.units}
     for patient in state.patients:
         _place(sim, patient, index[patient.unit], index.get(patient.waiting_for))
