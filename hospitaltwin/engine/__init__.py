@@ -44,13 +44,15 @@ def run_replication(model: CompiledModel, seed: int, replication: int,
 
 
 def simulate(model: CompiledModel, seed: int, replication: int,
-             state: SystemState | None = None, tables: bool = True, kpis: bool = True) -> Replication:
+             state: SystemState | None = None, tables: bool = True, kpis: bool = True,
+             stay_columns: tuple[str, ...] | None = None) -> Replication:
     """Simulate one replication; build its tables (``tables=False`` skips hourly ones, ``kpis=False``
-    the KPIs)."""
+    the KPIs; ``stay_columns`` builds only those columns of ``stays``, for a caller that reads
+    no others and asks for neither hourly tables nor KPIs)."""
     with collector_paused():
         sim = run_replication(model, seed, replication, state)
         realised = sim.realised
-        stays = stays_frame(sim.rows, model, replication)
+        stays = stays_frame(sim.rows, model, replication, stay_columns)
         devices = devices_frame(sim.device_rows, model, replication)
         del sim  # the raw records, before the tables are built
         census = census_frame(stays, realised, model, replication) if tables else Frame({})

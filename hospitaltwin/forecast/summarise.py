@@ -21,6 +21,8 @@ from hospitaltwin.engine.measures import capacity_at, counts_at_hours_by_group, 
 from hospitaltwin.engine.tables import hours, open_ended
 
 KINDS = ("beds", "staffed_beds", "equipment")
+STAY_COLUMNS = ("unit", "start", "end")
+"""The columns of ``stays`` :func:`summarise` reads (the only ones a forecast builds)."""
 
 
 @dataclass
