@@ -18,7 +18,7 @@ VERB_MODULES = {
     "calibrate": ("calibrate",), "sync": ("sync",), "state": ("state",), "forecast": ("forecast",),
     "backtest": ("forecast",), "optimize": ("optimize_surge", "optimize_network", "optimize_roster"),
     "report": ("report",), "init": ("init",), "export": ("export",), "serve": ("serve",),
-    "users": ("users",), "keygen": ("keygen",),
+    "users": ("users",), "keygen": ("keygen",), "animate": ("animate",),
 }
 """Verb → the modules of :mod:`hospitaltwin.cli` that register it (``optimize``: one per kind)."""
 

@@ -47,8 +47,20 @@ def compare_cmd(
     with replication_executor(workers, scheduler) as pool, progress("compare: replications", runs) as bar:
         result = compare(base, policies, workers=pool, state=state, out=target, inputs=inputs, progress=bar.step)
     out.print(_table(result.rows, show_all))
+    _say(result.rows, [p.name for p in policies])
     warn(hazards(base)["warnings"])
     out.print(f"results: {result.out}", highlight=False)
+
+
+def _say(rows: list[dict], names: list[str]) -> None:
+    """Each policy in sentences: what changed, and what limited the change."""
+    from hospitaltwin.compare.explain import explain
+
+    for name in names:
+        said = explain(rows, name)
+        out.print(f"{name}:", highlight=False, markup=False)
+        for sentence in said.sentences:
+            out.print(f"  {sentence}", highlight=False, markup=False)
 
 
 def _table(rows: list[dict], show_all: bool) -> Table:

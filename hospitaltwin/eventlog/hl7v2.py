@@ -224,23 +224,46 @@ def hl7_time(value: str) -> str | None:
     return iso + (f"{off[:3]}:{off[3:]}" if off else "")
 
 
-class _Reader:
-    """Turns messages into event records, tracking each patient's last location."""
+class AdtReader:
+    """Turns ADT messages, one at a time, into event records and quarantine records.
 
-    def __init__(self) -> None:
+    ``read_hl7`` reads a file with one reader. A live feed reads messages as they come, batch
+    by batch, and keeps each patient's last location (PV1-3.1, which decides whether an A08
+    update is a move) across batches and restarts: it passes that memory in as
+    ``locations`` and finds it updated after each message.
+
+    Parameters
+    ----------
+    locations : dict, optional
+        Patient id (PID-3.1, as sent) -> last location (PV1-3.1, as sent). The reader
+        updates it in place: a move sets the patient's location, a discharge (A03) or a
+        cancelled admission (A11) removes it.
+
+    Attributes
+    ----------
+    events : list of dict
+        One record per flow event: canonical columns as read, and ``source_line``.
+    bad : list of dict
+        Records that cannot be read (``source_line``, ``problem``, ``reason``).
+    skipped : collections.Counter
+        Messages that are no flow event, by kind.
+    """
+
+    def __init__(self, locations: dict[str, str] | None = None) -> None:
         self.events: list[dict] = []
         self.bad: list[dict] = []
         self.skipped: Counter = Counter()
-        self.where: dict[str, str] = {}
+        self.locations: dict[str, str] = {} if locations is None else locations
 
-    def message(self, line: int, segments: list[str]) -> None:
+    def read(self, line: int, segments: list[str]) -> None:
+        """Read one message (its segments, as :func:`split_records` cuts them) at ``line``."""
         try:
             values = fast_fields(segments) or library_fields(segments)
         except Exception:  # noqa: BLE001  (python-hl7 raises many types on broken input)
-            self._unreadable(line, "HL7 message that cannot be parsed")
+            self.unreadable(line, "HL7 message that cannot be parsed")
             return
         if not values["msg_type"]:
-            self._unreadable(line, "HL7 message without a message type (MSH-9)")
+            self.unreadable(line, "HL7 message without a message type (MSH-9)")
             return
         if values["msg_type"] != "ADT":
             self.skipped[f"HL7 {_code(values['msg_type'])} message (not ADT)"] += 1
@@ -251,7 +274,8 @@ class _Reader:
             return
         self._event(line, values, kind)
 
-    def _unreadable(self, line: int, reason: str) -> None:
+    def unreadable(self, line: int, reason: str) -> None:
+        """Count a record that is not a readable message, quarantined with ``reason``."""
         self.bad.append({"source_line": line, "problem": "unreadable_record", "reason": reason})
 
     def _event(self, line: int, v: dict[str, str], kind: str) -> None:
@@ -261,7 +285,7 @@ class _Reader:
                   "event_id": v["control_id"], "encounter_id": v["visit"],
                   "source": v["source"], "acuity": v["acuity"]}
         if trigger == "A08":
-            known = self.where.get(patient)
+            known = self.locations.get(patient)
             if unit is None or known is None or known == unit:
                 self.skipped["HL7 ADT^A08 without a location change"] += 1
                 return
@@ -278,20 +302,20 @@ class _Reader:
 
     def _track(self, patient: str, trigger: str, unit: str | None) -> None:
         if trigger in ("A03", "A11"):
-            self.where.pop(patient, None)
+            self.locations.pop(patient, None)
         elif unit is not None:
-            self.where[patient] = unit
+            self.locations[patient] = unit
 
 
 def read_hl7(path: Path) -> ReadResult:
     """Read a file of HL7 v2 ADT messages (see the module doc for the mapping)."""
     notes: list[str] = []
     messages, others = split_records(decode(read_bytes(path), path, notes))
-    reader = _Reader()
+    reader = AdtReader()
     for line, segments in messages:
-        reader.message(line, segments)
+        reader.read(line, segments)
     for line, reason in others:
-        reader._unreadable(line, reason)
+        reader.unreadable(line, reason)
     events = events_from_records(str(path), reader.events)
     return ReadResult(str(path), events, quarantine_records(str(path), reader.bad),
                       skipped=reader.skipped, notes=notes)

@@ -102,9 +102,27 @@ def prepare(inputs: Sequence[str | Path], key: bytes, fmt: str = "auto",
     units = unit_map if isinstance(unit_map, UnitMap) else load_unit_map(unit_map)
     results = [r for path in paths for r in read_input(path, fmt, units)]
     refuse_demo_key(key, ((str(p), read_bytes(p) if p.is_file() else b"") for p in paths))
-    ids = set().union(*(raw_identifiers(r.events) | raw_identifiers(r.quarantine)
-                        for r in results if r.pseudonymised is None))
-    masker = Masker(key, ids)
+    masker = Masker(key, input_identifiers(results))
+    return Prepared(results, check_read(results, key, masker, units, tz, ambiguous))
+
+
+def input_identifiers(results: Sequence[ReadResult]) -> set[str]:
+    """The raw patient and encounter ids of readers' results (kept in memory only)."""
+    return set().union(*(raw_identifiers(r.events) | raw_identifiers(r.quarantine)
+                         for r in results if r.pseudonymised is None))
+
+
+def check_read(results: Sequence[ReadResult], key: bytes, masker: Masker, units: UnitMap,
+               tz: str = "UTC", ambiguous: str = "order") -> RowChecked:
+    """Protect and row-check readers' results: the second half of :func:`prepare`, shared with
+    the live MLLP feed (:mod:`hospitaltwin.store.feed`), which reads messages as they come.
+
+    Returns
+    -------
+    RowChecked
+        ``events`` in input order; ``quarantine`` holds the readers' quarantine and the rows
+        failing a row check, identifying values masked, sorted by file and line.
+    """
     raw = pd.concat([_protected(r.events, r, key, masker, units) for r in results],
                     ignore_index=True)
     early = [_protected(r.quarantine, r, key, masker, units) for r in results if len(r.quarantine)]
@@ -112,7 +130,7 @@ def prepare(inputs: Sequence[str | Path], key: bytes, fmt: str = "auto",
     parts = [q for q in early + [rows.quarantine] if len(q)] or [empty_quarantine()]
     rows.quarantine = masker.quarantine(pd.concat(parts, ignore_index=True)).sort_values(
         ["source_file", "source_line"], kind="stable", ignore_index=True)
-    return Prepared(results, rows)
+    return rows
 
 
 def _latest(results: list[ReadResult]) -> pd.Timestamp | pd.Series:

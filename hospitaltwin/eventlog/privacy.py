@@ -2,7 +2,8 @@
 
 Ingest calls :meth:`Masker.protect` on every frame a reader returns, before validation, so
 that no raw identifier reaches an output file, a quarantine file, the store, a log line or an
-error message:
+error message. The live MLLP feed calls :meth:`Masker.protect_record` on each message's record,
+which applies the same rule (:meth:`Masker.rule`) to one row:
 
 - ``patient_id``, ``encounter_id`` and ``event_id`` become keyed pseudonyms
   (:mod:`hospitaltwin.eventlog.pseudonym`); the same id and key always give the same
@@ -28,11 +29,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import re
+from collections.abc import Callable, Container
 
 import pandas as pd
 
 from hospitaltwin.eventlog.mapping import UnitMap
-from hospitaltwin.eventlog.pseudonym import pseudonymise
+from hospitaltwin.eventlog.pseudonym import DIGITS, PSEUDONYM_COLUMNS
 from hospitaltwin.eventlog.schema import STRING_DTYPE, map_distinct
 
 #: Longest free text kept as it is.
@@ -42,6 +44,8 @@ MIN_ID_LENGTH = 4
 MASK_PREFIX = "masked-"
 FREE_TEXT = ("equipment", "source", "acuity", "event")
 UNIT_COLUMNS = ("unit", "from_unit")
+#: Every column :meth:`Masker.protect` changes.
+PROTECTED = (*PSEUDONYM_COLUMNS, *FREE_TEXT, *UNIT_COLUMNS)
 _MASKED = re.compile(r"masked-[0-9a-f]{16}")
 _DIGITS = re.compile(r"\d")
 _WORDS = re.compile(r"[^\s,;:/|()\[\]{}<>'\"=+*#]+")
@@ -50,7 +54,7 @@ _DATE_LIKE = re.compile(r"[+-]?\d{1,6}-\d{1,2}-\d{1,2}(?:[T ][\d:.,]+)?(?:Z|[+-]
 _QUOTED = re.compile(r"'([^'\n]*)'")
 
 
-def looks_identifying(value: str, ids: frozenset[str] | set[str] = frozenset()) -> bool:
+def looks_identifying(value: str, ids: Container[str] = frozenset()) -> bool:
     """Whether free text may identify someone (see the module doc); ``ids`` are raw ids, of
     which those shorter than :data:`MIN_ID_LENGTH` are ignored."""
     if _MASKED.fullmatch(value):
@@ -65,7 +69,7 @@ def looks_identifying(value: str, ids: frozenset[str] | set[str] = frozenset()) 
     return False
 
 
-def _is_id(text: str, ids: frozenset[str] | set[str]) -> bool:
+def _is_id(text: str, ids: Container[str]) -> bool:
     return len(text) >= MIN_ID_LENGTH and text in ids
 
 
@@ -76,23 +80,54 @@ class Masker:
     ----------
     key : bytes
         The pseudonymisation key.
-    ids : set of str
+    ids : set of str, or any container of str
         The raw patient and encounter ids of the inputs (kept in memory only). Ids shorter
         than :data:`MIN_ID_LENGTH` are too common as words (``ED``) to be looked for.
     """
 
-    def __init__(self, key: bytes, ids: set[str]) -> None:
+    def __init__(self, key: bytes, ids: Container[str]) -> None:
         self.key = key
         self.ids = ids
         self._keyed = hmac.new(key, b"text\x00", hashlib.sha256)
+        self._ids = {column: hmac.new(key, domain + b"\x00", hashlib.sha256)
+                     for column, domain in PSEUDONYM_COLUMNS.items()}
+        self._masks: dict[str, str] = {}
 
     def mask(self, value: str) -> str:
         """``value``, or its mask when it looks like an identifier."""
+        known = self._masks.get(value)
+        if known is None:
+            known = self._masks[value] = self._mask(value)
+        return known
+
+    def _mask(self, value: str) -> str:
         if not looks_identifying(value, self.ids):
             return value
         digest = self._keyed.copy()
         digest.update(value.encode("utf-8", errors="surrogatepass"))
         return MASK_PREFIX + digest.hexdigest()[:16]
+
+    def rule(self, column: str, units: UnitMap) -> Callable[[str], str] | None:
+        """What a (stripped, non-blank) value of ``column`` becomes; None: kept as it is.
+
+        Ids become pseudonyms; free text is masked where it looks like an identifier; unit
+        names too, unless ``units`` maps them (validation then replaces them by layout ids).
+        """
+        if column in self._ids:
+            return self._pseudonym(self._ids[column])
+        if column in FREE_TEXT or (column in UNIT_COLUMNS and units.identity):
+            return self.mask
+        if column in UNIT_COLUMNS:
+            return lambda name: name if units.lookup(name) is not None else self.mask(name)
+        return None
+
+    @staticmethod
+    def _pseudonym(keyed) -> Callable[[str], str]:
+        def one(value: str) -> str:
+            digest = keyed.copy()
+            digest.update(value.encode("utf-8", errors="surrogatepass"))
+            return digest.hexdigest()[:DIGITS]
+        return one
 
     def text(self, values: pd.Series) -> pd.Series:
         """A column of free text with identifying values masked (each distinct value once)."""
@@ -110,16 +145,21 @@ class Masker:
 
         Unit names that ``units`` maps are left for validation to replace by layout ids.
         """
-        out = pseudonymise(frame, self.key)
-        for column in FREE_TEXT:
+        out = frame.copy()
+        for column in PROTECTED:
             if column in out:
-                out[column] = self.text(out[column])
-        for column in UNIT_COLUMNS:
-            if column in out:
-                names = out[column].astype(STRING_DTYPE)
-                masked = self.text(names)
-                out[column] = masked if units.identity else names.where(
-                    units.apply(names).notna(), masked)
+                out[column] = map_distinct(out[column], self.rule(column, units))
+        return out
+
+    def protect_record(self, record: dict, units: UnitMap) -> dict:
+        """One reader record protected as :meth:`protect` protects a frame's row.
+
+        Values must be stripped text, None when blank (as a reader's frame holds them).
+        """
+        out = dict(record)
+        for column in PROTECTED:
+            if out.get(column) is not None:
+                out[column] = self.rule(column, units)(out[column])
         return out
 
     def quarantine(self, frame: pd.DataFrame) -> pd.DataFrame:

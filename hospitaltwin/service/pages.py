@@ -1,5 +1,5 @@
-"""The browser side: ``/login`` (a form with ``username`` and ``password``), ``/logout`` and
-the start page ``/``.
+"""The browser side: ``/login`` (a form with ``username`` and ``password``), ``/logout``, and
+the dashboard's pages (:mod:`.dash_pages`, :mod:`.dash_data`).
 
 A browser that logs in gets a session cookie (``HttpOnly``, ``SameSite=Strict``, ``Secure``
 over HTTPS, 12 hours) and a CSRF cookie whose value every form and every state-changing API
@@ -39,7 +39,8 @@ SESSION_HOURS = 12
 def _page(title: str, body: str) -> str:
     return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" '
             f'content="width=device-width, initial-scale=1"><title>{html.escape(title)} - '
-            f'hospitaltwin</title><link rel="stylesheet" href="/static/service.css"></head>'
+            f'hospitaltwin</title><link rel="icon" href="data:,"><link rel="stylesheet" '
+            f'href="/static/service.css"></head>'
             f'<body><main>{body}</main></body></html>')
 
 
@@ -107,20 +108,7 @@ def logout(request: Request, csrf: str = Form("", max_length=100)):
     return response
 
 
-@router.get("/")
-def home(request: Request):
-    """The start page: who is logged in, the state's headline and links to the API."""
-    who = find_identity(request)
-    if who is None:
-        return RedirectResponse("/login", status_code=303)
-    token = html.escape(request.cookies.get(CSRF_COOKIE, ""))
-    body = (f'<h1>hospitaltwin</h1><div class="card"><p>Logged in as <strong>'
-            f'{html.escape(who.name)}</strong> ({who.role}).</p>'
-            '<p class="muted">The JSON API is under <code>/api/v1</code> (state, forecasts, '
-            'alerts, what-ifs); its description is <a href="/api/v1/openapi.json">'
-            'openapi.json</a>.</p><ul><li><a href="/api/v1/state">State now</a></li>'
-            '<li><a href="/api/v1/forecasts/latest">Latest forecast</a></li>'
-            '<li><a href="/api/v1/alerts">Alerts</a></li></ul>'
-            f'<form method="post" action="/logout"><input type="hidden" name="csrf" '
-            f'value="{token}"><button type="submit">Log out</button></form></div>')
-    return HTMLResponse(_page("Overview", body))
+from hospitaltwin.service import dash_data, dash_pages  # noqa: E402  (the pages under /)
+
+router.include_router(dash_pages.router)
+router.include_router(dash_data.router)

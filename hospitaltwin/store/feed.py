@@ -8,13 +8,14 @@ recorded is not read again: it gets the acknowledgement it got the first time (`
 accepted one), so a sender that resends after a lost ACK stores nothing twice.
 
 The messages are read by the HL7 reader of ``hospitaltwin ingest``
-(:mod:`hospitaltwin.eventlog.hl7v2`), then pseudonymised and validated by
-:func:`~hospitaltwin.eventlog.ingest.ingest_results` and stored by
-:func:`~hospitaltwin.store.sync.store_ingested`, exactly as ``sync`` stores a file of the
-same messages. The one thing a file gives that single messages do not is the reader's memory
-of each patient's last location (an A08 update is a move only when PV1-3 differs from it):
-the feed keeps it across batches and restarts in ``feed_locations``, keyed by pseudonym, so
-the store ends as a ``sync`` of all the messages in one file, in arrival order, would leave it.
+(:class:`~hospitaltwin.eventlog.hl7v2.AdtReader`), then pseudonymised, masked and checked by
+the same functions as ``sync``: the masker of :mod:`hospitaltwin.eventlog.privacy` (one
+record at a time on the quick path, :mod:`.feedrows`; through
+:func:`~hospitaltwin.eventlog.ingest.check_read`, as ``sync`` does, for a batch with any
+record needing the full checks), and stored as ``sync`` stores a file of the same messages.
+What a file gives that single messages do not, each patient's last location and the ids seen
+so far, the feed keeps across batches and restarts (:mod:`.feedmemory`), so the store ends as
+a ``sync`` of all the messages in one file, in arrival order, would leave it.
 
 A message becomes ``AA`` when it is stored, skipped as no flow event, or a duplicate; ``AE``
 when it was read but cannot be used (it is kept in the quarantine table with the reason);
@@ -29,34 +30,24 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-import pandas as pd
 import sqlalchemy as sa
 
-from hospitaltwin.eventlog.hl7v2 import _Reader, fast_fields, library_fields, split_records
+from hospitaltwin.eventlog.hl7v2 import AdtReader, fast_fields, library_fields, split_records
+from hospitaltwin.eventlog.ingest import check_read
 from hospitaltwin.eventlog.mapping import UnitMap
 from hospitaltwin.eventlog.privacy import Masker
-from hospitaltwin.eventlog.pseudonym import (
-    ID_COLUMNS,
-    pseudonym,
-    pseudonymise,
-    raw_identifiers,
-)
-from hospitaltwin.eventlog.records import (
-    ReadResult,
-    empty_quarantine,
-    events_from_records,
-    quarantine_records,
-)
-from hospitaltwin.eventlog.schema import to_canonical
+from hospitaltwin.eventlog.pseudonym import ID_COLUMNS, PSEUDONYM_COLUMNS, pseudonym
+from hospitaltwin.eventlog.records import ReadResult, events_from_records, quarantine_records
 from hospitaltwin.eventlog.times import check_timezone
-from hospitaltwin.eventlog.validate import check_rows
-from hospitaltwin.store.connect import writing
+from hospitaltwin.store.connect import get_meta, writing
+from hospitaltwin.store.feedmemory import FeedMemory
 from hospitaltwin.store.feedrows import clean_rows
 from hospitaltwin.store.pending import mark_start
 from hospitaltwin.store.resolve import chunks
 from hospitaltwin.store.schema import events, sync_log
-from hospitaltwin.store.service_tables import feed_locations, mllp_messages
+from hospitaltwin.store.service_tables import mllp_messages
 from hospitaltwin.store.sync import (
+    KEY_CHECK,
     check_key,
     held_count,
     insert_events,
@@ -129,7 +120,8 @@ class Feed:
                  tz: str = "UTC"):
         self.engine, self.key = engine, key
         self.units, self.tz = unit_map or UnitMap(), check_timezone(tz)
-        self.locations: dict[str, str] | None = None
+        self.memory: FeedMemory | None = None
+        self.key_check: str | None = None
 
     def store(self, blocks: Sequence[str]) -> list[Verdict]:
         """Store a batch of messages in one transaction; their verdicts, in order.
@@ -140,21 +132,20 @@ class Feed:
             When the store cannot be written (nothing of the batch is kept then).
         """
         messages = [_Message(text) for text in blocks]
-        with writing(self.engine) as conn:
-            if self.locations is None:
-                self.locations = dict(conn.execute(sa.select(
-                    feed_locations.c.patient_id, feed_locations.c.unit)).all())
-            fresh = self._known(conn, messages)
-            moved = self._store_fresh(conn, fresh) if fresh else {}
-        self._remember(moved)
-        return [m.verdict for m in messages]
-
-    def _known(self, conn: sa.Connection, messages: list[_Message]) -> list[_Message]:
-        """Give resent messages their first verdict; return the others, numbered."""
         for m in messages:
             m.segments, values = split_block(m.text)
             if values is not None:
                 m.control_id, m.patient = values["control_id"], values["patient"]
+        with writing(self.engine) as conn:
+            if self.memory is None:
+                self.memory = FeedMemory.load(conn, self.key)
+            fresh = self._known(conn, messages)
+            changes = self._store_fresh(conn, fresh) if fresh else ({}, set())
+        self.memory.commit(*changes)
+        return [m.verdict for m in messages]
+
+    def _known(self, conn: sa.Connection, messages: list[_Message]) -> list[_Message]:
+        """Give resent messages their first verdict; return the others, numbered."""
         keys = {control_key(self.key, m.control_id) for m in messages} - {None}
         seen = {}
         for chunk in chunks(sorted(keys)):
@@ -177,31 +168,36 @@ class Feed:
                     first_of[ck] = m
         return fresh
 
-    def _store_fresh(self, conn: sa.Connection, fresh: list[_Message]) -> dict[str, str | None]:
-        """Read and store new messages, record their control ids; the moves they made."""
-        reader, pseudonyms = _Reader(), self._pseudonyms(fresh)
+    def _store_fresh(self, conn: sa.Connection, fresh: list[_Message]):
+        """Read and store new messages, record their control ids; the locations the batch
+        changed and the pseudonyms of its ids (for :meth:`FeedMemory.commit`)."""
+        pseudonyms = self._pseudonyms(fresh)
+        before = {raw: self.memory.locations.get(p) for raw, p in pseudonyms.items()}
+        reader = AdtReader({raw: unit for raw, unit in before.items() if unit is not None})
         for m in fresh:
             if m.segments is None:
-                reader._unreadable(m.number, NOT_HL7)
-                continue
-            known = self.locations.get(pseudonyms.get(m.patient, ""))
-            if known is not None and m.patient not in reader.where:
-                reader.where[m.patient] = known
-            reader.message(m.number, m.segments)
-        sync_id, problems = self._insert(conn, reader, fresh)
+                reader.unreadable(m.number, NOT_HL7)
+            else:
+                reader.read(m.number, m.segments)
+        raw_ids = {v.strip() for r in reader.events for c in ID_COLUMNS
+                   if isinstance(v := r.get(c), str) and v.strip()}
+        masker = Masker(self.key, self.memory.seen(raw_ids))
+        sync_id, problems = self._insert(conn, reader, masker, fresh)
         self._judge(fresh, problems)
         self._record(conn, fresh, sync_id)
-        moved = {pseudonyms[p]: reader.where.get(p) for p in pseudonyms}
-        moved = {p: u for p, u in moved.items() if self.locations.get(p) != u}
-        self._save_locations(conn, moved)
-        return moved
+        moved = {pseudonyms[raw]: reader.locations.get(raw) for raw in pseudonyms
+                 if reader.locations.get(raw) != before[raw]}
+        self.memory.save(conn, moved)
+        return moved, {pseudonym(self.key, domain, v) for v in raw_ids
+                       for domain in ID_COLUMNS.values()}
 
-    def _insert(self, conn: sa.Connection, reader: _Reader, fresh: list[_Message]) -> tuple[int, dict[int, tuple[str, str]]]:
+    def _insert(self, conn: sa.Connection, reader: AdtReader, masker: Masker,
+                fresh: list[_Message]):
         """Check the rows and store them as ``sync`` does; the sync id and the problem of
         each message quarantined for good (the sequence rules are judged by :mod:`.pending`)."""
-        clean = None if reader.bad else clean_rows(reader.events, self.key, self.units,
+        clean = None if reader.bad else clean_rows(reader.events, masker, self.units,
                                                    self.tz, SOURCE)
-        check_key(conn, self.key)
+        self._check_key(conn)
         mark_start(conn)
         digest = hashlib.sha256("\x1c".join(m.text for m in fresh).encode()).hexdigest()
         sources = ({"file": SOURCE, "messages": len(fresh), "sha256": digest},)
@@ -219,23 +215,28 @@ class Feed:
             problems, stored = {}, len(new)
             duplicates += len(rows) - len(new)
         else:
-            problems, stored, duplicates = self._checked_insert(conn, reader, sync_id)
+            problems, stored, duplicates = self._checked_insert(conn, reader, masker, sync_id)
         log_finish(conn, SyncReport(
             sync_id=sync_id, kind="events", sources=sources, new=stored,
             read=len(reader.events) + len(reader.bad),
             duplicates=duplicates, quarantined=len(problems), held=held_count(conn)))
         return sync_id, problems
 
-    def _checked_insert(self, conn: sa.Connection, reader: _Reader, sync_id: int):
-        """The full row checks of ingest (frames), for a batch with any unclean record."""
+    def _check_key(self, conn: sa.Connection) -> None:
+        """The store's key is this key: checked in full once (a slow KDF), then by its check
+        value staying the one checked."""
+        stored = get_meta(conn, KEY_CHECK)
+        if stored is None or stored != self.key_check:
+            check_key(conn, self.key)
+            self.key_check = get_meta(conn, KEY_CHECK)
+
+    def _checked_insert(self, conn: sa.Connection, reader: AdtReader, masker: Masker,
+                        sync_id: int):
+        """The checks of ``sync`` (frames), for a batch with any record needing them."""
         read = ReadResult(SOURCE, events_from_records(SOURCE, reader.events),
                           quarantine_records(SOURCE, reader.bad), skipped=reader.skipped)
-        ids = raw_identifiers(read.events) | raw_identifiers(read.quarantine)
-        checked = check_rows(pseudonymise(read.events, self.key), self.units, self.tz)
-        parts = [f for f in (pseudonymise(read.quarantine, self.key), checked.quarantine) if len(f)]
-        bad = Masker(self.key, ids).quarantine(pd.concat(parts, ignore_index=True)) if parts \
-            else empty_quarantine()
-        rows = to_canonical(checked.events)
+        checked = check_read([read], self.key, masker, self.units, self.tz)
+        rows, bad = checked.events, checked.quarantine
         known = stored_ids(conn, rows["event_id"].tolist())
         new = rows[~rows["event_id"].isin(known)].reset_index(drop=True)
         insert_events(conn, new, sync_id)
@@ -246,7 +247,8 @@ class Feed:
 
     def _pseudonyms(self, fresh: list[_Message]) -> dict[str, str]:
         """Raw patient id -> pseudonym, for the batch (as ingest makes them)."""
-        return {m.patient: pseudonym(self.key, ID_COLUMNS["patient_id"], m.patient.strip())
+        domain = PSEUDONYM_COLUMNS["patient_id"]
+        return {m.patient: pseudonym(self.key, domain, m.patient.strip())
                 for m in fresh if m.patient.strip()}
 
     @staticmethod
@@ -265,19 +267,3 @@ class Feed:
             {"number": m.number, "control_key": control_key(self.key, m.control_id),
              "received": received, "ack": m.verdict.code, "reason": m.verdict.reason,
              "sync_id": sync_id} for m in fresh])
-
-    @staticmethod
-    def _save_locations(conn: sa.Connection, moved: dict[str, str | None]) -> None:
-        for chunk in chunks(sorted(moved)):
-            conn.execute(feed_locations.delete().where(feed_locations.c.patient_id.in_(chunk)))
-        rows = [{"patient_id": p, "unit": u} for p, u in moved.items() if u is not None]
-        if rows:
-            conn.execute(feed_locations.insert(), rows)
-
-    def _remember(self, moved: dict[str, str | None]) -> None:
-        """After the commit: the locations the batch changed."""
-        for patient, unit in moved.items():
-            if unit is None:
-                self.locations.pop(patient, None)
-            else:
-                self.locations[patient] = unit

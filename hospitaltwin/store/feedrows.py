@@ -4,9 +4,12 @@ The MLLP feed stores a few dozen messages per transaction, many times a second; 
 pandas frames for each batch (:func:`hospitaltwin.eventlog.validate.check_rows`) costs tens
 of milliseconds whatever the batch's size, which is most of an ACK's latency. Nearly every
 message of a live feed is clean, so :func:`clean_rows` checks and canonicalises the reader's
-records directly — the same pseudonyms (:func:`~hospitaltwin.eventlog.pseudonym.pseudonym`),
-timestamps to UTC, kinds in lower case, units through the unit map — and declines (returns
-None) as soon as a record is anything but plainly valid: a missing field or event id, a time
+records directly. Each record is first protected by the masker ``sync`` uses
+(:meth:`~hospitaltwin.eventlog.privacy.Masker.protect_record`, the same rule as
+:meth:`~hospitaltwin.eventlog.privacy.Masker.protect` on a frame: ids pseudonymised,
+identifying free text masked), then checked — timestamps to UTC, kinds in lower case, units
+through the unit map — and :func:`clean_rows` declines (returns None) as soon as a record is
+anything but plainly valid: a missing field or event id, a time
 that is not plain IS 8601 with an offset (or naive in UTC), an unknown kind or unit, a cancel
 naming nothing. The feed then uses ``check_rows`` for that batch, which judges and words the
 problems. A property test holds the two to the same rows.
@@ -18,7 +21,7 @@ import re
 from datetime import datetime, timedelta
 
 from hospitaltwin.eventlog.mapping import UnitMap
-from hospitaltwin.eventlog.pseudonym import PSEUDONYM_COLUMNS, pseudonym
+from hospitaltwin.eventlog.privacy import Masker
 from hospitaltwin.eventlog.schema import (
     CANCELLABLE,
     COLUMNS,
@@ -65,9 +68,9 @@ def _mapped(units: UnitMap, name: str | None) -> str | None:
     return units.lookup(name)
 
 
-def clean_row(record: dict, key: bytes, units: UnitMap, tz: str) -> dict | None:
+def clean_row(record: dict, masker: Masker, units: UnitMap, tz: str) -> dict | None:
     """One reader record as a stored event row, or None (see the module doc)."""
-    row = {c: _text(record.get(c)) for c in COLUMNS}
+    row = masker.protect_record({c: _text(record.get(c)) for c in COLUMNS}, units)
     kind = (row["event"] or "").lower()
     when = utc_time(row["timestamp"], tz) if row["timestamp"] else None
     if None in (row["patient_id"], row["event_id"], when) or kind not in _KINDS \
@@ -82,19 +85,16 @@ def clean_row(record: dict, key: bytes, units: UnitMap, tz: str) -> dict | None:
             kind == "transfer" and row["from_unit"] is not None and from_unit is None):
         return None
     row.update(timestamp=when, event=kind, unit=unit, from_unit=from_unit)
-    for column, domain in PSEUDONYM_COLUMNS.items():
-        if row[column] is not None:
-            row[column] = pseudonym(key, domain, row[column])
     return row
 
 
-def clean_rows(records: list[dict], key: bytes, units: UnitMap, tz: str,
+def clean_rows(records: list[dict], masker: Masker, units: UnitMap, tz: str,
                source_file: str) -> tuple[list[dict], int] | None:
     """Every record as a stored event row (first of each event id) and the number of
     duplicates, or None when any record needs the full checks."""
     rows, seen = [], set()
     for record in records:
-        row = clean_row(record, key, units, tz)
+        row = clean_row(record, masker, units, tz)
         if row is None:
             return None
         if row["event_id"] in seen:
