@@ -103,7 +103,13 @@ def _by_group_then_time(owner: np.ndarray, times: np.ndarray, n_groups: int) -> 
 
 def capacity_at(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:
     """A step function's value (``values[i]`` from ``times[i]``) at ``at``."""
-    return values[np.maximum(np.searchsorted(times, at, side="right") - 1, 0)]
+    return values[step_index(times, at)]
+
+
+def step_index(times: np.ndarray, at: np.ndarray) -> np.ndarray:
+    """Which step of a step function changing at ``times`` (first at or before 0) holds at ``at``:
+    ``capacity_at(times, values, at)`` is ``values[step_index(times, at)]`` for any ``values``."""
+    return np.maximum(np.searchsorted(times, at, side="right") - 1, 0)
 
 
 def fraction_at_capacity(points, counts, widths, cap_times, cap_values) -> float:

@@ -17,7 +17,7 @@ import numpy as np
 
 from hospitaltwin.engine import Replication
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.measures import capacity_at, counts_at_hours_by_group, step_profiles
+from hospitaltwin.engine.measures import counts_at_hours_by_group, step_index, step_profiles
 from hospitaltwin.engine.tables import hours, open_ended
 
 KINDS = ("beds", "staffed_beds", "equipment")
@@ -60,17 +60,26 @@ def day_edges(model: CompiledModel) -> np.ndarray:
     return first + 24.0 * np.arange(math.ceil((model.horizon - first) / 24) + 1)
 
 
-def _exact(profile, cap_times, cap_values, edges) -> tuple[np.ndarray, float]:
-    """Any time at capacity per local day, and the first time at capacity (inf if never).
+def _resource_rows(level, occupied, profile, cap, limits, at, edges) -> list[tuple]:
+    """One row per capacity in ``limits`` (step values at ``cap.times``) of one unit or pool:
+    hourly level and capacity, full at each hour, full at any moment of each local day, and
+    the first moment full (inf if never).
 
     ``profile`` is the occupancy's step profile split at every capacity change and midnight,
-    so each piece lies in one day under one capacity.
+    so each piece lies in one day under one capacity; where the steps fall is found once for
+    all the capacities.
     """
     points, counts, widths = profile
-    full = (counts >= capacity_at(cap_times, cap_values, points)) & (widths > 1e-9)
-    day = np.searchsorted(edges, points, side="right") - 1
-    per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
-    return per_day, float(points[full][0]) if full.any() else math.inf
+    at_hour, at_point = step_index(cap.times, at), step_index(cap.times, points)
+    day, lasts = np.searchsorted(edges, points, side="right") - 1, widths > 1e-9
+    rows = []
+    for values in limits:
+        capacity = values[at_hour]
+        full = (counts >= values[at_point]) & lasts
+        per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
+        rows.append((level, capacity, occupied >= capacity, per_day,
+                     float(points[full][0]) if full.any() else math.inf))
+    return rows
 
 
 def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
@@ -102,9 +111,7 @@ def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
             level, limits = occupied[g], (cap.physical, np.minimum(cap.physical, cap.staffed))
         else:
             level, limits = needed[g - n_units], (cap.staffed,)
-        for values in limits:
-            capacity = capacity_at(cap.times, values, at)
-            rows.append((level, capacity, occupied[g] >= capacity, *_exact(profile, cap.times, values, edges)))
+        rows += _resource_rows(level, occupied[g], profile, cap, limits, at, edges)
     level, capacity, full_hour, full_day, first = (np.array(x) for x in zip(*rows))
     return ReplicationSummary(rep.replication, level.astype(np.int64), capacity.astype(np.int64),
                               full_hour, full_day, first)
