@@ -6,14 +6,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out, scheduler_option
+from hospitaltwin.cli.common import command, err, force_option, out, scheduler_option
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import parse_datetime
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import check_folder
 from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.store.start import safe_url
 
@@ -58,7 +60,8 @@ def forecast_cmd(
     scheduler: str = scheduler_option(),
     trend_weeks: int = typer.Option(4, "--trend-weeks", min=0, help="Weeks of recent arrivals setting the demand level (0: the scenario's)."),
     counts: bool = typer.Option(False, "--counts", help="Warm-start from daily census counts (counts mode)."),
-    out_dir: Path = typer.Option(..., "--out", help="Result directory: forecast.csv, daily.csv, summary.json."),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: forecast.csv, daily.csv, summary.json."),
+    force: bool = force_option(),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
     from hospitaltwin.experiment.results import checksum
@@ -66,6 +69,7 @@ def forecast_cmd(
     from hospitaltwin.forecast.trend import with_levels
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     hours = _duration(horizon, "--horizon")
     store = Store.open_existing(store_url)
@@ -77,9 +81,10 @@ def forecast_cmd(
                           seed=seed, workers=pool, progress=bar.step)
     fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
                                           "multiplier": round(lv.multiplier, 4)} for lv in levels}
-    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_forecast(fc, out_dir, inputs, force)
     out.print(_headline(fc))
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _headline(fc) -> Table:
@@ -90,7 +95,7 @@ def _headline(fc) -> Table:
     table.add_column("95% CI", justify="right")
     for risk in headline(fc):
         lo, hi = risk["ci95"]
-        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+        table.add_row(escape(risk["text"]), f"{lo:.0%}-{hi:.0%}")
     known = precision(fc)
     if known["max_half_width"] > known["target_half_width"]:
         table.caption = (f"with {known['replications']} replications a probability is known to within "
@@ -111,7 +116,8 @@ def backtest_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     scheduler: str = scheduler_option(),
     weeks: int = typer.Option(4, "--weeks", min=1, help="Weeks of history behind the hour-of-week baseline."),
-    out_dir: Path = typer.Option(..., "--out", help="Result directory: scores.csv, reliability.csv, summary.json."),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: scores.csv, reliability.csv, summary.json."),
+    force: bool = force_option(),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside three baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
@@ -119,6 +125,7 @@ def backtest_cmd(
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     store = Store.open_existing(store_url)
     hours = _duration(horizon, "--horizon")
@@ -134,9 +141,10 @@ def backtest_cmd(
     with replication_executor(workers, scheduler) as pool, progress("backtest: origins", len(points)) as bar:
         bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
                           workers=pool, weeks=weeks, progress=bar.step)
-    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_backtest(bt, out_dir, inputs, force)
     out.print(_scores_table(bt))
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _scores_table(bt) -> Table:

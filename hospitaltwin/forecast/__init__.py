@@ -22,6 +22,7 @@ import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
 from hospitaltwin.core.durations import format_hours, local_origin
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.tstats import replications_for, wilson
 from hospitaltwin.engine import compile_scenario
@@ -149,15 +150,19 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
     return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
-def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
-    """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
-    write_csv(out / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
-    summary = {**fc.info, "headline": headline(fc), "risks": risks(fc), "precision": precision(fc)}
-    write_json(out / "summary.json", summary)
-    resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(out / "manifest.json", manifest("forecast", resolved, fc.info["seed"], fc.info["replications"],
-                                                inputs or {}, {"origin": fc.origin.isoformat()}))
-    return out
+def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None,
+                   force: bool = False) -> Path:
+    """Write forecast.csv, daily.csv, summary.json and manifest.json into the result folder ``out``
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did
+    not write)."""
+    with ResultFolder(out, force) as folder:
+        write_csv(folder.path / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
+        write_csv(folder.path / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
+        summary = {**fc.info, "headline": headline(fc), "risks": risks(fc), "precision": precision(fc)}
+        write_json(folder.path / "summary.json", summary)
+        resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        info = manifest("forecast", resolved, fc.info["seed"], fc.info["replications"], inputs or {},
+                        {"origin": fc.origin.isoformat()})
+        write_json(folder.path / "manifest.json", info)
+    return folder.out
 
