@@ -61,15 +61,17 @@ def with_run(scenario: Scenario, **overrides) -> Scenario:
 
 def replicate(model: CompiledModel, seed: int, replications: int, *, workers: Workers = 1,
               state: SystemState | None = None, tables: bool = True, first: int = 0,
-              reduce: Callable[[Replication, CompiledModel], object] | None = None) -> Iterator:
+              reduce: Callable[[Replication, CompiledModel], object] | None = None,
+              stay_columns: tuple[str, ...] | None = None) -> Iterator:
     """Yield replications ``first .. first+replications-1`` in order.
 
     ``workers`` is a number of local processes or an executor (a Dask cluster): the one
     place where replications are handed out. With ``reduce`` (a module-level function), each
     worker returns ``reduce(replication, model)`` instead of the replication: only what the
-    caller aggregates crosses processes.
+    caller aggregates crosses processes; ``stay_columns`` limits the ``stays`` it is given to
+    the columns it reads (see :func:`~hospitaltwin.engine.simulate`).
     """
-    job = ReplicationJob(model, seed, state, tables, reduce)
+    job = ReplicationJob(model, seed, state, tables, reduce, stay_columns)
     yield from executor_for(workers).map(job, range(first, first + replications))
 
 

@@ -31,7 +31,7 @@ from hospitaltwin.experiment.replicate import replicate, with_run
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
-from hospitaltwin.forecast.summarise import day_edges, resources, summarise
+from hospitaltwin.forecast.summarise import STAY_COLUMNS, day_edges, resources, summarise
 
 WINDOWS_H = (24, 72, 168, 336)
 PRECISION = 0.05
@@ -76,7 +76,8 @@ def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 3
     model = compile_scenario(spec, origin=origin)
     edges = day_edges(model)
     acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
-    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, reduce=summarise):
+    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, tables=False,
+                             reduce=summarise, stay_columns=STAY_COLUMNS):
         acc.add(summary)
         if progress is not None:
             progress(summary.replication)
