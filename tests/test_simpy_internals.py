@@ -12,7 +12,7 @@ from importlib import metadata
 import simpy
 from simpy.events import NORMAL, Timeout
 
-from hospitaltwin.engine.model import later, run_until
+from hospitaltwin.engine.loop import later, run_until
 
 
 def test_simpy_is_in_the_pinned_series():

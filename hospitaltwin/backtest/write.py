@@ -20,6 +20,7 @@ import numpy as np
 
 from hospitaltwin.backtest.run import METHODS, PIT_BINS, POINT_METHODS, STATS, Backtest
 from hospitaltwin.backtest.scores import reliability
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
@@ -97,15 +98,18 @@ def daily_summary(bt: Backtest) -> dict:
     return out
 
 
-def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None) -> Path:
-    """Write the backtest's files into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "scores.csv", CSV_COLUMNS["scores"], score_rows(bt))
-    write_csv(out / "reliability.csv", CSV_COLUMNS["reliability"], reliability_rows(bt))
-    write_csv(out / "pit.csv", CSV_COLUMNS["pit"], pit_rows(bt))
-    write_json(out / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
-    resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(out / "manifest.json", manifest("backtest", resolved, bt.info["seed"], bt.info["replications"],
-                                                inputs or {}))
-    return out
+def write_backtest(bt: Backtest, out: Path, inputs: dict[str, str] | None = None,
+                   force: bool = False) -> Path:
+    """Write the backtest's files into the result folder ``out``
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did
+    not write)."""
+    with ResultFolder(out, force) as folder:
+        write_csv(folder.path / "scores.csv", CSV_COLUMNS["scores"], score_rows(bt))
+        write_csv(folder.path / "reliability.csv", CSV_COLUMNS["reliability"], reliability_rows(bt))
+        write_csv(folder.path / "pit.csv", CSV_COLUMNS["pit"], pit_rows(bt))
+        write_json(folder.path / "summary.json", {**bt.info, "by_lead_day": daily_summary(bt)})
+        resolved = bt.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        write_json(folder.path / "manifest.json",
+                   manifest("backtest", resolved, bt.info["seed"], bt.info["replications"], inputs or {}))
+    return folder.out
 

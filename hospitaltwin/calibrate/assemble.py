@@ -32,6 +32,7 @@ from hospitaltwin.calibrate.window import (
 from hospitaltwin.config.demand import Calibrated, Demand, UnitDemand
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import output_file
 
 
 def calibrate(
@@ -234,9 +235,8 @@ def write_demand(
     if report is None:
         return path, None
     summary = summary_path(path)
-    summary.write_text(
-        json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8"
-    )
+    with output_file(summary) as tmp:
+        tmp.write_text(json.dumps(report.to_dict(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
     return path, summary
 
 

@@ -18,6 +18,7 @@ import pandas as pd
 from hospitaltwin.calibrate.calibration_report import CalibrationReport
 from hospitaltwin.calibrate.survival import kaplan_meier
 from hospitaltwin.config.demand import Demand, make_law
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 
@@ -51,16 +52,19 @@ def survival_rows(stays: pd.DataFrame, demand: Demand, points: int = 60) -> list
     return rows
 
 
-def write_calibration_result(folder: Path, demand_path: Path, report: CalibrationReport,
-                             stays: pd.DataFrame, demand: Demand, inputs: dict[str, str]) -> Path:
-    """A result directory (manifest kind ``calibration``) that ``report`` can read."""
-    folder.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(demand_path, folder / "demand.yaml")
-    write_json(folder / "summary.json", report.to_dict())
-    write_csv(folder / "profiles.csv", CSV_COLUMNS["profiles"], profile_rows(report))
-    write_csv(folder / "survival.csv", CSV_COLUMNS["survival"], survival_rows(stays, demand))
-    data = demand.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(folder / "manifest.json", manifest("calibration", {"demand": data}, 0, 0, inputs,
-                                                  {"window": report.window, "summary": "summary.json"}))
-    return folder
+def write_calibration_result(out: Path, demand_path: Path, report: CalibrationReport,
+                             stays: pd.DataFrame, demand: Demand, inputs: dict[str, str],
+                             force: bool = False) -> Path:
+    """A result folder (manifest kind ``calibration``) that ``report`` can read, written as a
+    folder the tool owns (:class:`~hospitaltwin.core.outputs.ResultFolder`)."""
+    with ResultFolder(out, force) as result:
+        folder = result.path
+        shutil.copyfile(demand_path, folder / "demand.yaml")
+        write_json(folder / "summary.json", report.to_dict())
+        write_csv(folder / "profiles.csv", CSV_COLUMNS["profiles"], profile_rows(report))
+        write_csv(folder / "survival.csv", CSV_COLUMNS["survival"], survival_rows(stays, demand))
+        data = demand.model_dump(mode="json", by_alias=True, exclude_none=True)
+        write_json(folder / "manifest.json", manifest("calibration", {"demand": data}, 0, 0, inputs,
+                                                      {"window": report.window, "summary": "summary.json"}))
+    return result.out
 

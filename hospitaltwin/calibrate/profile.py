@@ -251,6 +251,8 @@ def _intervals(smooth: SmoothFit, c, e, alpha, shrunk, weight, level):
     post_var = (c + alpha) * (m / (e * m + alpha)) ** 2
     smooth_var = m**2 * np.einsum("ij,jk,ik->i", smooth.X, smooth.cov, smooth.X)
     sd = np.sqrt(post_var + (1 - weight) ** 2 * smooth_var)
-    with np.errstate(divide="ignore", invalid="ignore"):
+    # A rate estimated near zero has an unbounded multiplicative interval: exp overflows to inf
+    # on purpose, giving the interval [0, inf).
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
         spread = np.where(shrunk > 0, np.exp(z_value(level) * sd / shrunk), 1.0)
     return shrunk / spread, shrunk * spread

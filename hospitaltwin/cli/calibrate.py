@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import command, err, out
+from hospitaltwin.cli.common import command, err, force_option, out
 from hospitaltwin.config.load import read_layout
 from hospitaltwin.core.errors import HospitaltwinError
 
@@ -19,6 +19,7 @@ def calibrate_cmd(
     since: str = typer.Option(None, "--since", help="Start of the window (ISO date; default: the log's start)."),
     until: str = typer.Option(None, "--until", help="End of the window (default: the log's end)."),
     los: str = typer.Option("aic", "--los", help="Stay laws: aic, bic, empirical, or a family name."),
+    force: bool = force_option(),
 ) -> None:
     """Fit arrival streams, stay laws, routing and equipment use; write demand and report."""
     from hospitaltwin.calibrate.assemble import calibrate, write_demand
@@ -28,8 +29,11 @@ def calibrate_cmd(
     from hospitaltwin.config.yamlio import SourceMap
     from hospitaltwin.eventlog.episodes import equipment_episodes, unit_stays
     from hospitaltwin.eventlog.load import load_events
+    from hospitaltwin.core.outputs import check_file, check_folder
     from hospitaltwin.experiment.results import checksum
 
+    check_file(out_path)
+    check_folder(out_path.with_suffix(".calibration"), force)
     hospital = read_layout(layout)
     frame = load_events(events, hospital.timezone)
     _check_units(frame, hospital, events)
@@ -41,12 +45,12 @@ def calibrate_cmd(
                   "are counted as stays of the unit they overflowed from", highlight=False)
     demand, report = calibrate(stays, equipment_episodes(frame), timezone=hospital.timezone,
                                since=since, until=until, los_choice=los)
-    out_path.parent.mkdir(parents=True, exist_ok=True)
     written, _ = write_demand(demand, out_path, report)
     inputs = {str(events): checksum(events), str(layout): checksum(layout)}
-    folder = write_calibration_result(out_path.with_suffix(".calibration"), written, report, stays, demand, inputs)
+    folder = write_calibration_result(out_path.with_suffix(".calibration"), written, report, stays, demand, inputs,
+                                      force)
     print_report(report, out)
-    out.print(f"demand: {written}\ndiagnostics: {folder}", highlight=False)
+    out.print(f"demand: {written}\ndiagnostics: {folder}", highlight=False, markup=False)
     problems = check_demand(demand, hospital, SourceMap(str(out_path)))
     if problems:
         for problem in problems:

@@ -16,8 +16,9 @@ from collections.abc import Callable
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 
-from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.errors import LINE_CHARS, HospitaltwinError, shorten
 
 app = typer.Typer(
     name="hospitaltwin",
@@ -56,11 +57,22 @@ One vocabulary for every verb; flags show none. An option missing here must set 
 itself (the help test fails otherwise)."""
 out = Console(soft_wrap=True, width=None if sys.stdout.isatty() else 160)
 err = Console(stderr=True, soft_wrap=True)
+MESSAGE_LINES = 40
+"""Lines of an error message printed; the rest are counted, not shown."""
 
 
 def fail(message: str, code: int = 2) -> typer.Exit:
-    """Print ``message`` on stderr and return the exit to raise."""
-    err.print(f"[bold red]error:[/] {message}", highlight=False, markup=True, soft_wrap=True)
+    """Print ``message`` on stderr and return the exit to raise.
+
+    The message is printed as plain text (a unit named ``[red]`` is not markup), each line at
+    most :data:`~hospitaltwin.errors.LINE_CHARS` characters and at most :data:`MESSAGE_LINES`
+    lines, so no input can flood the screen through an error.
+    """
+    lines = message.splitlines() or [""]
+    shown = [shorten(line, LINE_CHARS * 2) for line in lines[:MESSAGE_LINES]]
+    if len(lines) > MESSAGE_LINES:
+        shown.append(f"… and {len(lines) - MESSAGE_LINES} more lines")
+    err.print(f"[bold red]error:[/] {escape(chr(10).join(shown))}", highlight=False, markup=True, soft_wrap=True)
     return typer.Exit(code)
 
 
@@ -85,6 +97,15 @@ def command(name: str, on: typer.Typer | None = None) -> Callable:
     """Register a verb (on ``app``, or a sub-app such as ``optimize``) with :func:`user_errors`
     and :data:`METAVARS`."""
     return lambda func: (on or app).command(name)(user_errors(name_values(func)))
+
+
+FORCE_HELP = ("Write into a folder holding files hospitaltwin did not write: the result goes "
+              "beside them, and they are never deleted or overwritten.")
+
+
+def force_option():
+    """The ``--force`` option of every verb that writes a result folder."""
+    return typer.Option(False, "--force", help=FORCE_HELP)
 
 
 def _arguments_show_their_metavar() -> None:
@@ -131,7 +152,7 @@ def name_values(func: Callable) -> Callable:
 def warn(lines) -> None:
     """Print each line as a warning on stderr: what a result cannot be trusted for."""
     for line in lines:
-        err.print(f"[bold yellow]warning:[/] {line}", highlight=False, markup=True, soft_wrap=True)
+        err.print(f"[bold yellow]warning:[/] {escape(line)}", highlight=False, markup=True, soft_wrap=True)
 
 
 def _print_version(value: bool) -> None:
@@ -163,8 +184,8 @@ def paired_table(rows, title: str, labels: tuple[str, str] = ("baseline", "polic
     for r in rows:
         diff = f"{fmt(r['diff_mean'])} [{fmt(r['diff_lo'])}, {fmt(r['diff_hi'])}]"
         mark = {"policy": f"[green]{policy}[/]", "baseline": f"[red]{base}[/]"}.get(r["better"], "–")
-        cells = [r["name"], r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
-        table.add_row(*([r["policy"]] if policy_column else []), *cells)
+        cells = [escape(r["name"]), r["kpi"], fmt(r["baseline_mean"]), fmt(r["policy_mean"]), diff, mark]
+        table.add_row(*([escape(r["policy"])] if policy_column else []), *cells)
     return table
 
 

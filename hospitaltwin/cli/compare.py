@@ -7,13 +7,14 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, out, paired_table, scheduler_option, warn
+from hospitaltwin.cli.common import command, force_option, out, paired_table, scheduler_option, warn
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.config.policy import read_policy
+from hospitaltwin.core.outputs import safe_name
 from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.hazards import hazards
 from hospitaltwin.experiment.replicate import with_run
@@ -31,10 +32,11 @@ def compare_cmd(
     horizon: str = typer.Option(None, "--horizon", help="Simulated time, e.g. 14d (default: the scenario's)."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Local worker processes; results do not depend on it."),
     scheduler: str = scheduler_option(),
-    out_dir: Path = typer.Option(None, "--out", help="Result directory (default: runs/compare-<scenario name>)."),
+    out_dir: Path = typer.Option(None, "--out", help="Result folder (default: runs/compare-<scenario name>)."),
     show_all: bool = typer.Option(False, "--all", help="Print every KPI, not only the headline ones."),
     store: str = typer.Option(None, "--store", help="Start every policy from this state store's state (warm start)."),
     at: str = typer.Option(None, "--at", help="With --store: the state at this time (default: the last event)."),
+    force: bool = force_option(),
 ) -> None:
     """Run every policy on the same random numbers as the baseline; print paired differences."""
     spec = read_scenario(scenario)
@@ -42,14 +44,15 @@ def compare_cmd(
     base = with_run(spec, replications=replications, seed=seed, horizon=_duration(horizon, "--horizon") and horizon)
     policies = [read_policy(p) for p in policy]
     inputs = {str(p): checksum(p) for p in [scenario, *policy]} | provenance(state, store_url)
-    target = out_dir or Path("runs") / f"compare-{base.name}"
+    target = out_dir or Path("runs") / f"compare-{safe_name(base.name, 'scenario')}"
     runs = base.run.replications * (1 + len(policies))
     with replication_executor(workers, scheduler) as pool, progress("compare: replications", runs) as bar:
-        result = compare(base, policies, workers=pool, state=state, out=target, inputs=inputs, progress=bar.step)
+        result = compare(base, policies, workers=pool, state=state, out=target, inputs=inputs,
+                         progress=bar.step, force=force)
     out.print(_table(result.rows, show_all))
     _say(result.rows, [p.name for p in policies])
     warn(hazards(base)["warnings"])
-    out.print(f"results: {result.out}", highlight=False)
+    out.print(f"results: {result.out}", highlight=False, markup=False)
 
 
 def _say(rows: list[dict], names: list[str]) -> None:

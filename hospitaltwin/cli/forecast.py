@@ -6,13 +6,15 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, out, scheduler_option
+from hospitaltwin.cli.common import command, err, force_option, out, scheduler_option
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import check_folder
 from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.store.start import safe_url
 
@@ -69,7 +71,8 @@ def forecast_cmd(
     stale_after: str = typer.Option("24h", "--stale-after", help="Warn when the state is older than this."),
     stale_limit: str = typer.Option("7d", "--stale-limit", help="Refuse a state older than this..."),
     allow_stale: bool = typer.Option(False, "--allow-stale", help="...unless this is given."),
-    out_dir: Path = typer.Option(..., "--out", help="Result directory: forecast.csv, daily.csv, summary.json."),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: forecast.csv, daily.csv, summary.json."),
+    force: bool = force_option(),
 ) -> None:
     """Forecast beds, staffed beds and equipment from the store's state; write forecast.csv."""
     from hospitaltwin.experiment.results import checksum
@@ -77,6 +80,7 @@ def forecast_cmd(
     from hospitaltwin.forecast.history import forecast_from_history
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate,
                        stale_after_h=_duration(stale_after, "--stale-after"),
@@ -87,11 +91,12 @@ def forecast_cmd(
                                    progress=bar.step)
     for warning in fc.info["warnings"]:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
-    written = write_forecast(fc, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_forecast(fc, out_dir, inputs, force)
     out.print(_headline(fc))
     for line in _demand_lines(fc):
         out.print(line, highlight=False)
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _demand_lines(fc) -> list[str]:
@@ -128,7 +133,7 @@ def _headline(fc) -> Table:
     table.add_column("95% CI", justify="right")
     for risk in headline(fc):
         lo, hi = risk["ci95"]
-        table.add_row(risk["text"], f"{lo:.0%}-{hi:.0%}")
+        table.add_row(escape(risk["text"]), f"{lo:.0%}-{hi:.0%}")
     known = precision(fc)
     if known["max_half_width"] > known["target_half_width"]:
         table.caption = (f"with {known['replications']} replications a probability is known to within "
@@ -154,8 +159,9 @@ def backtest_cmd(
     counts: bool = typer.Option(False, "--counts", help="Backtest counts-mode forecasts against the daily counts."),
     previous_day: bool = typer.Option(False, "--admissions-previous-day", help="As for forecast."),
     recalibrate: bool = typer.Option(True, "--recalibrate/--no-recalibrate", help="As for forecast."),
-    out_dir: Path = typer.Option(..., "--out", help="Result directory: scores.csv, reliability.csv, pit.csv, "
+    out_dir: Path = typer.Option(..., "--out", help="Result folder: scores.csv, reliability.csv, pit.csv, "
                                                     "summary.json."),
+    force: bool = force_option(),
 ) -> None:
     """Score rolling-origin forecasts against what happened, beside five baselines."""
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
@@ -163,6 +169,7 @@ def backtest_cmd(
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.store import Store
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     store = Store.open_existing(store_url)
     options = _options(horizon, replications, seed, workers, demand, trend_weeks, counts, previous_day, recalibrate)
@@ -178,9 +185,10 @@ def backtest_cmd(
     with replication_executor(workers, scheduler) as pool, progress("backtest: origins", len(points)) as bar:
         bt = run_backtest(scenario, store, points, horizon_h=hours, replications=replications, seed=seed,
                           workers=pool, weeks=weeks, options=options, progress=bar.step)
-    written = write_backtest(bt, out_dir, {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)})
+    inputs = {str(scenario_path): checksum(scenario_path), "store": safe_url(store_url)}
+    written = write_backtest(bt, out_dir, inputs, force)
     out.print(_scores_table(bt))
-    out.print(f"results: {written}", highlight=False)
+    out.print(f"results: {written}", highlight=False, markup=False)
 
 
 def _span(store, counts: bool, store_url: str) -> tuple[datetime, datetime]:

@@ -13,6 +13,7 @@ import sys
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import command, out, warn
@@ -64,9 +65,9 @@ def init_cmd(
         warmup=warmup, replications=replications)
     written = write_starter(numbers, folder)
     for path in written:
-        out.print(f"wrote {path}", highlight=False)
+        out.print(f"wrote {path}", highlight=False, markup=False)
     _show_loads(folder / "scenario.yaml")
-    out.print(f"next: hospitaltwin run {folder / 'scenario.yaml'}", highlight=False)
+    out.print(f"next: hospitaltwin run {folder / 'scenario.yaml'}", highlight=False, markup=False)
 
 
 def _hours(text: str, option: str) -> float:
@@ -87,7 +88,7 @@ def _show_loads(scenario_path: Path) -> None:
         table.add_column(column, justify="left" if column == "unit" else "right")
     for load in offered_loads(scenario):
         util = f"{load.utilisation:.0%}" if load.staffed_beds else "–"
-        table.add_row(load.unit, f"{load.physical_beds:.0f}", f"{load.load:.1f}", util)
+        table.add_row(escape(load.unit), f"{load.physical_beds:.0f}", f"{load.load:.1f}", util)
     out.print(table)
     warn(hazards(scenario)["warnings"])
 

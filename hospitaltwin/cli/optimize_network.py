@@ -13,9 +13,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import err, out, paired_table, scheduler_option
+from hospitaltwin.cli.common import err, force_option, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
@@ -27,7 +28,7 @@ from hospitaltwin.experiment.executors import replication_executor
 @optimize_command("network")
 def network_cmd(
     scenario_path: Path = typer.Option(..., "--scenario", help="Scenario with a regional layout (hospitals, links, pools)."),
-    out_dir: Path = typer.Option(..., "--out", help="Directory for policy.yaml, moves.csv, transfers.csv, solve.json …"),
+    out_dir: Path = typer.Option(..., "--out", help="Result folder for policy.yaml, moves.csv, transfers.csv, solve.json …"),
     paths: int = typer.Option(200, "--paths", min=1, help="Demand paths (sample-average approximation)."),
     horizon: str = typer.Option("14d", "--horizon", help="Planning horizon in whole days, e.g. 14d."),
     seed: int = typer.Option(None, "--seed", min=0, help="Seed of the demand paths (default: the scenario's)."),
@@ -50,14 +51,17 @@ def network_cmd(
     scheduler: str = scheduler_option(),
     store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
     at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
+    force: bool = force_option(),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
     from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.network import Settings, plan_network, write_plan
+    from hospitaltwin.core.outputs import check_folder
     from hospitaltwin.store.start import from_state, provenance, store_state
 
+    check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
     state, store_url = store_state(scenario, store_url, _at(at, scenario.layout.timezone))
@@ -81,9 +85,9 @@ def network_cmd(
         if evaluate:
             evaluation = _evaluate(plan, evaluate, eval_seed, pool, state)
     inputs = {str(scenario_path): checksum(scenario_path)} | provenance(state, store_url)
-    written = write_plan(plan, out_dir, inputs, evaluation)
+    written = write_plan(plan, out_dir, inputs, evaluation, force)
     out.print(f"results: {written}  (test it again: hospitaltwin compare {scenario_path} --policy "
-              f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False)
+              f"{written / 'policy.yaml'} --seed <another seed>)", highlight=False, markup=False)
 
 
 def _whole_days(text: str) -> int:
@@ -141,7 +145,7 @@ def _moves_table(plan) -> Table:
         table.add_column(column)
     for pool, count in final_counts(data, outcome.decisions).items():
         (k, h), = [key for key, name in data.pools.items() if name == pool]
-        table.add_row(pool, str(int(data.devices[k, h])), str(count), "")
+        table.add_row(escape(pool), str(int(data.devices[k, h])), str(count), "")
     arcs = {(a.origin, a.target): a for arcs in data.transfer_arcs.values() for a in arcs}
     used = {key: 0.0 for key in arcs}
     for q, flows in outcome.transfers.items():
@@ -151,7 +155,7 @@ def _moves_table(plan) -> Table:
         arc = arcs[(i, j)]
         today = f"no limit ({arc.limit} assumed)" if arc.assumed else str(arc.limit)
         booked = "as today" if cap >= arc.limit else str(cap)
-        table.add_row(f"transfers {data.hospitals[i]} → {data.hospitals[j]}", today, booked, f"{used[(i, j)]:.2f}")
+        table.add_row(escape(f"transfers {data.hospitals[i]} → {data.hospitals[j]}"), today, booked, f"{used[(i, j)]:.2f}")
     return table
 
 
@@ -168,7 +172,7 @@ def _shortage_table(plan) -> Table:
                  for k in range(len(data.kinds))]
         cells += [_pair(plan.before.bed_short[q, h], plan.plan.bed_short[q, h]) if (q, h) in data.units else "–"
                   for q in range(len(data.bed_kinds))]
-        table.add_row(hospital, *cells)
+        table.add_row(escape(hospital), *cells)
     return table
 
 

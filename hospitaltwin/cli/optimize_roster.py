@@ -11,9 +11,10 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import out, paired_table, scheduler_option
+from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
@@ -38,12 +39,14 @@ def roster_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    force: bool = force_option(),
     scheduler: str = scheduler_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.compare.out_of_sample import require_fresh_seed
     from hospitaltwin.config.load import read_scenario
     from hospitaltwin.core.durations import local_origin
+    from hospitaltwin.core.outputs import check_folder
     from hospitaltwin.experiment.results import checksum
     from hospitaltwin.optimize.roster import (
         naive_instance,
@@ -55,6 +58,7 @@ def roster_cmd(
     from hospitaltwin.optimize.roster.roster_policy import write_result
     from hospitaltwin.store.start import provenance, store_state
 
+    check_folder(out_dir, force)
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
     state, store_url = store_state(spec, store_url, _at(at, spec.layout.timezone))
@@ -72,7 +76,7 @@ def roster_cmd(
             bar.stage("solving the naive roster")
             baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
         inputs = {str(p): checksum(p) for p in (scenario_path, nurses)} | provenance(state, store_url)
-        write_result(out_dir, result, period, inputs, baseline)
+        write_result(out_dir, result, period, inputs, baseline, force)
         if result.explanation is not None:
             raise HospitaltwinError(f"{nurses}: {result.explanation}\n(details in {out_dir / 'solve.json'})")
         if not result.solution.found:
@@ -81,7 +85,7 @@ def roster_cmd(
         _summary(result, baseline)
         if evaluate and baseline is not None and baseline.solution.found:
             _evaluate(result, baseline, period, seed, eval_seed, replications, pool, state, out_dir)
-    out.print(f"results: {out_dir}", highlight=False)
+    out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
 def _summary(result, baseline) -> None:
@@ -110,7 +114,7 @@ def _heads_table(result) -> Table:
         table.add_column(column)
     for row in shift_table(result.inst, result.solution.assignments):
         cells = [f"{row[k]:.1f} ({row['layout_' + k]:.0f})" if k in row else "–" for k in ("weekday", "weekend")]
-        table.add_row(row["group"], row["shift"], *cells)
+        table.add_row(escape(row["group"]), escape(row["shift"]), *cells)
     return table
 
 
@@ -131,4 +135,4 @@ def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications:
                          f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
                          "paired mean [95% CI]", ("naive", "roster"), "unit")
     out.print(table)
-    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False, markup=False)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import out, paired_table, scheduler_option
+from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
 from hospitaltwin.cli.forecast import _at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
@@ -15,6 +15,7 @@ from hospitaltwin.compare.out_of_sample import require_fresh_seed
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import check_folder
 from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.experiment.results import checksum
@@ -42,6 +43,7 @@ def surge_cmd(
     eval_seed: int = typer.Option(None, "--eval-seed", min=0, help="Seed of the out-of-sample comparison (default: seed + 1)."),
     replications: int = typer.Option(30, "--replications", "-r", min=2, help="Replications of the comparison."),
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
+    force: bool = force_option(),
     scheduler: str = scheduler_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
@@ -50,6 +52,7 @@ def surge_cmd(
     from hospitaltwin.optimize.surge.options import read_options
     from hospitaltwin.optimize.surge.plan import GapSettings, gap_lines, plan_days, plan_surge, write_surge
 
+    check_folder(out_dir, force)
     if formulation not in FORMULATIONS:
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
@@ -72,7 +75,7 @@ def surge_cmd(
             result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
                                 workers=pool, state=state, gap=gap)
         inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
-        write_surge(result, out_dir, inputs)
+        write_surge(result, out_dir, inputs, force)
         out.print(f"demand paths: {result.paths_drawn} x {days} days in {result.paths_seconds:.1f} s",
                   highlight=False)
         for line in summary_lines(result.plan) + gap_lines(result):
@@ -82,7 +85,7 @@ def surge_cmd(
                       highlight=False)
         elif evaluate:
             _evaluate(result, eval_seed, replications, pool, out_dir, state)
-    out.print(f"results: {out_dir}", highlight=False)
+    out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
 def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path, state=None) -> None:
@@ -103,4 +106,4 @@ def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path,
               for r in side_effects(comparison, units)]
     if others:
         out.print("elsewhere, significant: " + "; ".join(others), highlight=False, markup=False)
-    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False)
+    out.print(f"every KPI: {out_dir / 'evaluation' / 'comparison.csv'}", highlight=False, markup=False)

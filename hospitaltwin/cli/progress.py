@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from rich.markup import escape
 from rich.progress import (
     BarColumn,
     MofNCompleteColumn,
@@ -25,6 +26,7 @@ from rich.progress import (
 )
 
 from hospitaltwin.cli.common import err
+from hospitaltwin.core.errors import shorten
 
 
 class Bar:
@@ -51,7 +53,7 @@ class Bar:
     def stage(self, text: str, total: int | None = None) -> None:
         """A new step: its name, and its length when known (the count starts again)."""
         if self._drawn is not None:
-            self._drawn.update(self._task, description=text, total=total, completed=0)
+            self._drawn.update(self._task, description=_plain(text), total=total, completed=0)
 
 
 @contextmanager
@@ -76,4 +78,9 @@ def progress(description: str, total: int | None = None) -> Iterator[Bar]:
     columns = (SpinnerColumn(), TextColumn("[progress.description]{task.description}"), BarColumn(),
                MofNCompleteColumn(), TimeElapsedColumn())
     with Progress(*columns, console=err, transient=True) as drawn:
-        yield Bar(drawn, drawn.add_task(description, total=total))
+        yield Bar(drawn, drawn.add_task(_plain(description), total=total))
+
+
+def _plain(text: str) -> str:
+    """A description as written (a scenario named ``[/red]`` is not markup), kept short."""
+    return escape(shorten(text, 80))

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import command, out
+from hospitaltwin.cli.common import command, force_option, out
 from hospitaltwin.cli.progress import progress
 
 
@@ -22,9 +22,11 @@ def report(
                                                    "of demand.yaml and demand.calibration.json), roster, surge "
                                                    "or network result."),
     pdf: Path = typer.Option(..., "--pdf", help="The PDF to write (its folder is created)."),
-    png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder."),
+    png: Path = typer.Option(None, "--png", help="Also write one PNG per chart (1920 x 1080) into this folder "
+                             "(a folder hospitaltwin owns: an earlier report's figures there are replaced)."),
     previous: list[Path] = typer.Option(None, "--previous", metavar="RESULT_DIR", help="A result directory of the last report (an earlier "
                                         "forecast or surge plan); page 1 says what changed since. Repeat for several."),
+    force: bool = force_option(),
 ) -> None:
     """Turn result directories into a multi-page PDF (and PNG figures) for planners and boards."""
     import matplotlib
@@ -33,7 +35,7 @@ def report(
     from hospitaltwin.report import build_report
 
     with progress(f"drawing the report of {len(results)} result(s)"):
-        written = build_report(results, pdf, png, previous=previous or ())
-    out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False)
+        written = build_report(results, pdf, png, force, previous=previous or ())
+    out.print(f"report: {written.pdf} ({written.pages} pages)", highlight=False, markup=False)
     if png is not None:
-        out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False)
+        out.print(f"figures: {png}/ ({len(written.pngs)} PNG files, named by page number)", highlight=False, markup=False)

@@ -11,6 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from hospitaltwin.cli.common import command, out
 
@@ -94,9 +95,9 @@ def _unit_table(state, spec, when):
         row = [census.get(unit, 0), staffed, physical, staffed - census.get(unit, 0)]
         total = totals.setdefault(hospital_of(unit), [0, 0, 0, 0])
         totals[hospital_of(unit)] = [a + b for a, b in zip(total, row)]
-        table.add_row(hospital_of(unit), unit, *(f"{v:,}" for v in row[: len(columns) - 2]))
+        table.add_row(escape(hospital_of(unit)), escape(unit), *(f"{v:,}" for v in row[: len(columns) - 2]))
     for hospital, row in totals.items():
-        table.add_row(hospital, "[bold]total[/]", *(f"{v:,}" for v in row[: len(columns) - 2]))
+        table.add_row(escape(hospital), "[bold]total[/]", *(f"{v:,}" for v in row[: len(columns) - 2]))
     return table
 
 
@@ -117,7 +118,7 @@ def _equipment_table(state, spec):
         table.add_column("devices", justify="right")
     for kind in sorted(set(in_use) | set(devices)):
         extra = [f"{devices.get(kind, 0):,}"] if spec is not None else []
-        table.add_row(kind, f"{in_use.get(kind, 0):,}", *extra)
+        table.add_row(escape(kind), f"{in_use.get(kind, 0):,}", *extra)
     return table
 
 

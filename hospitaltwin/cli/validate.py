@@ -10,11 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 
 from hospitaltwin.cli.common import command, err, out
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.load import layout_from_data, scenario_from_data, validate_model
-from hospitaltwin.config.policy import Policy
+from hospitaltwin.config.policy import policy_from_data
 from hospitaltwin.config.yamlio import load_yaml
 from hospitaltwin.core.errors import ConfigError, Problem
 
@@ -57,7 +58,7 @@ def validate_file(path: str | Path) -> tuple[str, list[Problem]]:
         elif kind == "demand":
             validate_model(Demand, data, src)
         elif kind == "policy":
-            validate_model(Policy, data, src)
+            policy_from_data(data, src)
         elif kind == "surge options":
             from hospitaltwin.optimize.surge.options import (
                 SurgeOptions,  # the optimisers load only here
@@ -83,10 +84,10 @@ def validate(files: list[Path] = typer.Argument(..., help="Layout, demand, scena
         kind, problems = validate_file(path)
         if problems:
             failed += 1
-            err.print(f"[red]✗[/] {path} ({kind}): {len(problems)} problem(s)", highlight=False)
+            err.print(f"[red]✗[/] {escape(str(path))} ({kind}): {len(problems)} problem(s)", highlight=False)
             for problem in problems:
                 err.print(f"  {problem}", highlight=False, markup=False)
         else:
-            out.print(f"[green]✓[/] {path} ({kind})", highlight=False)
+            out.print(f"[green]✓[/] {escape(str(path))} ({kind})", highlight=False)
     if failed:
         raise typer.Exit(1)

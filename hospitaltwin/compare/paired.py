@@ -18,6 +18,7 @@ import numpy as np
 
 from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.outputs import ResultFolder, check_folder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import run_scenario
@@ -80,12 +81,16 @@ def _mean(values: np.ndarray) -> float:
 def compare(scenario: Scenario, policies: list[Policy], *, workers: Workers = 1,
             state: SystemState | None = None, out: Path | None = None,
             inputs: dict[str, str] | None = None, progress=None,
-            derive: Callable[[dict], dict] | None = None) -> Comparison:
+            derive: Callable[[dict], dict] | None = None, force: bool = False) -> Comparison:
     """Run the baseline and every policy on common random numbers and compare them.
 
     ``derive``, when given, takes one run's ``{(scope, name, kpi): values by replication}`` and
     returns it with KPIs of its own added (a network's totals, say), compared like the rest.
+    ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.core.outputs`) is checked
+    before anything runs; ``force`` writes beside files the tool did not write.
     """
+    if out is not None:
+        check_folder(out, force)
     variants = [apply_policy(scenario, p) for p in policies]
     per_run = derive or (lambda values: values)
     baseline = per_run(_by_key(run_scenario(scenario, workers=workers, state=state, tables=False,
@@ -94,22 +99,25 @@ def compare(scenario: Scenario, policies: list[Policy], *, workers: Workers = 1,
     for policy, variant in zip(policies, variants):
         result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress)
         rows += paired_rows(policy.name, baseline, per_run(_by_key(result.kpis)))
-    written = _write(out, scenario, policies, rows, inputs or {}) if out is not None else None
+    written = _write(out, scenario, policies, rows, inputs or {}, force) if out is not None else None
     return Comparison(rows, written)
 
 
-def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict) -> Path:
-    out.mkdir(parents=True, exist_ok=True)
-    write_records(out / "comparison.csv", rows, COLUMNS)
-    run = scenario.run
-    better = [r for r in rows if r["better"] != "none"]
-    write_json(out / "summary.json", {
-        "scenario": scenario.name, "policies": [p.name for p in policies], "replications": run.replications,
-        "seed": run.seed, "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
-    resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
-    write_json(out / "manifest.json", manifest("compare", resolved, run.seed, run.replications, inputs, extra))
-    return out
+def _write(out: Path, scenario: Scenario, policies: list[Policy], rows: list[dict], inputs: dict,
+           force: bool = False) -> Path:
+    with ResultFolder(out, force) as folder:
+        write_records(folder.path / "comparison.csv", rows, COLUMNS)
+        run = scenario.run
+        better = [r for r in rows if r["better"] != "none"]
+        write_json(folder.path / "summary.json", {
+            "scenario": scenario.name, "policies": [p.name for p in policies],
+            "replications": run.replications, "seed": run.seed,
+            "significant": [{k: _clean(r[k]) for k in COLUMNS} for r in better]})
+        resolved = scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        extra = {"policies": [p.model_dump(mode="json", by_alias=True) for p in policies]}
+        write_json(folder.path / "manifest.json",
+                   manifest("compare", resolved, run.seed, run.replications, inputs, extra))
+    return folder.out
 
 
 def _clean(value):

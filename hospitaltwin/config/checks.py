@@ -3,23 +3,34 @@
 Each check returns :class:`~hospitaltwin.core.errors.Problem` values located by key path in the
 file that holds the offending key: a routing target that is not a unit, a move outside the
 layout's transfer graph, an equipment need with no pool of that kind in the unit's hospital,
-a change naming an unknown unit. All problems are collected; none stops the others.
+a change naming an unknown unit, a routing loop no patient can leave, a run expected to
+simulate more unit stays than ``run.limits.stays``. All problems are collected; none stops
+the others.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator
+
+import numpy as np
 
 from hospitaltwin.config.demand import OUTCOMES, Demand
 from hospitaltwin.config.layout import DEFAULT_HOSPITAL, Layout
-from hospitaltwin.config.scenario import Changes
+from hospitaltwin.config.scenario import Changes, Scenario
 from hospitaltwin.config.yamlio import SourceMap
-from hospitaltwin.core.errors import Problem
+from hospitaltwin.core.errors import Problem, quote
 
 
 def _unknown(name: str, known, what: str) -> str:
-    options = ", ".join(sorted(known)) or "none defined"
-    return f"unknown {what} '{name}' (known: {options})"
+    names = sorted(known)
+    options = ", ".join(names[:KNOWN_SHOWN]) or "none defined"
+    if len(names) > KNOWN_SHOWN:
+        options += f" and {len(names) - KNOWN_SHOWN} more"
+    return f"unknown {what} {quote(name)} (known: {options})"
+
+
+KNOWN_SHOWN = 12
 
 
 def check_layout(layout: Layout, src: SourceMap) -> list[Problem]:
@@ -89,6 +100,25 @@ def _demand_issues(demand: Demand, layout: Layout) -> Iterator[tuple[str, str]]:
             continue
         yield from _routing_issues(uid, unit.next, demand, layout)
         yield from _equipment_issues(uid, unit, layout)
+    yield from _closed_loops(demand, layout)
+
+
+def _closed_loops(demand: Demand, layout: Layout) -> Iterator[tuple[str, str]]:
+    """Units whose every route leads back among themselves: a patient there never leaves."""
+    leaving = {uid for uid, unit in demand.units.items()
+               if any(p > 0 and (t in OUTCOMES or t not in demand.units) for t, p in unit.next.items())}
+    changed = True
+    while changed:
+        before = len(leaving)
+        leaving |= {uid for uid, unit in demand.units.items()
+                    if any(p > 0 and t in leaving for t, p in unit.next.items())}
+        changed = len(leaving) > before
+    trapped = [uid for uid in demand.units if uid not in leaving and uid in layout.units]
+    for uid in trapped:
+        loop = ", ".join(t for t, p in demand.units[uid].next.items() if p > 0)
+        reason = (f"a routing loop no patient can leave: every route from {uid} ({loop}) leads back "
+                  "without discharge or death; give some route to discharge or death")
+        yield f"units.{uid}.next", reason
 
 
 def _routing_issues(uid: str, routes: dict[str, float], demand: Demand, layout: Layout):
@@ -138,3 +168,46 @@ def check_changes(changes: Changes, layout: Layout, demand: Demand, src: SourceM
             shifts = layout.staff[change.group].shifts
             out.append(src.problem(f"changes.staff.{i}.shift", _unknown(change.shift, shifts, "shift")))
     return out
+
+
+def expected_stays(scenario: Scenario) -> float:
+    """Unit stays one replication is expected to simulate, at most: arrivals per day over the
+    horizon, at the highest product of demand multipliers, times the units each patient visits
+    (from the routing's fundamental matrix). Infinite when some patient never leaves."""
+    demand, days = scenario.demand, scenario.run.horizon / 24.0
+    units = list(demand.units)
+    index = {uid: i for i, uid in enumerate(units)}
+    routes = np.zeros((len(units), len(units)))
+    for uid, unit in demand.units.items():
+        for target, p in unit.next.items():
+            if target in index:
+                routes[index[uid], index[target]] = p
+    try:
+        visits = np.linalg.solve(np.eye(len(units)) - routes, np.ones(len(units))) if units else np.zeros(0)
+    except np.linalg.LinAlgError:
+        return math.inf
+    daily = sum((s.rate if s.rate is not None else sum((s.schedule or {}).values()) / 7.0)
+                * (visits[index[s.unit]] if s.unit in index else 1.0) for s in demand.arrivals)
+    return float(daily * days * _peak_multiplier(scenario.changes))
+
+
+def _peak_multiplier(changes: Changes) -> float:
+    peak = 1.0
+    for change in changes.demand:
+        if change.multiplier is not None:
+            peak *= max(change.multiplier, 1.0)
+        elif change.surge is not None:
+            peak *= max(change.surge.peak, 1.0)
+        elif change.curve:
+            peak *= max(max(value for _, value in change.curve), 1.0)
+    return peak
+
+
+def check_size(scenario: Scenario, src: SourceMap) -> list[Problem]:
+    """A problem when one replication would simulate more unit stays than ``run.limits.stays``."""
+    expected, limit = expected_stays(scenario), scenario.run.bounds.stays
+    if expected <= limit:
+        return []
+    return [src.problem("run", f"one replication would simulate about {expected:,.0f} unit stays, more than the "
+                               f"limit of {limit:,} (a few GB of memory); shorten the horizon or raise "
+                               "run.limits.stays in the scenario")]

@@ -15,7 +15,20 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, field_validator, model_validator
 
-from hospitaltwin.config.base import Hours, Model, NonNegativeHours, PositiveHours, Probability
+from hospitaltwin.config.base import (
+    MAX_FACTOR,
+    MAX_HOURS,
+    Count,
+    Factor,
+    Hours,
+    Model,
+    Name,
+    NonNegativeHours,
+    PositiveHours,
+    Priority,
+    Probability,
+    Rate,
+)
 from hospitaltwin.core.distributions import Empirical, Exponential, Fixed, Gamma, Lognormal, Weibull
 from hospitaltwin.core.distributions import Law as DurationLaw
 from hospitaltwin.core.durations import parse_datetime
@@ -23,6 +36,8 @@ from hospitaltwin.core.durations import parse_datetime
 Law = Literal["exponential", "lognormal", "gamma", "weibull", "fixed", "empirical"]
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 OUTCOMES = ("discharge", "death")
+MAX_WEIGHT = 1e6
+"""Largest hour-of-week profile weight (profiles are relative: calibrate writes them with mean 1)."""
 
 
 class LosSpec(Model):
@@ -31,7 +46,7 @@ class LosSpec(Model):
     dist: Law
     mean: PositiveHours | None = None
     sd: NonNegativeHours | None = None
-    cv: float | None = Field(default=None, ge=0)
+    cv: Factor | None = None
     samples: tuple[Hours, ...] | None = None
     samples_h: tuple[float, ...] | None = None
 
@@ -40,8 +55,8 @@ class LosSpec(Model):
         if self.dist == "empirical":
             if not (self.samples or self.samples_h):
                 raise ValueError("empirical needs 'samples' (durations) or 'samples_h' (hours)")
-            if min(self.observed()) < 0:
-                raise ValueError("empirical samples must not be negative")
+            if min(self.observed()) < 0 or max(self.observed()) > MAX_HOURS:
+                raise ValueError("empirical samples lie between 0 and 100 years")
             return self
         if self.mean is None:
             raise ValueError(f"{self.dist} needs 'mean'")
@@ -50,6 +65,8 @@ class LosSpec(Model):
                 raise ValueError(f"{self.dist} needs exactly one of 'sd' or 'cv'")
             if self.spread() <= 0:
                 raise ValueError(f"{self.dist} needs a positive spread (sd or cv > 0)")
+            if self.spread() > MAX_FACTOR * self.mean:
+                raise ValueError(f"{self.dist}: sd is at most {MAX_FACTOR:g} x the mean (cv <= {MAX_FACTOR:g})")
         return self
 
     def spread(self) -> float:
@@ -71,14 +88,14 @@ class ArrivalStream(Model):
     """Patients arriving at ``unit``: Poisson at ``rate`` per day, or scheduled by weekday."""
 
     unit: str
-    name: str | None = None
-    source: str | None = None
-    rate: float | None = Field(default=None, ge=0)
+    name: Name | None = None
+    source: Name | None = None
+    rate: Rate | None = None
     profile: tuple[float, ...] | None = None
-    schedule: dict[str, int] | None = None
+    schedule: dict[str, Count] | None = None
     at: NonNegativeHours = 8.0
     spread: NonNegativeHours = 0.0
-    priority: int | None = None
+    priority: Priority | None = None
 
     @model_validator(mode="after")
     def _rate_or_schedule(self) -> "ArrivalStream":
@@ -95,8 +112,8 @@ class ArrivalStream(Model):
             return value
         if len(value) != 168:
             raise ValueError(f"an hour-of-week profile has 168 values (Monday 00:00 first), got {len(value)}")
-        if min(value) < 0 or sum(value) <= 0:
-            raise ValueError("profile values are non-negative weights with a positive sum")
+        if min(value) < 0 or sum(value) <= 0 or max(value) > MAX_WEIGHT:
+            raise ValueError(f"profile values are weights from 0 to {MAX_WEIGHT:g} with a positive sum")
         return value
 
     @field_validator("schedule")
@@ -177,7 +194,7 @@ class Demand(Model):
     description: str | None = None
     calibrated: Calibrated | None = None
     arrivals: tuple[ArrivalStream, ...] = ()
-    units: dict[str, UnitDemand] = Field(default_factory=dict)
+    units: dict[Name, UnitDemand] = Field(default_factory=dict)
 
 
 def weekday_index(day: str) -> int:

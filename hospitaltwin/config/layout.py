@@ -12,7 +12,16 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours, Probability
+from hospitaltwin.config.base import (
+    MAX_FACTOR,
+    Count,
+    Model,
+    Name,
+    NonNegativeHours,
+    PositiveHours,
+    Priority,
+    Probability,
+)
 
 DEFAULT_HOSPITAL = "main"
 
@@ -24,13 +33,13 @@ class Unit(Model):
     without being seen); patients waiting in another unit's bed (boarding) never leave.
     """
 
-    beds: int = Field(ge=0)
+    beds: Count
     on_full: Literal["queue", "divert", "overflow"] = "queue"
     overflow: tuple[str, ...] = ()
     max_wait: PositiveHours | None = None
     hospital: str | None = None
     kind: str | None = None
-    priority: dict[str, int] = Field(default_factory=dict)
+    priority: dict[str, Priority] = Field(default_factory=dict)
     name: str | None = None
 
     @model_validator(mode="before")
@@ -61,8 +70,8 @@ class Shift(Model):
 
     start: NonNegativeHours
     length: PositiveHours
-    weekday: int = Field(ge=0)
-    weekend: int | None = Field(default=None, ge=0)
+    weekday: Count
+    weekend: Count | None = None
 
     @field_validator("start")
     @classmethod
@@ -80,15 +89,15 @@ class StaffGroup(Model):
     """
 
     units: tuple[str, ...] = ()
-    patients_per_staff: float = Field(gt=0)
-    shifts: dict[str, Shift] = Field(min_length=1)
+    patients_per_staff: float = Field(gt=0, le=MAX_FACTOR)
+    shifts: dict[Name, Shift] = Field(min_length=1)
     absence_rate: Probability = 0.0
 
 
 class EquipmentPool(Model):
     """A pool of ``count`` devices of ``kind`` (default: the pool's name) in a hospital."""
 
-    count: int = Field(ge=0)
+    count: Count
     kind: str | None = None
     hospital: str | None = None
     team: str | None = None
@@ -116,7 +125,7 @@ class Link(Model):
     to: str
     delay: NonNegativeHours
     two_way: bool = True
-    max_per_day: int | None = Field(default=None, ge=0)
+    max_per_day: Count | None = None
 
 
 class Layout(Model):
@@ -125,10 +134,10 @@ class Layout(Model):
     name: str | None = None
     description: str | None = None
     timezone: str = "UTC"
-    hospitals: dict[str, Hospital] = Field(default_factory=dict)
-    units: dict[str, Unit] = Field(min_length=1)
-    equipment: dict[str, EquipmentPool] = Field(default_factory=dict)
-    staff: dict[str, StaffGroup] = Field(default_factory=dict)
+    hospitals: dict[Name, Hospital] = Field(default_factory=dict)
+    units: dict[Name, Unit] = Field(min_length=1)
+    equipment: dict[Name, EquipmentPool] = Field(default_factory=dict)
+    staff: dict[Name, StaffGroup] = Field(default_factory=dict)
     transfers: dict[str, tuple[str, ...]] | None = None
     links: tuple[Link, ...] = ()
 

@@ -1,9 +1,12 @@
 """Load and validate layout, demand and scenario files, collecting every problem.
 
-A scenario's ``layout:`` and ``demand:`` may be inline mappings or paths relative to the
-scenario file; problems in a referenced file name that file. Pydantic's errors are turned into
-:class:`~hospitaltwin.core.errors.Problem` values with the key path and line, and unknown keys list
-the keys that are allowed there.
+A scenario's ``layout:`` and ``demand:`` may be inline mappings or paths to ``.yaml`` files,
+relative to the scenario file; problems in a referenced file name that file. A referenced file
+that is not a mapping, or shares no key with what it should be, is refused without quoting any
+of it. Pydantic's errors are turned into :class:`~hospitaltwin.core.errors.Problem` values with
+the key path and line (user text in them shortened and escaped), and unknown keys list the keys
+that are allowed there. :func:`partial_problems` checks the values a partial section sets (a
+policy's ``layout:`` or ``demand:``) without asking for the keys it leaves out.
 """
 
 from __future__ import annotations
@@ -13,12 +16,12 @@ from pathlib import Path
 
 from pydantic import BaseModel, ValidationError
 
-from hospitaltwin.config.checks import check_changes, check_demand, check_layout
+from hospitaltwin.config.checks import check_changes, check_demand, check_layout, check_size
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import SourceMap, load_yaml, parse_yaml
-from hospitaltwin.core.errors import ConfigError, Problem
+from hospitaltwin.core.errors import ConfigError, Problem, quote
 
 
 def _allowed_keys(model: type[BaseModel], loc: tuple) -> list[str] | None:
@@ -69,9 +72,12 @@ def _data_path(data: object, loc: tuple) -> tuple:
     return tuple(kept)
 
 
-def _problems(exc: ValidationError, model: type[BaseModel], data: object, src: SourceMap) -> list[Problem]:
+def _problems(exc: ValidationError, model: type[BaseModel], data: object, src: SourceMap,
+              skip: tuple[str, ...] = ()) -> list[Problem]:
     problems, seen = [], set()
     for error in exc.errors():
+        if error["type"] in skip:
+            continue
         loc = _data_path(data, error["loc"])
         path = ".".join(str(p) for p in loc)
         reason = _reason(error, model, loc)
@@ -101,13 +107,51 @@ def validate_model(model: type[BaseModel], data: object, src: SourceMap):
         raise ConfigError(_problems(exc, model, data, src)) from None
 
 
-def _section(data: dict, key: str, src: SourceMap, base: Path) -> tuple[object, SourceMap]:
-    """An inline section or the file it names (relative to the scenario's folder)."""
+def partial_problems(model: type[BaseModel], data: object, src: SourceMap) -> list[Problem]:
+    """Problems in the values a partial section sets: unknown keys and invalid values.
+
+    Keys the section leaves out are not asked for, and checks that combine several keys wait
+    until the section is merged into a whole (a policy applied to a scenario).
+    """
+    if not isinstance(data, dict):
+        return [src.problem("", f"expected a mapping of keys, got {type(data).__name__}")]
+    try:
+        model.model_validate(data)
+    except ValidationError as exc:
+        problems = _problems(exc, model, data, src, skip=("missing",))
+        return [p for p in problems if not p.reason.startswith(WHOLE_CHECKS)]
+    return []
+
+
+WHOLE_CHECKS = ("routing probabilities must add up to 1",)
+"""Checks of a whole mapping that a partial one cannot pass alone (a policy may change one route)."""
+
+
+REFERENCE_SUFFIXES = (".yaml", ".yml")
+
+
+def _section(data: dict, key: str, src: SourceMap, base: Path,
+             model: type[BaseModel]) -> tuple[object, SourceMap]:
+    """An inline section or the YAML file it names (relative to the scenario's folder)."""
     value = data.get(key)
-    if isinstance(value, str):
-        path = Path(value) if Path(value).is_absolute() else base / value
-        return load_yaml(path)
-    return value, src.sub(key)
+    if not isinstance(value, str):
+        return value, src.sub(key)
+    if not value.lower().endswith(REFERENCE_SUFFIXES):
+        raise ConfigError([src.problem(key, f"names a {key} file by a path ending in .yaml or .yml, got {quote(value)}")])
+    path = Path(value) if Path(value).is_absolute() else base / value
+    section, section_src = load_yaml(path)
+    _check_kind(section, section_src, key, model)
+    return section, section_src
+
+
+def _check_kind(data: object, src: SourceMap, kind: str, model: type[BaseModel]) -> None:
+    """Refuse a referenced file that is plainly not a ``kind`` file, quoting none of its content."""
+    if not isinstance(data, dict):
+        raise ConfigError([src.problem("", f"not a {kind} file (it holds {type(data).__name__}, not a mapping of keys)")])
+    known = {f.alias or name for name, f in model.model_fields.items()} | set(model.model_fields)
+    if data and not known & {k for k in data if isinstance(k, str)}:
+        raise ConfigError([src.problem("", f"not a {kind} file: none of its {len(data)} keys is one a {kind} has "
+                                           f"({', '.join(sorted(known))})")])
 
 
 def read_layout(path: str | Path) -> Layout:
@@ -164,7 +208,7 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
         if key not in data:
             continue
         try:
-            section, section_src = _section(data, key, src, base)
+            section, section_src = _section(data, key, src, base, model)
             parts[key] = (validate_model(model, section, section_src), section_src)
         except ConfigError as exc:
             problems.extend(exc.problems)
@@ -181,6 +225,9 @@ def scenario_from_data(data: object, src: SourceMap, base: Path) -> Scenario:
         problems.extend(p for p in exc.problems if p.path.split(".")[0] not in failed)
         raise ConfigError(problems) from None
     problems += check_changes(scenario.changes, scenario.layout, scenario.demand, src)
+    if problems:
+        raise ConfigError(problems)
+    problems = check_size(scenario, src)
     if problems:
         raise ConfigError(problems)
     return _data_calendar(scenario, rest.get("run"))

@@ -23,17 +23,19 @@ from pathlib import Path
 
 from pydantic import Field
 
-from hospitaltwin.config.base import Model
-from hospitaltwin.config.load import scenario_from_dict, validate_model
+from hospitaltwin.config.base import NAME_CHARS, Label, Model
+from hospitaltwin.config.demand import Demand
+from hospitaltwin.config.layout import Layout
+from hospitaltwin.config.load import partial_problems, scenario_from_dict, validate_model
 from hospitaltwin.config.scenario import Changes, Scenario
-from hospitaltwin.config.yamlio import load_yaml
+from hospitaltwin.config.yamlio import SourceMap, load_yaml
 from hospitaltwin.core.errors import ConfigError, Problem
 
 
 class Policy(Model):
     """A named change to a scenario."""
 
-    name: str
+    name: Label
     description: str | None = None
     layout: dict = Field(default_factory=dict)
     demand: dict = Field(default_factory=dict)
@@ -43,7 +45,18 @@ class Policy(Model):
 def read_policy(path: str | Path) -> Policy:
     """Read and check a policy file."""
     data, src = load_yaml(path)
-    return validate_model(Policy, data, src)
+    return policy_from_data(data, src)
+
+
+def policy_from_data(data: object, src: SourceMap) -> Policy:
+    """Validate policy data: its shape, and every value its partial layout and demand set
+    (a bed count of -3 or ``on_full: sometimes`` is refused here, not when applied)."""
+    policy = validate_model(Policy, data, src)
+    problems = (partial_problems(Layout, policy.layout, src.sub("layout"))
+                + partial_problems(Demand, policy.demand, src.sub("demand")))
+    if problems:
+        raise ConfigError(problems)
+    return policy
 
 
 def merge(base: object, patch: object) -> object:
@@ -63,7 +76,7 @@ def apply_policy(scenario: Scenario, policy: Policy) -> Scenario:
     data["demand"] = merge(data["demand"], policy.demand)
     extra = policy.changes.model_dump(mode="json", by_alias=True, exclude_none=True)
     data["changes"] = {k: data["changes"].get(k, []) + extra.get(k, []) for k in ("demand", "beds", "staff")}
-    data["name"] = f"{scenario.name}+{policy.name}"
+    data["name"] = f"{scenario.name}+{policy.name}"[:NAME_CHARS]
     try:
         return scenario_from_dict(data, name=f"policy '{policy.name}' applied to '{scenario.name}'")
     except ConfigError as exc:

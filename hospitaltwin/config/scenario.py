@@ -14,7 +14,19 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from hospitaltwin.config.base import Model, NonNegativeHours, PositiveHours, Probability, When
+from hospitaltwin.config.base import (
+    MAX_COUNT,
+    MAX_FACTOR,
+    MAX_SEED,
+    Count,
+    Factor,
+    Model,
+    Name,
+    NonNegativeHours,
+    PositiveHours,
+    Probability,
+    When,
+)
 from hospitaltwin.config.demand import Demand
 from hospitaltwin.config.layout import Layout
 from hospitaltwin.core.durations import format_hours, parse_datetime
@@ -32,7 +44,7 @@ class Window(Model):
 class Surge(Model):
     """A bell-shaped surge: demand x ``peak`` at ``at``, with width ``sd``."""
 
-    peak: float = Field(gt=0)
+    peak: float = Field(gt=0, le=MAX_FACTOR)
     at: When
     sd: PositiveHours
 
@@ -43,9 +55,9 @@ class DemandChange(Window):
     ``units`` / ``streams`` restrict the change; by default it applies to every stream.
     """
 
-    multiplier: float | None = Field(default=None, ge=0)
+    multiplier: Factor | None = None
     surge: Surge | None = None
-    curve: tuple[tuple[When, float], ...] | None = None
+    curve: tuple[tuple[When, Factor], ...] | None = None
     units: tuple[str, ...] | None = None
     streams: tuple[str, ...] | None = None
 
@@ -63,8 +75,8 @@ class BedChange(Window):
     """Open or close beds in ``unit``: set ``beds`` or ``add`` (negative to close)."""
 
     unit: str
-    beds: int | None = Field(default=None, ge=0)
-    add: int | None = None
+    beds: Count | None = None
+    add: int | None = Field(default=None, ge=-MAX_COUNT, le=MAX_COUNT)
 
     @model_validator(mode="after")
     def _one_amount(self) -> "BedChange":
@@ -82,9 +94,9 @@ class StaffChange(Window):
 
     group: str
     absence: Probability | None = None
-    scale: float | None = Field(default=None, ge=0)
+    scale: Factor | None = None
     shift: str | None = None
-    count: int | None = Field(default=None, ge=0)
+    count: Count | None = None
 
     @model_validator(mode="after")
     def _something(self) -> "StaffChange":
@@ -110,15 +122,35 @@ class StoreStart(Model):
     at: str | None = None
 
 
+class Limits(Model):
+    """How large a run may be before it is refused: ``run.limits`` raises these deliberately.
+
+    The defaults keep one replication within a few GB of memory (about 600 bytes per unit
+    stay) and a run within hours; a state-wide year of a few thousand arrivals a day fits.
+    ``stays`` bounds the unit stays a replication is expected to simulate (arrivals over the
+    horizon, at the highest demand multiplier, times the units each patient visits).
+    """
+
+    replications: int = Field(default=10_000, ge=1)
+    horizon: PositiveHours = 3650 * 24.0
+    stays: int = Field(default=5_000_000, ge=1)
+
+
 class RunSpec(Model):
-    """How to run: horizon, warmup, replications, seed, start and calendar origin."""
+    """How to run: horizon, warmup, replications, seed, start, calendar origin and limits."""
 
     horizon: PositiveHours
     warmup: NonNegativeHours = 0.0
     replications: int = Field(default=10, ge=1)
-    seed: int = Field(default=0, ge=0)
+    seed: int = Field(default=0, ge=0, le=MAX_SEED)
     start: Literal["empty"] | StoreStart = "empty"
     origin: datetime = DEFAULT_ORIGIN
+    limits: Limits | None = None
+
+    @property
+    def bounds(self) -> Limits:
+        """The limits in force: the scenario's ``run.limits``, else the defaults."""
+        return self.limits or Limits()
 
     @field_validator("origin", mode="before")
     @classmethod
@@ -130,13 +162,20 @@ class RunSpec(Model):
         if self.warmup >= self.horizon:
             raise ValueError(f"warmup ({format_hours(self.warmup)}) must be shorter than the horizon "
                              f"({format_hours(self.horizon)})")
+        bounds = self.bounds
+        if self.replications > bounds.replications:
+            raise ValueError(f"{self.replications:,} replications are more than the limit of {bounds.replications:,} "
+                             "(run.limits.replications in the scenario raises it)")
+        if self.horizon > bounds.horizon:
+            raise ValueError(f"a horizon of {format_hours(self.horizon)} is longer than the limit of "
+                             f"{format_hours(bounds.horizon)} (run.limits.horizon in the scenario raises it)")
         return self
 
 
 class Scenario(Model):
     """A what-if: the hospital, its demand, what changes, and how to run it."""
 
-    name: str
+    name: Name
     description: str | None = None
     layout: Layout
     demand: Demand

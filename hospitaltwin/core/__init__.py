@@ -1,6 +1,7 @@
 """Utilities every stage uses and that know nothing of hospitals' files or stages.
 
-Located user errors (:mod:`~hospitaltwin.core.errors`), durations and times
+Located user errors (:mod:`~hospitaltwin.core.errors`), result folders the tool owns and safe
+output files (:mod:`~hospitaltwin.core.outputs`), durations and times
 (:mod:`~hospitaltwin.core.durations`), the columnar :class:`~hospitaltwin.core.frame.Frame`,
 SciPy-free t and binomial quantiles (:mod:`~hospitaltwin.core.tstats`), named random streams
 (:mod:`~hospitaltwin.core.streams`), duration laws (:mod:`~hospitaltwin.core.distributions`) and

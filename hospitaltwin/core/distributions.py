@@ -15,8 +15,15 @@ from statistics import NormalDist
 
 import numpy as np
 
-_NORMAL = NormalDist()
 _TINY = 1e-300
+_HIGHEST = 1 - 1e-16
+
+try:  # the C function behind NormalDist.inv_cdf, without its argument checks (4x faster)
+    from statistics import _normal_dist_inv_cdf as normal_quantile
+except ImportError:  # pragma: no cover - a Python without it: the public method, same numbers
+
+    def normal_quantile(p: float, mu: float, sigma: float) -> float:
+        return mu + sigma * NormalDist().inv_cdf(p)
 
 
 class Law:
@@ -100,11 +107,15 @@ class Lognormal(Law):
         self.mean, self.var = mean, sd * sd
 
     def ppf(self, u: float) -> float:
-        return math.exp(self.mu + self.sigma * _NORMAL.inv_cdf(min(max(u, _TINY), 1 - 1e-16)))
+        if u < _TINY:
+            u = _TINY
+        elif u > _HIGHEST:
+            u = _HIGHEST
+        return math.exp(normal_quantile(u, self.mu, self.sigma))  # exp(mu + sigma * z_u)
 
     def isf(self, q: float) -> float:
-        q = min(max(q, _TINY), 1 - 1e-16)
-        return math.exp(self.mu - self.sigma * _NORMAL.inv_cdf(q))
+        q = min(max(q, _TINY), _HIGHEST)
+        return math.exp(self.mu - self.sigma * normal_quantile(q, 0.0, 1.0))
 
     def sf(self, x: float) -> float:
         if x <= 0:

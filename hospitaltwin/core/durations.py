@@ -7,8 +7,11 @@ wrong by a factor of 24 is the worst kind of silent error.
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import datetime, timedelta
+
+from hospitaltwin.core.errors import quote
 
 HOURS_PER_UNIT = {
     "s": 1 / 3600, "sec": 1 / 3600,
@@ -18,7 +21,9 @@ HOURS_PER_UNIT = {
     "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
 }
 _PART = r"(\d+(?:\.\d*)?|\.\d+)\s*([a-z]+)"
-_DURATION = re.compile(rf"^\s*([+-]?)\s*((?:{_PART}\s*)+)$")
+_DURATION = re.compile(rf"^([+-]?)\s*((?:{_PART}\s*)+)$")
+DURATION_CHARS = 40
+"""The longest duration text read ("7h30min" is 7): longer text is refused before any matching."""
 
 
 def parse_duration(text: object) -> float:
@@ -31,16 +36,24 @@ def parse_duration(text: object) -> float:
     """
     if isinstance(text, bool) or not isinstance(text, str):
         raise ValueError(
-            f"expected a duration with a unit such as '90min', '6h', '4.5d' or '2w', got {text!r}"
+            f"expected a duration with a unit such as '90min', '6h', '4.5d' or '2w', got {quote(text)}"
         )
-    match = _DURATION.match(text.lower())
+    match = _match(text)
     parts = re.findall(_PART, match.group(2)) if match else []
     if not parts or any(unit not in HOURS_PER_UNIT for _, unit in parts):
         raise ValueError(
-            f"expected a duration with a unit (min, h, d, w) such as '6h', '4.5d' or '7h30min', got {text!r}"
+            f"expected a duration with a unit (min, h, d, w) such as '6h', '4.5d' or '7h30min', got {quote(text)}"
         )
     total = sum(float(number) * HOURS_PER_UNIT[unit] for number, unit in parts)
+    if not math.isfinite(total):
+        raise ValueError(f"a duration must be a finite number of hours, got {quote(text)}")
     return -total if match.group(1) == "-" else total
+
+
+def _match(text: str) -> re.Match | None:
+    """The duration pattern on short text only (no pathological input reaches the regex)."""
+    text = text.strip().lower()
+    return _DURATION.match(text) if len(text) <= DURATION_CHARS else None
 
 
 def format_hours(hours: float) -> str:
@@ -66,18 +79,18 @@ def parse_datetime(text: object) -> datetime:
     if hasattr(text, "isoformat") and not isinstance(text, str):  # a date from YAML
         return datetime.fromisoformat(text.isoformat())
     if not isinstance(text, str):
-        raise ValueError(f"expected an ISO 8601 date or date-time, got {text!r}")
+        raise ValueError(f"expected an ISO 8601 date or date-time, got {quote(text)}")
     try:
         return datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
     except ValueError:
-        raise ValueError(f"expected an ISO 8601 date or date-time, got {text!r}") from None
+        raise ValueError(f"expected an ISO 8601 date or date-time, got {quote(text)}") from None
 
 
 def offset_hours(value: object, origin: datetime) -> float:
     """A point in time as hours from ``origin``: a duration offset, or an absolute date-time."""
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        raise ValueError(f"expected a duration such as '10d' or a date, got {value!r}")
-    if isinstance(value, str) and _DURATION.match(value.lower()):
+        raise ValueError(f"expected a duration such as '10d' or a date, got {quote(value)}")
+    if isinstance(value, str) and _match(value):
         return parse_duration(value)
     moment = parse_datetime(value)
     if (moment.tzinfo is None) != (origin.tzinfo is None):

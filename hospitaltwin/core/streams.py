@@ -32,24 +32,45 @@ class UniformBlocks:
 
     Drawing a block with numpy and converting it to Python lists once is far cheaper than a
     scalar draw per use; each row is a patient's own random numbers (their "destiny"), so a
-    patient keeps the same draws whatever happens to the others. Blocks start small and
-    double (a short forecast needs few rows per stream); the generator fills values in order,
-    so row ``k`` holds the same numbers whatever the block sizes.
+    patient keeps the same draws whatever happens to the others. The generator fills values
+    in order, so row ``k`` holds the same numbers whatever the block sizes: when the number of
+    rows needed is known (:meth:`expect`: a stream's arrivals, the patients of a start state)
+    exactly that many are drawn; otherwise blocks start small and double (a short forecast
+    needs few rows per stream). Blocks never exceed :attr:`LARGEST` rows (memory stays flat).
     """
 
-    __slots__ = ("_rng", "_width", "_block", "_rows", "_next")
+    __slots__ = ("_rng", "_width", "_block", "_rows", "_next", "_expected")
     LARGEST = 1024
 
-    def __init__(self, rng: np.random.Generator, width: int, block: int = 32):
+    def __init__(self, rng: np.random.Generator | tuple, width: int, block: int = 32):
         self._rng, self._width, self._block = rng, width, block
         self._rows: list[list[float]] = []
-        self._next = 0
+        self._next = self._expected = 0
+
+    @classmethod
+    def named(cls, root_seed: int, replication: int, name: str, width: int) -> "UniformBlocks":
+        """Rows from :func:`stream` ``name``, its generator made only when the first row is
+        asked for (a replication creates many streams it may never draw from)."""
+        return cls((root_seed, replication, name), width)
+
+    def expect(self, rows: int) -> "UniformBlocks":
+        """Say that ``rows`` more rows will be asked for: they are drawn in blocks of exactly
+        that many (at most :attr:`LARGEST`), none wasted. The numbers do not change."""
+        self._expected = rows
+        return self
 
     def row(self) -> list[float]:
         """The next row of ``width`` uniforms on [0, 1)."""
-        if self._next == len(self._rows):
-            self._rows = self._rng.random((self._block, self._width)).tolist()
-            self._block = min(2 * self._block, self.LARGEST)
-            self._next = 0
-        self._next += 1
-        return self._rows[self._next - 1]
+        k = self._next
+        if k == len(self._rows):
+            if isinstance(self._rng, tuple):
+                self._rng = stream(*self._rng)
+            if self._expected > 0:
+                size = min(self._expected, self.LARGEST)
+                self._expected -= size
+            else:
+                size, self._block = self._block, min(2 * self._block, self.LARGEST)
+            self._rows = self._rng.random((size, self._width)).tolist()
+            k = 0
+        self._next = k + 1
+        return self._rows[k]

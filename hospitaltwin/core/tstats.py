@@ -11,6 +11,7 @@ routing shares, and forecasts' probabilities estimated from a number of replicat
 from __future__ import annotations
 
 import math
+from functools import lru_cache
 from statistics import NormalDist
 
 import numpy as np
@@ -58,11 +59,38 @@ def t_quantile(p: float, df: int) -> float:
 
 
 def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
-    """Smallest k with P(Binomial(n, p) <= k) >= u, elementwise (inverse-CDF draw)."""
+    """Smallest k with P(Binomial(n, p) <= k) >= u, elementwise (inverse-CDF draw).
+
+    Rosters repeat a few head counts and absence rates, so each distinct ``(n, p)`` gets its
+    CDF table once (cached) and all its draws are looked up in it at once.
+    """
+    u = np.asarray(u, dtype=float)
     out = np.empty(len(u), dtype=np.int64)
-    for i, (ui, ni, pi) in enumerate(zip(u.tolist(), n.tolist(), p.tolist())):
-        out[i] = _binomial_quantile(ui, int(ni), pi)
+    groups: dict[tuple[int, float], list[int]] = {}
+    for i, key in enumerate(zip(np.asarray(n).tolist(), np.asarray(p, dtype=float).tolist())):
+        groups.setdefault(key, []).append(i)
+    for (nj, pj), mine in groups.items():
+        table = _binomial_cdf(int(nj), pj)
+        if table is not None:
+            out[mine] = np.minimum(np.searchsorted(table, u[mine], side="left"), nj)
+        else:
+            out[mine] = [_binomial_quantile(ui, int(nj), pj) for ui in u[mine].tolist()]
     return out
+
+
+@lru_cache(maxsize=256)
+def _binomial_cdf(n: int, p: float) -> np.ndarray | None:
+    """P(Binomial(n, p) <= k) for k = 0..n, summed exactly as :func:`_binomial_quantile` sums
+    it, so a draw is the same either way; ``None`` where that walk does not apply."""
+    if p >= 1.0 or n == 0 or p <= 0.0 or (1 - p) ** n == 0.0:
+        return None
+    pmf = (1 - p) ** n
+    cdf, ratio, table = pmf, p / (1 - p), [pmf]
+    for k in range(n):
+        pmf *= ratio * (n - k) / (k + 1)
+        cdf += pmf
+        table.append(cdf)
+    return np.array(table)
 
 
 def _binomial_quantile(u: float, n: int, p: float) -> int:

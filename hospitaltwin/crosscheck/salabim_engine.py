@@ -5,8 +5,10 @@ per unit, ``request``/``hold``/``release`` — and shares nothing with the main 
 scenario model and the duration laws: its own event logic, random numbers (one generator),
 boarding (a patient requests the next unit while still holding the current bed), diversion,
 overflow and its own time-weighted statistics (salabim monitors). It covers units, Poisson
-arrivals (constant or hour-of-week profile, by thinning) and routing — not staff, equipment,
-changes or networks — and exists so that tests can check that two independent
+arrivals (constant or hour-of-week profile, by thinning), routing and equipment pools of a
+fixed size (a device episode per need, escalations such as ECLS after ventilation, episodes
+that extend the stay; a device is taken if one is free, else the episode is unmet) — not
+staff, teams, changes or networks — and exists so that tests can check that two independent
 implementations of the same semantics agree statistically.
 """
 
@@ -25,8 +27,10 @@ sim.yieldless(False)
 
 def _check_supported(scenario: Scenario) -> None:
     layout, unsupported = scenario.layout, []
-    if layout.staff or layout.equipment or layout.links:
-        unsupported.append("staff, equipment or hospital links")
+    if layout.staff or layout.links:
+        unsupported.append("staff or hospital links")
+    if any(pool.team for pool in layout.equipment.values()):
+        unsupported.append("equipment limited by a team")
     if scenario.changes.demand or scenario.changes.beds or scenario.changes.staff:
         unsupported.append("changes over time")
     if any(s.schedule for s in scenario.demand.arrivals):
@@ -47,6 +51,13 @@ class _Model:
         self.laws = {u: make_law(d.los) for u, d in scenario.demand.units.items()}
         self.counts = {u: {"requests": 0, "diverted": 0, "waits": []} for u in scenario.layout.units}
         self.warm = scenario.run.warmup
+        layout = scenario.layout
+        self.devices = {p: sim.Resource(p, capacity=spec.count, env=self.env) for p, spec in layout.equipment.items()}
+        self.episodes = {p: {"episodes": 0, "unmet": 0} for p in layout.equipment}
+        self.needs = {u: [(kind, need, layout.pool_for(kind, layout.hospital_of(u)), make_law(need.duration),
+                           make_law(need.after) if need.after else None)
+                          for kind, need in sorted(d.equipment.items(), key=lambda kv: kv[1].given is not None)]
+                      for u, d in scenario.demand.units.items()}
 
     def route(self, unit: str) -> str:
         routes = self.scenario.demand.units[unit].next
@@ -63,7 +74,7 @@ class Patient(sim.Component):
             target = yield from self._get_bed(unit)
             if target is None:
                 break
-            yield self.hold(model.laws[unit].ppf(model.rng.random()))
+            yield self.hold(self._devices(unit, model.laws[unit].ppf(model.rng.random())))
             unit = model.route(unit)
         if self.held is not None:
             self.release((self.held, 1))
@@ -91,6 +102,44 @@ class Patient(sim.Component):
         return bed
 
 
+    def _devices(self, unit: str, los: float) -> float:
+        """Start this stay's device episodes; the stay's length, extended if an episode must end first."""
+        started: dict[str, float] = {}
+        for kind, need, pool, duration_law, after_law in self.model.needs[unit]:
+            if (need.given and need.given not in started) or self.model.rng.random() >= need.p:
+                continue
+            offset = started.get(need.given, 0.0) + (after_law.ppf(self.model.rng.random()) if after_law else 0.0)
+            if offset >= los:
+                continue
+            started[kind] = offset
+            duration = duration_law.ppf(self.model.rng.random())
+            if need.extends_stay:
+                los = max(los, offset + duration)
+            else:
+                duration = min(duration, los - offset)
+            Episode(model=self.model, pool=pool, offset=offset, duration=duration, env=self.env)
+        return los
+
+
+class Episode(sim.Component):
+    """One use of a device: from ``offset`` after admission, for ``duration``, if one is free."""
+
+    def setup(self, model: _Model, pool: str, offset: float, duration: float):
+        self.model, self.pool, self.offset, self.duration = model, pool, offset, duration
+
+    def process(self):
+        yield self.hold(self.offset)
+        devices, counts = self.model.devices[self.pool], self.model.episodes[self.pool]
+        counted = self.env.now() >= self.model.warm
+        counts["episodes"] += counted
+        if devices.available_quantity() < 1:
+            counts["unmet"] += counted
+            return
+        yield self.request(devices)
+        yield self.hold(self.duration)
+        self.release(devices)
+
+
 def _full(bed: sim.Resource) -> bool:
     return bed.available_quantity() < 1 or bed.requesters().length() > 0
 
@@ -114,19 +163,26 @@ class Arrivals(sim.Component):
 
 
 def simulate_salabim(scenario: Scenario, seed: int) -> dict[tuple[str, str], float]:
-    """One replication; KPIs ``{(unit, kpi): value}`` after the warmup."""
+    """One replication; KPIs ``{(unit or pool, kpi): value}`` after the warmup."""
     _check_supported(scenario)
     model = _Model(scenario, seed)
     for stream in scenario.demand.arrivals:
         Arrivals(model=model, stream=stream, env=model.env)
     run = scenario.run
     model.env.run(till=run.warmup)
-    for bed in model.beds.values():
-        bed.claimed_quantity.reset()
-        bed.available_quantity.reset()
+    for resource in (*model.beds.values(), *model.devices.values()):
+        resource.claimed_quantity.reset()
+        resource.available_quantity.reset()
     model.env.run(till=run.horizon)
     days = (run.horizon - run.warmup) / 24
     out = {}
+    for pool, devices in model.devices.items():
+        counts = model.episodes[pool]
+        values, durations = (np.asarray(x, dtype=float) for x in devices.available_quantity.xduration())
+        out[(pool, "episodes_per_day")] = counts["episodes"] / days
+        out[(pool, "unmet_fraction")] = counts["unmet"] / max(counts["episodes"], 1)
+        out[(pool, "mean_in_use")] = devices.claimed_quantity.mean()
+        out[(pool, "p_full")] = float(durations[values <= 0].sum() / durations.sum())
     for unit, bed in model.beds.items():
         counts = model.counts[unit]
         values, durations = bed.available_quantity.xduration()

@@ -12,6 +12,7 @@ from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine.compile import CompiledModel, compile_scenario
 from hospitaltwin.engine.kpis import replication_kpis
+from hospitaltwin.engine.loop import collector_paused
 from hospitaltwin.engine.model import Simulation
 from hospitaltwin.engine.realise import Realisation, realise
 from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
@@ -34,24 +35,29 @@ class Replication:
 def run_replication(model: CompiledModel, seed: int, replication: int,
                     state: SystemState | None = None) -> Simulation:
     """Simulate one replication and return the finished simulation (raw records)."""
-    sim = Simulation(model, realise(model, seed, replication), seed, replication)
-    if state is not None:
-        place_state(sim, state)
-    sim.run()
+    with collector_paused():
+        sim = Simulation(model, realise(model, seed, replication), seed, replication)
+        if state is not None:
+            place_state(sim, state)
+        sim.run()
     return sim
 
 
 def simulate(model: CompiledModel, seed: int, replication: int,
-             state: SystemState | None = None, tables: bool = True, kpis: bool = True) -> Replication:
+             state: SystemState | None = None, tables: bool = True, kpis: bool = True,
+             stay_columns: tuple[str, ...] | None = None) -> Replication:
     """Simulate one replication; build its tables (``tables=False`` skips hourly ones, ``kpis=False``
-    the KPIs)."""
-    sim = run_replication(model, seed, replication, state)
-    realised = sim.realised
-    stays = stays_frame(sim.rows, model, replication)
-    devices = devices_frame(sim.device_rows, model, replication)
-    census = census_frame(stays, realised, model, replication) if tables else Frame({})
-    equipment = equipment_frame(devices, realised, model, replication) if tables else Frame({})
-    rows = replication_kpis(stays, devices, realised, model) if kpis else []
+    the KPIs; ``stay_columns`` builds only those columns of ``stays``, for a caller that reads
+    no others and asks for neither hourly tables nor KPIs)."""
+    with collector_paused():
+        sim = run_replication(model, seed, replication, state)
+        realised = sim.realised
+        stays = stays_frame(sim.rows, model, replication, stay_columns)
+        devices = devices_frame(sim.device_rows, model, replication)
+        del sim  # the raw records, before the tables are built
+        census = census_frame(stays, realised, model, replication) if tables else Frame({})
+        equipment = equipment_frame(devices, realised, model, replication) if tables else Frame({})
+        rows = replication_kpis(stays, devices, realised, model) if kpis else []
     return Replication(replication, stays, devices, census, equipment, rows, realised)
 
 

@@ -7,19 +7,24 @@ Semantics (docs/concepts.md): a unit admits only into a staffed bed; when full i
 from another unit keeps that bed while waiting: boarding), diverts (counted; in a network the
 patient may go to a linked hospital after the transfer delay) or tries overflow units then
 queues. Staffing drops never evict. Equipment episodes take a free device or are counted
-unmet. Every record is a flat row; tables are built once at the end.
+unmet. Every record is a flat row (times not yet known are NaN, the outcome of a stay still
+open is NaN); tables are built once at the end, with numpy.
+
+The callbacks run once or twice per patient stay, so they are written for speed: the
+patient's draws are taken inline rather than through a method, and what a unit's stays need
+(its law, routing, draws per visit) sits on its :class:`Ward`.
 """
 
 from __future__ import annotations
 
-import gc
+import math
 from bisect import bisect_left
 from heapq import heappop, heappush
 
+import numpy as np
 import simpy
-from simpy.events import NORMAL, Timeout
 
-from hospitaltwin.core.streams import UniformBlocks, stream
+from hospitaltwin.core.streams import UniformBlocks
 from hospitaltwin.engine.compile import (
     DIVERT,
     DRAWS_PER_NEED,
@@ -27,62 +32,68 @@ from hospitaltwin.engine.compile import (
     OVERFLOW,
     CompiledModel,
 )
+from hospitaltwin.engine.loop import at_time, later, run_until
 from hospitaltwin.engine.realise import Realisation
 from hospitaltwin.engine.records import (
     ARRIVE,
     DISCHARGE,
     DIVERTED,
     END,
-    IN_CARE,
     LEFT,
     OUTCOME,
     READY,
     START,
     TRANSFER_OUT,
     UNIT,
-    WAITING,
 )
 
 ROW_WIDTH = 12  # a patient's own uniforms: enough for most paths; then a shared stream continues
+NAN = float("nan")  # not yet known: one shared object, so a new row allocates no floats for it
 
 
 class Patient:
     """A patient's own random numbers and where they are.
 
-    ``row`` is the record of the stay they are in (``ward``); ``spec`` the unit whose length of
-    stay and routing apply (the intended unit when they lie in an overflow bed); ``pending`` the
-    record of a bed request they are queued for.
+    ``row`` is the record of the stay they are in (``ward``); ``intended`` the ward whose length
+    of stay and routing apply (the unit they were admitted for, when they lie in an overflow
+    bed); ``pending`` the record of a bed request they are queued for; ``goes_to`` where they go
+    when this stay ends (the next unit's index, or an outcome < 0), drawn on admission.
     """
 
-    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "spec", "pending", "linked")
+    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked",
+                 "goes_to")
 
     def __init__(self, pid: int, stream_index: int, draws: list[float]):
         self.pid, self.stream, self.draws = pid, stream_index, draws
         self.base = self.used = 0
-        self.row = self.ward = self.spec = self.pending = None
+        self.row = self.ward = self.intended = self.pending = self.goes_to = None
         self.linked = False
 
 
 class Arrivals:
-    """An arrival stream at run time: its times, the next one, where patients go."""
+    """An arrival stream at run time: where its patients go, their priority, their uniforms."""
 
-    __slots__ = ("index", "times", "next", "ward", "priority", "blocks")
+    __slots__ = ("index", "ward", "priority", "blocks")
 
-    def __init__(self, index: int, times: list[float], ward, priority: int, blocks: UniformBlocks):
-        self.index, self.times, self.next = index, times, 0
-        self.ward, self.priority, self.blocks = ward, priority, blocks
+    def __init__(self, index: int, ward, priority: int, blocks: UniformBlocks):
+        self.index, self.ward, self.priority, self.blocks = index, ward, priority, blocks
 
 
 class Ward:
-    """A unit at run time: occupied beds, current staffed capacity, its queue."""
+    """A unit at run time: occupied beds, current staffed capacity, its queue; and, copied from
+    its spec for the hot path, its length-of-stay law, routing and uniforms used per visit."""
 
-    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "priority_from")
+    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from", "law",
+                 "route_cum", "route_to", "draws")
 
     def __init__(self, spec, capacity: int, priority_from: list[int]):
         self.spec, self.index = spec, spec.index
         self.occupied, self.capacity = 0, capacity
         self.queue: list = []
+        self.leaving: list = []  # (time, event id, patient) of stays ending in leaving
         self.priority_from = priority_from
+        self.law, self.route_cum, self.route_to = spec.law, spec.route_cum, spec.route_to
+        self.draws = DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs)
 
 
 class Pool:
@@ -90,44 +101,6 @@ class Pool:
 
     def __init__(self, index: int, capacity: int):
         self.index, self.in_use, self.capacity = index, 0, capacity
-
-
-def later(env: simpy.Environment, delay: float, value, callback) -> Timeout:
-    """Schedule ``callback(event)`` after ``delay``: a SimPy ``Timeout`` built and queued inline.
-
-    Equivalent to ``Timeout(env, delay, value).callbacks.append(callback)`` without its two
-    extra Python calls; this is the hottest line of the engine (two events per patient stay).
-    """
-    event = Timeout.__new__(Timeout)
-    event.env, event.callbacks, event._value, event._delay, event._ok = env, [callback], value, delay, True
-    heappush(env._queue, (env._now + delay, NORMAL, next(env._eid), event))
-    return event
-
-
-def run_until(env: simpy.Environment, until: float) -> None:
-    """``env.run(until=until)`` for a queue that holds only :func:`later` timeouts.
-
-    SimPy's loop (``Environment.run`` → ``step``) inlined: pop the earliest event, hand it to
-    its callbacks. Events at exactly ``until`` are left unprocessed, as SimPy's urgent stop
-    event leaves them, and the clock ends at ``until``. Every event here is a successful
-    ``Timeout``, so SimPy's failure handling has nothing to do and is skipped.
-
-    The cyclic garbage collector is paused meanwhile: the loop makes no reference cycles (a
-    replication's records become garbage together, when the simulation is dropped), yet the
-    collector would walk the growing heap of records again and again (about 14% of a long run).
-    """
-    queue, collecting = env._queue, gc.isenabled()
-    gc.disable()
-    try:
-        while queue and queue[0][0] < until:
-            env._now, _, _, event = heappop(queue)
-            callbacks, event.callbacks = event.callbacks, None
-            for callback in callbacks:
-                callback(event)
-    finally:
-        if collecting:
-            gc.enable()
-    env._now = until
 
 
 class Simulation:
@@ -141,21 +114,21 @@ class Simulation:
         self._next_pid = 0
         self._link_use: dict[tuple[int, int], int] = {}
         n_units, n_streams = len(model.units), len(model.streams)
+        self._transfer_sources = n_streams  # request source of a transfer from unit i: n_streams + i
         self.source_link = n_streams + n_units
         self.source_initial = self.source_link + 1
         self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
                       for u, c in zip(model.units, realised.units)]
         self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
-        width = max(ROW_WIDTH, model.draws_per_visit)
-        self.width = width
-        self.blocks = [UniformBlocks(stream(seed, replication, f"patients:{s.name}"), width)
-                       for s in model.streams]
-        self.extra = UniformBlocks(stream(seed, replication, "patients:later-visits"), self.width)
-        self.initial = UniformBlocks(stream(seed, replication, "patients:initial-state"), width)
-        self._arrivals = [Arrivals(s.index, times.tolist(), self.wards[s.unit], s.priority, self.blocks[s.index])
-                          for s, times in zip(model.streams, realised.arrivals)]
+        self.width = width = max(ROW_WIDTH, model.draws_per_visit)
+        self.blocks = [UniformBlocks.named(seed, replication, f"patients:{s.name}", width).expect(len(times))
+                       for s, times in zip(model.streams, realised.arrivals)]
+        self.extra = UniformBlocks.named(seed, replication, "patients:later-visits", width)
+        self.initial = UniformBlocks.named(seed, replication, "patients:initial-state", width)
+        self._arrivals = [Arrivals(s.index, self.wards[s.unit], s.priority, self.blocks[s.index])
+                          for s in model.streams]
         self._changes = self._capacity_changes(realised)
-        self._on_ready, self._on_arrival = self._ready, self._arrival
+        self._on_ready = self._ready
 
     def _priorities(self, unit) -> list[int]:
         ids = [u.id for u in self.model.units]
@@ -174,24 +147,54 @@ class Simulation:
 
     # -- running ----------------------------------------------------------------------------
     def run(self) -> None:
-        """Schedule arrivals and capacity changes, then simulate to the horizon."""
-        for arrivals in self._arrivals:
-            if arrivals.times:
-                later(self.env, arrivals.times[0], arrivals, self._on_arrival)
+        """Schedule capacity changes, then simulate to the horizon through the arrivals."""
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
-        run_until(self.env, self.model.horizon)
-        self._close_open_rows()
+        run_until(self.env, self.model.horizon, self._timeline(), self._arrival)
+        before_horizon = math.nextafter(self.model.horizon, -math.inf)  # an event at the horizon is left
+        for ward in self.wards:
+            self._settle(ward, before_horizon)
+        self._let_go()
 
-    def _arrival(self, event) -> None:
-        arrivals = event._value
-        times, k = arrivals.times, arrivals.next
-        arrivals.next = k + 1
-        if k + 1 < len(times):
-            later(self.env, times[k + 1] - times[k], arrivals, self._on_arrival)
-        self._next_pid += 1
-        patient = Patient(self._next_pid - 1, arrivals.index, arrivals.blocks.row())
-        self._request(patient, arrivals.ward, arrivals.index, arrivals.priority)
+    def _timeline(self) -> tuple[list[float], list[Arrivals]]:
+        """Every stream's arrivals in time order (streams in order at equal times).
+
+        A stream's times are accumulated from their gaps, as scheduling each arrival a gap
+        after the one before would place it (the same floating-point times)."""
+        times = [np.cumsum(np.diff(t, prepend=0.0)) for t in self.realised.arrivals]
+        streams = np.repeat(np.arange(len(times)), [len(t) for t in times])
+        merged = np.concatenate(times) if times else np.zeros(0)
+        order = np.argsort(merged, kind="stable")
+        return merged[order].tolist(), [self._arrivals[i] for i in streams[order].tolist()]
+
+    def _let_go(self) -> None:
+        """Break the reference cycles of a finished run, so that dropping the simulation frees
+        it at once. Events still scheduled at the horizon hold its callbacks (bound methods, so
+        the simulation itself): left as they are, every replication's records would wait for
+        the garbage collector to find them (a fifth of a short forecast replication)."""
+        self.env._queue.clear()
+        del self._on_ready
+
+    def _arrival(self, arrivals: Arrivals) -> None:
+        """A new patient arrives. Most are admitted at once to a bed of a unit whose stays need
+        no equipment: that path (:meth:`_request` then :meth:`_admit`, with the same row and
+        the same draws) is written out here, because it runs for almost every patient."""
+        now = self.env._now
+        pid, source = self._next_pid, arrivals.index
+        self._next_pid = pid + 1
+        patient = Patient(pid, source, arrivals.blocks.row())
+        ward = arrivals.ward
+        if ward.leaving and ward.leaving[0][0] <= now:
+            self._settle(ward)
+        if ward.occupied >= ward.capacity or ward.draws != DRAWS_PER_VISIT_BASE:
+            self._request(patient, ward, source, arrivals.priority)
+            return
+        los = ward.law.ppf(patient.draws[0])
+        row = [pid, source, ward.index, ward.index, source, now, now, now + los, NAN, NAN]
+        self.rows.append(row)
+        ward.occupied += 1
+        patient.row, patient.ward, patient.intended, patient.used = row, ward, ward, DRAWS_PER_VISIT_BASE
+        self._until_ready(patient, ward, los)
 
     def _capacity_change(self, event) -> None:
         k = event._value
@@ -208,10 +211,9 @@ class Simulation:
 
     # -- beds -------------------------------------------------------------------------------
     def _request(self, patient: Patient, ward: Ward, source: int, priority: int) -> None:
-        now = self.env._now
-        row = [patient.pid, patient.stream, ward.index, ward.index, source, now, None, None, None, None]
+        row = [patient.pid, patient.stream, ward.index, ward.index, source, self.env._now, NAN, NAN, NAN, NAN]
         self.rows.append(row)
-        if ward.occupied < ward.capacity:
+        if self._has_bed(ward):
             self._admit(patient, ward, ward, row)
             return
         on_full = ward.spec.on_full
@@ -221,11 +223,13 @@ class Simulation:
         if on_full == OVERFLOW:
             for other in ward.spec.overflow:
                 alt = self.wards[other]
-                if alt.occupied < alt.capacity:
+                if self._has_bed(alt):
                     self._admit(patient, alt, ward, row)
                     return
         patient.pending = row
         self._seq += 1
+        if ward.leaving:
+            self._wake(ward)
         heappush(ward.queue, (priority, self._seq, patient))
         if ward.spec.max_wait is not None and patient.row is None:
             later(self.env, ward.spec.max_wait, (patient, row), self._renege)
@@ -233,31 +237,36 @@ class Simulation:
     def _renege(self, event) -> None:
         """A patient waiting from outside gives up (left without being seen)."""
         patient, row = event._value
-        if row[START] is None and patient.pending is row:
-            row[OUTCOME], row[END] = LEFT, self.env._now
+        if patient.pending is row:  # still waiting for this bed: not admitted, not gone
+            row[OUTCOME] = LEFT
+            row[END] = self.env._now
             patient.pending = None  # stays in the heap; skipped when popped
 
     def _admit(self, patient: Patient, ward: Ward, intended: Ward, row: list) -> None:
         now = self.env._now
         ward.occupied += 1
-        row[UNIT], row[START] = ward.index, now
+        row[UNIT] = ward.index
+        row[START] = now
         if patient.row is not None:
             self._vacate(patient, intended.index)
-        spec = intended.spec
-        patient.row, patient.ward, patient.spec, patient.pending = row, ward, spec, None
-        draws, base = self.visit_draws(patient, DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs))
-        los = spec.law.ppf(draws[base])
-        if spec.needs:
-            los = self._devices(patient, spec, los, draws, base)
+        patient.row, patient.ward, patient.intended, patient.pending = row, ward, intended, None
+        draws, base = patient.draws, patient.used  # the patient's next uniforms, as visit_draws
+        if base + intended.draws > len(draws):
+            draws = patient.draws = self.extra.row()
+            base = 0
+        patient.base, patient.used = base, base + intended.draws
+        los = intended.law.ppf(draws[base])
+        if intended.draws > DRAWS_PER_VISIT_BASE:
+            los = self._devices(patient, intended.spec, los, draws, base)
         row[READY] = now + los
-        later(self.env, los, patient, self._on_ready)
+        self._until_ready(patient, ward, los)
 
     def visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
         """The next ``needed`` of the patient's own uniforms (from a shared stream once used up).
 
         Draws are consumed in the order of the patient's visits; the units a patient visits are
         decided by their own draws, so two scenarios on the same seed give a patient the same
-        numbers at the same visit.
+        numbers at the same visit. (:meth:`_admit` takes them the same way, inline.)
         """
         if patient.used + needed > len(patient.draws):
             patient.draws, patient.used = self.extra.row(), 0
@@ -267,19 +276,62 @@ class Simulation:
 
     def _ready(self, event) -> None:
         patient = event._value
-        spec = patient.spec
-        u = patient.draws[patient.base + 1]
-        target = spec.route_to[min(bisect_left(spec.route_cum, u), len(spec.route_to) - 1)] if spec.route_to else DISCHARGE
-        if target < 0:
+        target = patient.goes_to
+        if target >= 0:
+            ward, here = self.wards[target], patient.ward.index
+            self._request(patient, ward, self._transfer_sources + here, ward.priority_from[here])
+        else:
             self._vacate(patient, target)
-            return
-        ward = self.wards[target]
-        source = len(self.model.streams) + patient.ward.index
-        self._request(patient, ward, source, ward.priority_from[patient.ward.index])
+
+    def _until_ready(self, patient: Patient, ward: Ward, los: float) -> None:
+        """Schedule the end of ``patient``'s stay in ``ward``, ``los`` hours from now.
+
+        A stay that ends in leaving the hospital, in a unit nobody waits for, changes nothing
+        when it ends but the number of occupied beds. It goes on the ward's ``leaving`` heap,
+        not SimPy's queue, and :meth:`_settle` books it when the ward's beds are next counted.
+        It keeps the event id its event would have had: should someone queue for the ward
+        first, :meth:`_wake` schedules it as that event, so the order of events is unchanged.
+        """
+        env, intended = self.env, patient.intended
+        when, eid = env._now + los, next(env._eid)
+        if intended.route_to:  # route_cum ends at 1.0 > u: bisect_left stays in range
+            goes_to = intended.route_to[bisect_left(intended.route_cum, patient.draws[patient.base + 1])]
+        else:
+            goes_to = DISCHARGE
+        patient.goes_to = goes_to
+        if goes_to < 0 and not ward.queue:
+            heappush(ward.leaving, (when, eid, patient))
+        else:
+            at_time(env, when, eid, patient, self._on_ready)
+
+    def _has_bed(self, ward: Ward) -> bool:
+        """Whether ``ward`` has a free staffed bed now."""
+        if ward.leaving and ward.leaving[0][0] <= self.env._now:
+            self._settle(ward)
+        return ward.occupied < ward.capacity
+
+    def _settle(self, ward: Ward, now: float | None = None) -> None:
+        """Book the stays of ``ward`` that ended in leaving the hospital by ``now`` (default:
+        the clock), as their events would have: end time, outcome, a free bed."""
+        leaving, now = ward.leaving, self.env._now if now is None else now
+        while leaving and leaving[0][0] <= now:
+            when, _, patient = heappop(leaving)
+            row = patient.row
+            row[END], row[OUTCOME] = when, patient.goes_to
+            patient.row = patient.ward = None
+            ward.occupied -= 1
+
+    def _wake(self, ward: Ward) -> None:
+        """Someone is about to wait for ``ward``: its stays still to end become SimPy events, each
+        at its time with its own event id, so that every bed they free is filled when it is."""
+        for when, eid, patient in ward.leaving:
+            at_time(self.env, when, eid, patient, self._on_ready)
+        ward.leaving.clear()
 
     def _vacate(self, patient: Patient, outcome: int) -> None:
         row, ward = patient.row, patient.ward
-        row[END], row[OUTCOME] = self.env._now, outcome
+        row[END] = self.env._now
+        row[OUTCOME] = outcome
         patient.row = patient.ward = None
         ward.occupied -= 1
         if ward.queue:
@@ -301,7 +353,7 @@ class Simulation:
         day = int(self.env._now // 24)
         for delay, hospital, link, limit in self.model.links[ward.spec.hospital]:
             target = self.model.counterpart[hospital].get(ward.spec.kind)
-            if target is None or self.wards[target].occupied >= self.wards[target].capacity:
+            if target is None or not self._has_bed(self.wards[target]):
                 continue
             if limit is not None and self._link_use.get((link, day), 0) >= limit:
                 continue
@@ -366,15 +418,15 @@ class Simulation:
     def seat(self, patient: Patient, unit: int, since: float) -> list:
         """Put ``patient`` in a bed of ``unit`` since run time ``since`` (<= 0); return the stay's row."""
         ward = self.wards[unit]
-        row = [patient.pid, -1, unit, unit, self.source_initial, since, since, None, None, None]
+        row = [patient.pid, -1, unit, unit, self.source_initial, since, since, NAN, NAN, NAN]
         self.rows.append(row)
         ward.occupied += 1
-        patient.row, patient.ward, patient.spec = row, ward, ward.spec
+        patient.row, patient.ward, patient.intended = row, ward, ward
         return row
 
     def ready_in(self, patient: Patient, hours: float) -> None:
         """``patient`` is ready to leave their bed ``hours`` from now (then moves on or leaves)."""
-        later(self.env, hours, patient, self._on_ready)
+        self._until_ready(patient, patient.ward, hours)
 
     def board_now(self, patient: Patient, unit: int) -> None:
         """``patient``, in a bed, asks for a bed of ``unit`` now and boards until one is free."""
@@ -391,15 +443,3 @@ class Simulation:
         ward = self.wards[unit]
         self._request(patient, ward, self.source_initial, ward.priority_from[-1])
         self.rows[-1][ARRIVE] = -waited_h
-
-    # -- end of run -------------------------------------------------------------------------
-    def _close_open_rows(self) -> None:
-        """Mark what is still open at the horizon; missing times become NaN."""
-        nan = float("nan")
-        for row in self.rows:
-            if row[OUTCOME] is None:
-                row[OUTCOME] = WAITING if row[START] is None else IN_CARE
-            if row[START] is None:  # never admitted: diverted, left or still waiting
-                row[START] = row[READY] = nan
-            if row[END] is None:
-                row[END] = nan

@@ -15,7 +15,7 @@ from __future__ import annotations
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import PatientState, SystemState
 from hospitaltwin.engine.model import Patient, Simulation
-from hospitaltwin.engine.records import END, READY
+from hospitaltwin.engine.records import READY
 
 
 def check_state(sim: Simulation, state: SystemState) -> None:
@@ -34,6 +34,7 @@ def check_state(sim: Simulation, state: SystemState) -> None:
 def place_state(sim: Simulation, state: SystemState) -> None:
     """Put every patient of ``state`` into ``sim`` before it runs."""
     check_state(sim, state)
+    sim.initial.expect(len(state.patients) + len(state.waiting))
     index = {u.id: u.index for u in sim.model.units}
     for patient in state.patients:
         _place(sim, patient, index[patient.unit], index.get(patient.waiting_for))
@@ -45,7 +46,7 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
     patient = sim.initial_patient()
     known = state.elapsed_h is not None
     row = sim.seat(patient, unit, -state.elapsed_h if known else 0.0)  # unknown: from the run's start
-    spec = patient.spec
+    spec = patient.intended.spec
     law = spec.law
     draws, base = sim.visit_draws(patient, 2)
     if boards_to is not None:
@@ -61,7 +62,6 @@ def _place(sim: Simulation, state: PatientState, unit: int, boards_to: int | Non
         sim.board_now(patient, boards_to)
     else:
         sim.ready_in(patient, remaining)
-    assert row[END] is None
 
 
 def _continue_device(sim: Simulation, spec, patient: Patient, device, stay_left: float, u: float) -> None:

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 import numpy as np
 import pandas as pd
 
+from hospitaltwin.core.outputs import output_file
 from hospitaltwin.engine import CompiledModel, Replication
 
 COLUMNS = ("timestamp", "patient_id", "event", "unit", "from_unit", "equipment", "event_id",
@@ -88,11 +89,12 @@ def replication_events(rep: Replication, model: CompiledModel, timezone: str = "
 
 
 def write_events(frame: pd.DataFrame, path: str | Path) -> Path:
-    """Write events as CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``)."""
+    """Write events as CSV (``.csv``, ``.csv.gz``) or Parquet (``.parquet``), atomically and
+    readable by the owner only (:func:`~hospitaltwin.core.outputs.output_file`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if path.suffix == ".parquet":
-        frame.to_parquet(path, index=False)
-    else:
-        frame.to_csv(path, index=False)
+    with output_file(path) as tmp:
+        if path.suffix == ".parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False, compression="gzip" if path.suffix == ".gz" else None)
     return path

@@ -17,8 +17,10 @@ from pathlib import Path
 import numpy as np
 from pydantic import ValidationError
 
+from hospitaltwin.config.checks import check_size
 from hospitaltwin.config.scenario import RunSpec, Scenario
-from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.config.yamlio import SourceMap
+from hospitaltwin.core.errors import ConfigError, HospitaltwinError, shorten
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario
@@ -50,35 +52,46 @@ def with_run(scenario: Scenario, **overrides) -> Scenario:
     except ValidationError as exc:
         reasons = "; ".join(e["msg"].removeprefix("Value error, ") for e in exc.errors())
         raise HospitaltwinError(f"invalid run settings: {reasons}") from None
-    return scenario.model_copy(update={"run": run})
+    changed = scenario.model_copy(update={"run": run})
+    problems = check_size(changed, SourceMap(f"scenario '{shorten(scenario.name, 60)}'"))
+    if problems:
+        raise ConfigError(problems)
+    return changed
 
 
 def replicate(model: CompiledModel, seed: int, replications: int, *, workers: Workers = 1,
               state: SystemState | None = None, tables: bool = True, first: int = 0,
-              reduce: Callable[[Replication, CompiledModel], object] | None = None) -> Iterator:
+              reduce: Callable[[Replication, CompiledModel], object] | None = None,
+              stay_columns: tuple[str, ...] | None = None) -> Iterator:
     """Yield replications ``first .. first+replications-1`` in order.
 
     ``workers`` is a number of local processes or an executor (a Dask cluster): the one
     place where replications are handed out. With ``reduce`` (a module-level function), each
     worker returns ``reduce(replication, model)`` instead of the replication: only what the
-    caller aggregates crosses processes.
+    caller aggregates crosses processes; ``stay_columns`` limits the ``stays`` it is given to
+    the columns it reads (see :func:`~hospitaltwin.engine.simulate`).
     """
-    job = ReplicationJob(model, seed, state, tables, reduce)
+    job = ReplicationJob(model, seed, state, tables, reduce, stay_columns)
     yield from executor_for(workers).map(job, range(first, first + replications))
 
 
 def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None = None,
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
                  progress: Callable[[int], None] | None = None, tables: bool = True,
-                 on_replication: Callable[[Replication, CompiledModel], None] | None = None) -> RunResult:
-    """Run every replication of ``scenario``; write results to ``out`` when given."""
+                 on_replication: Callable[[Replication, CompiledModel], None] | None = None,
+                 force: bool = False) -> RunResult:
+    """Run every replication of ``scenario``; write results to ``out`` when given.
+
+    ``out`` is checked before anything runs and written as a folder the tool owns
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside foreign files).
+    """
     run = scenario.run
     if run.start != "empty" and state is None:
         raise HospitaltwinError(
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
             "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
-    writer = ResultWriter(out, scenario.name) if out is not None else None
+    writer = ResultWriter(out, scenario.name, force=force) if out is not None else None
     kpi_rows: list[tuple] = []
     try:
         for rep in replicate(model, run.seed, run.replications, workers=workers, state=state, tables=tables):

@@ -23,6 +23,7 @@ import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
 from hospitaltwin.core.durations import format_hours
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.tstats import replications_for, wilson
 from hospitaltwin.engine import compile_scenario
@@ -32,7 +33,7 @@ from hospitaltwin.experiment.replicate import replicate, with_run
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
-from hospitaltwin.forecast.summarise import day_edges, resources, summarise
+from hospitaltwin.forecast.summarise import STAY_COLUMNS, day_edges, resources, summarise
 from hospitaltwin.store.start import from_state
 
 WINDOWS_H = (24, 72, 168, 336)
@@ -88,7 +89,8 @@ def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 3
         model = with_demand_paths(model, demand_paths)
     edges = day_edges(model)
     acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
-    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, reduce=summarise):
+    for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, tables=False,
+                             reduce=summarise, stay_columns=STAY_COLUMNS):
         acc.add(summary)
         if progress is not None:
             progress(summary.replication)
@@ -161,15 +163,19 @@ def headline(fc: Forecast, top: int = 6) -> list[dict]:
     return sorted(beds + devices, key=lambda r: -r["probability"])
 
 
-def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None) -> Path:
-    """Write forecast.csv, daily.csv, summary.json and manifest.json into ``out``."""
-    out.mkdir(parents=True, exist_ok=True)
-    write_csv(out / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
-    write_csv(out / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
-    summary = {**fc.info, "headline": headline(fc), "risks": risks(fc), "precision": precision(fc)}
-    write_json(out / "summary.json", summary)
-    resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
-    write_json(out / "manifest.json", manifest("forecast", resolved, fc.info["seed"], fc.info["replications"],
-                                                inputs or {}, {"origin": fc.origin.isoformat()}))
-    return out
+def write_forecast(fc: Forecast, out: Path, inputs: dict[str, str] | None = None,
+                   force: bool = False) -> Path:
+    """Write forecast.csv, daily.csv, summary.json and manifest.json into the result folder ``out``
+    (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files the tool did
+    not write)."""
+    with ResultFolder(out, force) as folder:
+        write_csv(folder.path / "forecast.csv", CSV_COLUMNS["forecast"], forecast_rows(fc))
+        write_csv(folder.path / "daily.csv", CSV_COLUMNS["daily"], daily_rows(fc))
+        summary = {**fc.info, "headline": headline(fc), "risks": risks(fc), "precision": precision(fc)}
+        write_json(folder.path / "summary.json", summary)
+        resolved = fc.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
+        info = manifest("forecast", resolved, fc.info["seed"], fc.info["replications"], inputs or {},
+                        {"origin": fc.origin.isoformat()})
+        write_json(folder.path / "manifest.json", info)
+    return folder.out
 

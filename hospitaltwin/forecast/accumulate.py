@@ -23,7 +23,8 @@ class Accumulator:
     def __init__(self, resources: list[Resource], n_hours: int, n_days: int):
         self.resources, self.n = resources, 0
         k = len(resources)
-        self.levels = [np.zeros((n_hours, 8), dtype=np.int64) for _ in range(k)]
+        self._hours = np.arange(n_hours)
+        self._set_widths(np.full(k, 8, dtype=np.int64))
         self.level_sum = np.zeros((k, n_hours))
         self.capacity_sum = np.zeros((k, n_hours))
         self.full_hours = np.zeros((k, n_hours), dtype=np.int64)
@@ -31,19 +32,36 @@ class Accumulator:
         self.first_full: list[np.ndarray] = []
 
     def add(self, s: ReplicationSummary) -> None:
-        """Fold one replication in."""
-        hours = np.arange(s.level.shape[1])
-        for r, level in enumerate(s.level):
-            top = int(level.max(initial=0))
-            if top >= self.levels[r].shape[1]:
-                self.levels[r] = _widen(self.levels[r], top + 1)
-            self.levels[r][hours, level] += 1  # one count per hour: no repeated index
+        """Fold one replication in: every resource's histogram with one indexed increment."""
+        tops = s.level.max(axis=1, initial=0) if len(s.level) else np.zeros(0, dtype=np.int64)
+        if (tops >= self._widths).any():
+            self._set_widths(np.where(tops >= self._widths, np.maximum(tops + 1, 2 * self._widths),
+                                      self._widths))
+        # one count per resource and hour: no index repeats, so += counts every one
+        self._counts[(self._starts[:, None] + self._hours * self._widths[:, None] + s.level).ravel()] += 1
         self.level_sum += s.level
         self.capacity_sum += s.capacity
         self.full_hours += s.full_hour
         self.full_days += s.full_day
         self.first_full.append(s.first_full_h)
         self.n += 1
+
+    @property
+    def levels(self) -> list[np.ndarray]:
+        """Per resource, its histogram ``(hour, level)`` (each as wide as its own largest level)."""
+        size = len(self._hours)
+        return [self._counts[a:a + size * w].reshape(size, w) for a, w in zip(self._starts, self._widths)]
+
+    def _set_widths(self, widths: np.ndarray) -> None:
+        """Lay the histograms out afresh in one buffer, ``widths[r]`` levels for resource ``r``
+        (at least doubled when one grows, so that growing stays rare)."""
+        old = self.levels if hasattr(self, "_counts") else []
+        size = len(self._hours)
+        self._widths = widths
+        self._starts = np.cumsum(widths * size) - widths * size
+        self._counts = np.zeros(int((widths * size).sum()), dtype=np.int64)
+        for hist, new in zip(old, self.levels):
+            new[:, :hist.shape[1]] = hist
 
     @property
     def hist(self) -> np.ndarray:
@@ -73,8 +91,3 @@ class Accumulator:
         """Per resource: fraction of replications at capacity at some moment before ``hours``."""
         first = np.array(self.first_full)
         return (first < hours).mean(axis=0)
-
-
-def _widen(hist: np.ndarray, levels: int) -> np.ndarray:
-    """``hist`` with room for ``levels`` levels (at least doubled, so growth stays rare)."""
-    return np.pad(hist, ((0, 0), (0, max(levels, 2 * hist.shape[1]) - hist.shape[1])))

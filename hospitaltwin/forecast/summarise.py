@@ -17,10 +17,12 @@ import numpy as np
 
 from hospitaltwin.engine import Replication
 from hospitaltwin.engine.compile import CompiledModel
-from hospitaltwin.engine.measures import capacity_at, step_profile
+from hospitaltwin.engine.measures import counts_at_hours_by_group, step_index, step_profiles
 from hospitaltwin.engine.tables import hours, open_ended
 
 KINDS = ("beds", "staffed_beds", "equipment")
+STAY_COLUMNS = ("unit", "start", "end")
+"""The columns of ``stays`` :func:`summarise` reads (the only ones a forecast builds)."""
 
 
 @dataclass
@@ -58,38 +60,58 @@ def day_edges(model: CompiledModel) -> np.ndarray:
     return first + 24.0 * np.arange(math.ceil((model.horizon - first) / 24) + 1)
 
 
-def _exact(starts, ends, cap_times, cap_values, horizon, edges) -> tuple[np.ndarray, float]:
-    """Any time at capacity per local day, and the first time at capacity (inf if never)."""
-    breaks = np.concatenate((cap_times, edges))  # split pieces at midnight: a piece belongs to one day
-    points, counts, widths = step_profile(starts, ends, breaks, 0.0, horizon)
-    full = (counts >= capacity_at(cap_times, cap_values, points)) & (widths > 1e-9)
-    day = np.searchsorted(edges, points, side="right") - 1
-    per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
-    return per_day, float(points[full][0]) if full.any() else math.inf
+def _resource_rows(level, occupied, profile, cap, limits, at, edges) -> list[tuple]:
+    """One row per capacity in ``limits`` (step values at ``cap.times``) of one unit or pool:
+    hourly level and capacity, full at each hour, full at any moment of each local day, and
+    the first moment full (inf if never).
+
+    ``profile`` is the occupancy's step profile split at every capacity change and midnight,
+    so each piece lies in one day under one capacity; where the steps fall is found once for
+    all the capacities.
+    """
+    points, counts, widths = profile
+    at_hour, at_point = step_index(cap.times, at), step_index(cap.times, points)
+    day, lasts = np.searchsorted(edges, points, side="right") - 1, widths > 1e-9
+    rows = []
+    for values in limits:
+        capacity = values[at_hour]
+        full = (counts >= values[at_point]) & lasts
+        per_day = np.bincount(day[full], minlength=len(edges) - 1)[: len(edges) - 1] > 0
+        rows.append((level, capacity, occupied >= capacity, per_day,
+                     float(points[full][0]) if full.any() else math.inf))
+    return rows
 
 
 def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
-    """The forecast summary of one replication (module level: picklable for workers)."""
-    at, edges, realised = hours(model), day_edges(model), rep.realised
-    stays, devices, census, equipment = rep.stays, rep.devices, rep.census, rep.equipment
+    """The forecast summary of one replication (module level: picklable for workers).
+
+    It reads only the stays and device episodes, so forecasts run without hourly tables:
+    a unit's level is its occupied beds (against physical, then staffed beds); a pool's is
+    the devices needed, met or not, and it is full when every device is in use. The hourly
+    counts and step profiles of all units and pools are computed together (groups: units,
+    then pools), so the cost hardly grows with the number of resources.
+    """
+    edges, realised, at = day_edges(model), rep.realised, hours(model)
+    stays, devices = rep.stays, rep.devices
+    n_units, n_pools = len(model.units), len(model.pools)
     admitted = ~np.isnan(stays["start"])
+    met = devices["met"].astype(bool)
+    starts = np.concatenate((stays["start"][admitted], devices["start"][met]))
+    ends = np.concatenate((open_ended(stays["end"])[admitted], devices["end"][met]))
+    groups = np.concatenate((stays["unit"][admitted], n_units + devices["pool"][met])).astype(np.intp)
+    occupied = counts_at_hours_by_group(starts, ends, groups, n_units + n_pools, len(at))
+    needed = counts_at_hours_by_group(devices["start"], devices["end"], devices["pool"].astype(np.intp),
+                                      n_pools, len(at))
+    capacities = [*realised.units, *realised.pools]
+    profiles = step_profiles(starts, ends, groups, [np.concatenate((c.times, edges)) for c in capacities],
+                             0.0, model.horizon)
     rows = []
-    for res in resources(model):
-        if res.kind == "equipment":
-            cap = realised.pools[res.index]
-            mask = (devices["pool"] == res.index) & devices["met"]
-            starts, ends, values = devices["start"][mask], devices["end"][mask], cap.staffed
-            hourly = equipment.select(equipment["pool"] == res.index)
-            level, in_use = hourly["demand"], hourly["in_use"]
+    for g, (cap, profile) in enumerate(zip(capacities, profiles)):
+        if g < n_units:
+            level, limits = occupied[g], (cap.physical, np.minimum(cap.physical, cap.staffed))
         else:
-            cap = realised.units[res.index]
-            mask = admitted & (stays["unit"] == res.index)
-            starts, ends = stays["start"][mask], open_ended(stays["end"][mask])
-            values = cap.physical if res.kind == "beds" else np.minimum(cap.physical, cap.staffed)
-            level = in_use = census.select(census["unit"] == res.index)["occupied"]
-        capacity = capacity_at(cap.times, values, at)
-        per_day, first = _exact(starts, ends, cap.times, values, model.horizon, edges)
-        rows.append((level, capacity, in_use >= capacity, per_day, first))
+            level, limits = needed[g - n_units], (cap.staffed,)
+        rows += _resource_rows(level, occupied[g], profile, cap, limits, at, edges)
     level, capacity, full_hour, full_day, first = (np.array(x) for x in zip(*rows))
     return ReplicationSummary(rep.replication, level.astype(np.int64), capacity.astype(np.int64),
                               full_hour, full_day, first)

@@ -27,6 +27,7 @@ import pandas as pd
 from hospitaltwin.config.layout import Layout
 from hospitaltwin.config.load import scenario_from_dict
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import output_file
 from hospitaltwin.experiment.flow import flow_events
 from hospitaltwin.report.flow_frames import flow_scene
 
@@ -162,12 +163,11 @@ def animate(result_dir: str | Path, out: str | Path, replication: int = 0,
     else:
         raise HospitaltwinError(f"{folder}: a {kind!r} result has no patient flow to animate "
                                 "(give a run's or a forecast's result directory)")
-    target = Path(out)
-    target.parent.mkdir(parents=True, exist_ok=True)
     title = f"Patient flow: {folder.name}"
-    target.write_text(animation_html(scene, title, note + ". One dot per patient."),
-                      encoding="utf-8")
-    return target
+    with output_file(out) as tmp:
+        tmp.write_text(animation_html(scene, title, note + ". One dot per patient."),
+                       encoding="utf-8")
+    return Path(out)
 
 
 def _forecast_from_store(folder: Path, store: str | None, replication: int) -> dict:

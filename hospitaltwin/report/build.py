@@ -16,6 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from hospitaltwin.core.outputs import check_file, check_folder
 from hospitaltwin.report import (
     backtest_pages,
     calibration_pages,
@@ -65,7 +66,8 @@ SECTIONS = {"forecast": section(forecast_pages, forecast_answer.answer),
             "calibration": section(calibration_pages)}
 
 
-def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None, previous=()) -> Written:
+def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = None, force: bool = False,
+                 previous=()) -> Written:
     """Write the report of one or more result directories.
 
     Parameters
@@ -76,7 +78,10 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
     pdf : str or Path
         The PDF to write (its folder is created).
     png_dir : str or Path, optional
-        Where to write one PNG per chart (1920 x 1080), named after its page number.
+        Where to write one PNG per chart (1920 x 1080), named after its page number: a folder
+        the tool owns (see :class:`~hospitaltwin.core.outputs.ResultFolder`).
+    force : bool
+        Write the PNGs beside files in ``png_dir`` the tool did not write (never deleted).
     previous : iterable of str or Path, optional
         Result directories of the last report (an earlier forecast, surge plan, …): page 1 says
         what changed since.
@@ -92,6 +97,9 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         When a directory holds no readable result; nothing is written then.
     """
     results = load_results(results_dirs)
+    check_file(pdf)
+    if png_dir is not None:
+        check_folder(png_dir, force)
     previous = list(previous)
     earlier = load_results(previous) if previous else []
     with report_style():
@@ -108,4 +116,5 @@ def build_report(results_dirs, pdf: str | Path, png_dir: str | Path | None = Non
         pages += last
         footers += [TITLE] * len(last)
         names = ", ".join(r.name for r in results)
-        return write_document(pages, footers, Path(pdf), Path(png_dir) if png_dir else None, f"{TITLE}: {names}")
+        return write_document(pages, footers, Path(pdf), Path(png_dir) if png_dir else None, f"{TITLE}: {names}",
+                              force)

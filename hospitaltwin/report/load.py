@@ -20,9 +20,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
+import pyarrow as pa
 import pyarrow.parquet as pq
 
-from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.errors import HospitaltwinError, quote, shorten
 from hospitaltwin.experiment.result_format import (
     CSV_COLUMNS,
     EVALUATION,
@@ -109,6 +110,11 @@ class Result:
         return f"{self.kind} · {self.name}"
 
 
+def _why(exc: Exception) -> str:
+    """A reader's complaint on one short line (Arrow's and pandas' may span several)."""
+    return shorten(" ".join(str(exc).split()), 160)
+
+
 def read_json(path: Path) -> dict:
     """A JSON object from ``path``; a clear error when it is missing or not an object."""
     if not path.is_file():
@@ -116,7 +122,7 @@ def read_json(path: Path) -> dict:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise HospitaltwinError(f"{path}: not valid JSON ({exc})") from None
+        raise HospitaltwinError(f"{path}: not valid JSON ({_why(exc)})") from None
     if not isinstance(data, dict):
         raise HospitaltwinError(f"{path}: expected a JSON object, found {type(data).__name__}")
     return data
@@ -131,7 +137,7 @@ def read_csv(path: Path, columns: tuple[str, ...], numeric=NUMERIC, choices=CHOI
         frame = pd.read_csv(path, dtype={c: str for c in wanted if c not in numeric}, keep_default_na=False,
                             na_values={c: ["", "nan", "NaN", "null"] for c in wanted if c in numeric})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
-        raise HospitaltwinError(f"{path}: not a readable CSV file ({exc})") from None
+        raise HospitaltwinError(f"{path}: not a readable CSV file ({_why(exc)})") from None
     _require_columns(path, frame.columns, tuple(c for c in wanted if c not in optional))
     columns = tuple(c for c in wanted if c in frame.columns)
     frame = frame.loc[:, list(columns)]
@@ -148,14 +154,14 @@ def _numbers(path: Path, values: pd.Series, column: str) -> pd.Series:
     bad = numbers.isna() & values.notna()
     if bad.any():
         row = int(bad.to_numpy().nonzero()[0][0]) + 2
-        raise HospitaltwinError(f"{path}: line {row}: column {column!r} is not a number: {values[bad].iloc[0]!r}")
+        raise HospitaltwinError(f"{path}: line {row}: column {column!r} is not a number: {quote(values[bad].iloc[0])}")
     return numbers.astype(float)
 
 
 def _check_choices(path: Path, values: pd.Series, column: str, allowed: set) -> None:
     unknown = sorted(set(values.unique()) - allowed)
     if unknown:
-        raise HospitaltwinError(f"{path}: column {column!r} has {unknown[0]!r}; expected one of "
+        raise HospitaltwinError(f"{path}: column {column!r} has {quote(unknown[0])}; expected one of "
                                 f"{', '.join(sorted(allowed))}")
 
 
@@ -173,8 +179,8 @@ def read_parquet(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
         schema = pq.read_schema(path)
         _require_columns(path, schema.names, columns)
         return pq.read_table(path, columns=list(columns)).to_pandas()
-    except OSError as exc:
-        raise HospitaltwinError(f"{path}: not a readable Parquet file ({exc})") from None
+    except (OSError, ValueError, pa.ArrowException) as exc:  # ArrowInvalid: truncated or not Parquet
+        raise HospitaltwinError(f"{path}: not a readable Parquet file ({_why(exc)})") from None
 
 
 def check_manifest(path: Path) -> dict:
@@ -184,11 +190,11 @@ def check_manifest(path: Path) -> dict:
     if version is None:
         raise HospitaltwinError(f"{path}: no result_format; not a hospitaltwin result")
     if version != RESULT_FORMAT:
-        raise HospitaltwinError(f"{path}: result_format {version!r} cannot be read by this version of "
+        raise HospitaltwinError(f"{path}: result_format {quote(version)} cannot be read by this version of "
                                 f"hospitaltwin (it reads format {RESULT_FORMAT}); use a matching version")
     kind = manifest.get("kind")
     if kind not in FILES:
-        raise HospitaltwinError(f"{path}: unknown result kind {kind!r}; expected one of {', '.join(FILES)}")
+        raise HospitaltwinError(f"{path}: unknown result kind {quote(kind)}; expected one of {', '.join(FILES)}")
     return manifest
 
 
@@ -274,7 +280,7 @@ def _evaluation(result: Result, where: Path) -> Result | None:
         evaluation = load_result(where)
         if evaluation.kind != "compare":
             raise HospitaltwinError(f"{where / 'manifest.json'}: an evaluation must be a compare result, "
-                                    f"found kind {evaluation.kind!r}")
+                                    f"found kind {quote(evaluation.kind)}")
         return evaluation
     if not (where / "comparison.csv").is_file():
         return None

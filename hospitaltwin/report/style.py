@@ -5,7 +5,9 @@ Every page is a 16:9 :class:`~matplotlib.figure.Figure` (12.8 x 7.2 in; a PNG at
 GUI backend is ever involved. Colours are the Okabe-Ito palette for categories and a
 lightness-ordered map (``YlOrRd``) for probabilities and occupancy, both readable with the
 common colour-vision deficiencies. Fonts are the DejaVu families bundled with matplotlib, so
-the same inputs give the same PDF bytes on any machine with the same matplotlib.
+the same inputs give the same PDF bytes on any machine with the same matplotlib. Every text is
+drawn as written (``text.parse_math`` off): a scenario or unit named ``$5 or $\\x$`` is shown
+as such, never parsed as mathematics, so no user text can break a page.
 """
 
 from __future__ import annotations
@@ -59,6 +61,8 @@ RC = {
     "figure.dpi": 100,
     "savefig.dpi": PNG_DPI,
     "path.simplify": True,
+    "text.parse_math": False,
+    "text.usetex": False,
 }
 
 

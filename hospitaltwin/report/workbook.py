@@ -18,7 +18,6 @@ hospitaltwin wrote it (the workbook's creator property), never a planner's own w
 from __future__ import annotations
 
 import math
-import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -28,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import output_file
 from hospitaltwin.report.load import Result, load_result
 from hospitaltwin.report.workbook_sheets import Sheet, result_sheets
 
@@ -148,7 +148,6 @@ def write_workbook(path: Path, sheets: list[Sheet], progress: Callable[[int, int
     from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    path.parent.mkdir(parents=True, exist_ok=True)
     book = Workbook(write_only=True)
     book.properties.creator = CREATOR
     total, done = sum(len(s.frame) for s in sheets), 0
@@ -171,12 +170,8 @@ def write_workbook(path: Path, sheets: list[Sheet], progress: Callable[[int, int
             done += 1
             if progress is not None and done % 5000 == 0:
                 progress(done, total)
-    partial = path.with_name(f".{path.name}.partial")
-    try:
-        book.save(partial)
-        os.replace(partial, path)
-    finally:
-        partial.unlink(missing_ok=True)
+    with output_file(path) as tmp:
+        book.save(tmp)
     if progress is not None:
         progress(total, total)
     return path

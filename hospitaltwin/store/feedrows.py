@@ -18,9 +18,10 @@ problems. A property test holds the two to the same rows.
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 
 from hospitaltwin.eventlog.mapping import UnitMap
+from hospitaltwin.eventlog.times import EARLIEST, FUTURE_SLACK
 from hospitaltwin.eventlog.privacy import Masker
 from hospitaltwin.eventlog.schema import (
     CANCELLABLE,
@@ -51,7 +52,19 @@ def utc_time(text: str, tz: str) -> datetime | None:
     if offset:
         sign = 1 if offset[0] == "+" else -1
         moment -= sign * timedelta(hours=int(offset[1:3]), minutes=int(offset[4:6]))
+    if not _plausible(moment):
+        return None  # before 1900 or in the future: the full checks quarantine it with its reason
     return moment
+
+
+_EARLIEST = EARLIEST.tz_convert(None).to_pydatetime()
+_SLACK = FUTURE_SLACK.to_pytimedelta()
+
+
+def _plausible(moment: datetime) -> bool:
+    """Whether a naive UTC time lies between 1900 and a day after now, as sync requires
+    (:func:`hospitaltwin.eventlog.times.latest_plausible`)."""
+    return _EARLIEST <= moment <= datetime.now(timezone.utc).replace(tzinfo=None) + _SLACK
 
 
 def _text(value) -> str | None:

@@ -27,9 +27,12 @@ LOOPBACK = ("http://127.0.0.1", "https://127.0.0.1", "http://localhost", "file:/
             "about:", "blob:")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="package")
 def chromium():
-    """Playwright's Chromium API, on the system's Chromium (skips when either is missing)."""
+    """Playwright's Chromium API, on the system's Chromium (skips when either is missing).
+
+    Package-scoped: Playwright's sync API keeps an asyncio loop running in the thread while it
+    is open, which would break later tests that call ``asyncio.run`` in the same worker."""
     sync_api = pytest.importorskip("playwright.sync_api", reason="playwright is not installed")
     if not Path(CHROMIUM).exists():
         pytest.skip("no Chromium at /usr/bin/chromium (apt-get install chromium)")

@@ -18,6 +18,10 @@ def test_animate_writes_one_file_that_plays_offline(chromium, tmp_path):
     assert done.returncode == 0, done.stderr
     assert "animation:" in done.stdout and html.is_file()
     assert [p.name for p in html.parent.iterdir()] == ["flow.html"], "one file"
+    assert html.stat().st_mode & 0o777 == 0o600, "private, like every output"
+    onto_folder = cli("animate", str(run), "--out", str(html.parent), "--length", "2d")
+    assert onto_folder.returncode == 2 and "is a folder" in onto_folder.stderr
+    assert "Traceback" not in onto_folder.stderr and html.is_file()
     browser = Browser(chromium, tmp_path / "profile", width=1280)
     try:
         browser.page.goto(html.as_uri())

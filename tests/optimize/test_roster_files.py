@@ -128,7 +128,7 @@ def test_an_impossible_roster_is_explained_and_ends_cleanly(files, tmp_path):
 def test_a_period_before_the_warm_up_ends_is_refused(files, tmp_path):
     scenario, nurses = files
     nurses.write_text(NURSES.replace("2024-01-15", "2024-01-08").replace("2024-01-17", "2024-01-10"))
-    result = runner.invoke(app, ["optimize", "roster", "--scenario", str(scenario), "--nurses", str(nurses), "--out", str(tmp_path)])
+    result = runner.invoke(app, ["optimize", "roster", "--scenario", str(scenario), "--nurses", str(nurses), "--out", str(tmp_path / "out")])
     assert result.exit_code == 2 and "before the scenario's warm-up ends (2024-01-15 00:00)" in result.output
 
 

@@ -114,3 +114,15 @@ def test_identifying_free_text_is_masked_on_the_quick_path():
     rows, _ = clean_rows(batch, masker, UnitMap(), "UTC", "mllp")
     assert [{k: r[k] for k in STORED} for r in rows] == expected
     assert all(rows[0][c].startswith("masked-") for c in ("unit", "source", "acuity"))
+
+
+def test_implausible_times_leave_the_quick_path_for_syncs_quarantine():
+    """A message dated in 1850, or a year after today, is quarantined by sync; the feed's quick
+    path must not accept it."""
+    next_year = pd.Timestamp.now(tz="UTC").year + 1
+    for when in ("1850-03-03T06:00:00-06:00", f"{next_year}-03-03T06:00:00-06:00"):
+        batch = [{"timestamp": when, "patient_id": "MRN1", "event": "admit", "unit": "ICU",
+                  "event_id": "C1", "source": "7"}]
+        expected, quarantined, masker = by_sync(batch, UnitMap(), "UTC")
+        assert quarantined == 1 and len(expected) == 0, when
+        assert clean_rows(numbered(batch), masker, UnitMap(), "UTC", "mllp") is None, when

@@ -21,7 +21,7 @@ class ReplicationJob:
 
     With ``reduce`` (a module-level function, so that it pickles by name), a worker returns
     ``reduce(replication, model)`` instead of the replication: only what the caller
-    aggregates crosses processes.
+    aggregates crosses processes. ``stay_columns`` names the only columns of ``stays`` it reads.
     """
 
     model: CompiledModel
@@ -29,12 +29,14 @@ class ReplicationJob:
     state: SystemState | None = None
     tables: bool = True
     reduce: Callable[[Replication, CompiledModel], object] | None = None
+    stay_columns: tuple[str, ...] | None = None
 
 
 def run_one(job: ReplicationJob, replication: int):
     """Simulate replication ``replication`` of ``job`` and return what the caller consumes."""
     result = simulate(
-        job.model, job.seed, replication, job.state, job.tables, kpis=job.reduce is None
+        job.model, job.seed, replication, job.state, job.tables, kpis=job.reduce is None,
+        stay_columns=job.stay_columns,
     )
     if job.reduce is not None:
         return job.reduce(result, job.model)

@@ -11,12 +11,12 @@ network``) atomically into one directory.
 from __future__ import annotations
 
 import math
-import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
@@ -122,12 +122,16 @@ def _totals(outcome: Outcome) -> dict:
     return {"device_days": float(outcome.device_short.sum()), "bed_days": float(outcome.bed_short.sum())}
 
 
-def write_plan(plan: NetworkPlan, out: Path, inputs: dict[str, str], evaluation: list[dict] | None = None) -> Path:
-    """Write the plan's files into ``out`` (replaced as a whole when it exists)."""
-    out = Path(out)
-    tmp = out.with_name(out.name + ".partial")
-    shutil.rmtree(tmp, ignore_errors=True)
-    tmp.mkdir(parents=True)
+def write_plan(plan: NetworkPlan, out: Path, inputs: dict[str, str], evaluation: list[dict] | None = None,
+               force: bool = False) -> Path:
+    """Write the plan's files into the result folder ``out`` (:class:`~hospitaltwin.core.outputs.ResultFolder`:
+    an earlier result there is replaced as a whole; ``force`` writes beside files the tool did not write)."""
+    with ResultFolder(out, force) as folder:
+        _write_plan_files(plan, folder.path, inputs, evaluation)
+    return folder.out
+
+
+def _write_plan_files(plan: NetworkPlan, tmp: Path, inputs: dict[str, str], evaluation: list[dict] | None) -> None:
     data = plan.data
     write_policy(tmp / "policy.yaml", plan.policy, _header(plan))
     write_records(tmp / "moves.csv", move_rows(data, plan.plan.decisions), CSV_COLUMNS["moves"])
@@ -141,10 +145,6 @@ def write_plan(plan: NetworkPlan, out: Path, inputs: dict[str, str], evaluation:
     extra = {"policy": plan.policy, "paths": plan.paths, "days": data.shape[3],
              "origin": data.origin.isoformat() if data.origin else None}
     write_json(tmp / "manifest.json", manifest("network", resolved, plan.seed, plan.paths, inputs, extra))
-    if out.exists():
-        shutil.rmtree(out)
-    tmp.rename(out)
-    return out
 
 
 def _header(plan: NetworkPlan) -> str:

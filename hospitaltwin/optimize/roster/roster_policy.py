@@ -116,12 +116,21 @@ def write_scenario(scenario, path: Path) -> Path:
     return write_yaml(path, scenario.model_dump(mode="json", by_alias=True, exclude_none=True))
 
 
-def write_result(out: Path, result, evaluation, inputs: dict, naive=None) -> Path:
-    """Write the result directory of a roster (see the module docstring); ``evaluation`` is
-    the scenario run over the roster period; ``naive`` an optional baseline roster result."""
+def write_result(out: Path, result, evaluation, inputs: dict, naive=None, force: bool = False) -> Path:
+    """Write the result folder of a roster (see the module docstring; a folder the tool owns,
+    :class:`~hospitaltwin.core.outputs.ResultFolder`, ``force`` writing beside files it did not
+    write); ``evaluation`` is the scenario run over the roster period; ``naive`` an optional
+    baseline roster result."""
+    from hospitaltwin.core.outputs import ResultFolder
+
+    with ResultFolder(out, force) as folder:
+        _write_result_files(folder.path, result, evaluation, inputs, naive)
+    return folder.out
+
+
+def _write_result_files(out: Path, result, evaluation, inputs: dict, naive) -> None:
     from hospitaltwin.experiment.results import manifest
 
-    out.mkdir(parents=True, exist_ok=True)
     problem, settings = result.inst.problem, result.settings
     extra = {"paths": settings.get("paths"), "paths_seed": settings.get("paths_seed"), "gap_target": settings.get("gap")}
     if result.explanation is not None:
@@ -142,7 +151,6 @@ def write_result(out: Path, result, evaluation, inputs: dict, naive=None) -> Pat
                        "status": result.solution.status, "origin": settings.get("origin")}}
     write_json(out / "manifest.json", manifest("roster", resolved, settings.get("paths_seed") or 0,
                                                settings.get("paths") or 0, inputs, more))
-    return out
 
 
 def write_solve(path: Path, solution, parts: dict | None, extra: dict) -> Path:

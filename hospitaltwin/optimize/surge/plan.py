@@ -10,7 +10,6 @@ kept apart, because the first is the twin's work and the second the optimiser's.
 
 from __future__ import annotations
 
-import json
 import time
 from dataclasses import dataclass
 from datetime import timedelta
@@ -18,6 +17,7 @@ from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
+from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
@@ -160,31 +160,16 @@ def gap_lines(result: SurgeResult) -> list[str]:
             f"  in {report['same_plan_batches']} of {report['batches']} batches the best plan was this one"]
 
 
-EVALUATION_FILES = ("comparison.csv", "summary.json", "manifest.json")
+def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str], force: bool = False) -> Path:
+    """Write ``policy.yaml``, ``plan.csv``, ``solve.json`` and ``manifest.json`` into the result
+    folder ``out`` (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside files
+    the tool did not write)."""
+    with ResultFolder(out, force) as folder:
+        _write_surge_files(result, folder.path, inputs)
+    return folder.out
 
 
-def retire_evaluation(out: Path) -> None:
-    """Remove the out-of-sample test of an earlier plan in ``out`` (the files ``compare`` wrote
-    there, and the folder when that leaves it empty), so a test never stands beside a plan it
-    did not test. Other files are left alone."""
-    folder = out / "evaluation"
-    try:
-        kind = json.loads((folder / "manifest.json").read_text(encoding="utf-8")).get("kind")
-    except (OSError, ValueError, AttributeError):
-        return
-    if kind != "compare":
-        return
-    for name in EVALUATION_FILES:
-        (folder / name).unlink(missing_ok=True)
-    if not any(folder.iterdir()):
-        folder.rmdir()
-
-
-def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str]) -> Path:
-    """Write ``policy.yaml``, ``plan.csv``, ``solve.json`` and ``manifest.json`` into ``out``
-    (an earlier plan's out-of-sample test there is retired first)."""
-    out.mkdir(parents=True, exist_ok=True)
-    retire_evaluation(out)
+def _write_surge_files(result: SurgeResult, out: Path, inputs: dict[str, str]) -> None:
     header = (f"Surge plan for scenario '{result.scenario.name}' with options '{result.options.name}'.\n"
               f"Test it:  hospitaltwin compare SCENARIO --policy policy.yaml --seed <not {result.seed}>")
     write_policy(result.policy, out / "policy.yaml", header)
@@ -204,7 +189,6 @@ def write_surge(result: SurgeResult, out: Path, inputs: dict[str, str]) -> Path:
              "solver": {"name": "SCIP via OR-Tools MathOpt", "ortools": _ortools_version()},
              "origin": result.scenario.run.origin.isoformat()}
     write_json(out / "manifest.json", manifest("surge", resolved, result.seed, result.data.paths, inputs, extra))
-    return out
 
 
 def _ortools_version() -> str:
