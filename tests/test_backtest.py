@@ -53,7 +53,7 @@ def backtest(tmp_path_factory):
 
 
 def test_intervals_are_calibrated(backtest):
-    bt, summary, _ = backtest
+    bt, _, _ = backtest
     model = np.sum([s for (res, kind, lead, m), s in bt.sums.items() if m == "model"], axis=0)
     coverage80 = model[3] / model[0]
     assert 0.75 <= coverage80 <= 0.85, coverage80
@@ -64,13 +64,16 @@ def test_the_forecast_beats_every_baseline_at_one_to_three_days(backtest):
     _, summary, _ = backtest
     for day in ("1", "2", "3"):
         beats = summary["by_lead_day"][day]["model_beats"]
-        assert beats == {"persistence": True, "last_week": True, "hour_of_week": True}, (day, summary["by_lead_day"][day])
+        assert beats == {"persistence": True, "last_week": True, "hour_of_week": True, "linear_trend": True,
+                         "ses": True}, (day, summary["by_lead_day"][day])
 
 
 def test_backtest_files(backtest):
     bt, summary, out = backtest
     header = (out / "scores.csv").read_text().splitlines()[0]
-    assert header == "resource,kind,lead_h,method,n,mae,coverage50,coverage80,coverage95,crps,brier"
+    assert header == "resource,kind,lead_h,method,n,mae,coverage50,coverage80,coverage95,crps,brier,coverage90,pinball"
+    pit = [float(line.split(",")[3]) for line in (out / "pit.csv").read_text().splitlines()[1:]]
+    assert len(pit) == 10 * 7 and abs(np.mean(pit) - 1.0) < 1e-3, "densities average to 1"
     assert len(summary["origins"]) == len(bt.origins) >= 10
     assert "all" in (out / "reliability.csv").read_text()
     assert json.loads((out / "manifest.json").read_text())["kind"] == "backtest"

@@ -10,6 +10,7 @@ import pytest
 from typer.testing import CliRunner
 
 from hospitaltwin.cli import app
+from hospitaltwin.forecast.history import HISTORY_WEEKS
 
 ROOT = Path(__file__).resolve().parent.parent
 runner = CliRunner()
@@ -40,11 +41,13 @@ def test_state_forecast_and_report(store):
     assert state.exit_code == 0 and "ICU" in state.output
     out = work / "forecast"
     result = runner.invoke(app, ["forecast", "--store", url, "--scenario", str(scenario), "--horizon", "3d",
-                                 "--replications", "30", "--out", str(out)])
+                                 "--replications", "30", "--allow-stale", "--out", str(out)])
     assert result.exit_code == 0, result.output
-    assert "reaches its staffed capacity" in result.output
+    assert "reaches its staffed capacity" in result.output and "stale state" in result.output
     summary = json.loads((out / "summary.json").read_text())
-    assert summary["last_event"].startswith("2025-07-07") and summary["demand_levels"]["ED"]["observed"] > 1000
+    assert summary["last_event"].startswith("2025-07-07") and summary["stale"] and summary["state_age_h"] > 24 * 100
+    ed = summary["demand"]["ED"]
+    assert ed["model"] == "trend" and ed["diagnostics"]["days"] == 7 * HISTORY_WEEKS and ed["diagnostics"]["level_per_day"] > 20
     with open(out / "forecast.csv") as handle:
         rows = list(csv.DictReader(handle))
     assert rows[0]["time"].endswith("-05:00"), "times in the hospital's zone (Chicago, summer)"
@@ -73,7 +76,7 @@ def test_a_forecast_before_the_first_event_is_refused_clearly(store):
 
 
 def test_compare_from_the_store_state(store, tmp_path):
-    url, scenario, work = store
+    url, scenario, _ = store
     policy = tmp_path / "more-icu.yaml"
     policy.write_text("name: more-icu\nlayout:\n  units: {ICU: {beds: 16}}\n"
                       "  staff: {icu_nurses: {shifts: {day: {weekday: 8, weekend: 8}, night: {weekday: 8}}}}\n")
@@ -102,13 +105,18 @@ def test_counts_mode_forecast(tmp_path):
     scenario = tmp_path / "s.yaml"
     scenario.write_text(SCENARIO.format(layout=ROOT / "layouts/community-150.yaml", demand=ROOT / "scenarios/demand/community-150.yaml"))
     out = tmp_path / "fc"
+    refused = runner.invoke(app, ["forecast", "--store", url, "--scenario", str(scenario), "--counts", "--horizon", "2d",
+                                  "--replications", "20", "--out", str(out)])
+    assert refused.exit_code == 2 and "--allow-stale" in refused.output and not out.exists()
     result = runner.invoke(app, ["forecast", "--store", url, "--scenario", str(scenario), "--counts", "--horizon", "2d",
-                                 "--replications", "20", "--out", str(out)])
+                                 "--replications", "20", "--allow-stale", "--out", str(out)])
     assert result.exit_code == 0, result.output
+    assert "unit PCU of the layout has no daily counts" in " ".join(result.output.split())
     with open(out / "forecast.csv") as handle:
         first: dict = {}
         for r in csv.DictReader(handle):
             first.setdefault((r["resource"], r["kind"]), r)
     assert float(first[("ICU", "beds")]["mean"]) == 9 + 34 % 3, "the last day's census starts the forecast"
-    levels = json.loads((out / "summary.json").read_text())["demand_levels"]
-    assert levels["ICU"]["observed"] > 0, "admissions from the counts set the demand level"
+    summary = json.loads((out / "summary.json").read_text())
+    assert "PCU" in summary["missing_units"] and any("PCU" in w for w in summary["warnings"])
+    assert summary["demand"]["ICU"]["model"] == "trend", "admissions from the counts set the demand level"

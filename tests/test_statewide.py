@@ -101,6 +101,7 @@ def forecast(tmp_path_factory):
             "--store",
             url,
             "--counts",
+            "--allow-stale",  # the sample counts are from 2025
             "--scenario",
             str(ROOT / "scenarios/statewide-baseline.yaml"),
             "--horizon",

@@ -1,15 +1,16 @@
-"""Demand level from recent arrivals: exact expected counts and gamma-Poisson shrinkage."""
+"""Demand the scenario expects per day, and the multiplier rule kept for comparison."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 
+import numpy as np
 import pytest
 
 from helpers import one_unit
 from hospitaltwin.config import scenario_from_dict
-from hospitaltwin.engine import compile_scenario, simulate
-from hospitaltwin.forecast.trend import demand_levels, expected_arrivals, with_levels
+from hospitaltwin.forecast.demand import DailyHistory, fit_demand
+from hospitaltwin.forecast.history import expected_by_day
 
 
 def _scenario():
@@ -19,24 +20,14 @@ def _scenario():
 
 
 def test_expected_arrivals_follow_rate_and_profile():
-    scenario = _scenario()
-    monday = datetime(2024, 1, 1)
-    assert expected_arrivals(scenario, monday, 24 * 7)["A"] == pytest.approx(24 * 7)
-    assert expected_arrivals(scenario, monday, 12)["A"] == pytest.approx(16.0)  # mornings are twice as busy
+    origin = datetime(2024, 1, 8, tzinfo=UTC)
+    days = expected_by_day(_scenario(), origin, 7)["A"]
+    assert days == pytest.approx(np.full(7, 24.0))  # every 24 h holds 12 busy and 12 quiet hours
+    assert expected_by_day(_scenario(), origin, 7, ahead=True)["A"] == pytest.approx(np.full(7, 24.0))
 
 
-def test_levels_shrink_toward_one_with_a_week_of_prior_weight():
-    scenario, start = _scenario(), datetime(2024, 1, 1)
-    (level,) = demand_levels(scenario, {"A": 24 * 28 * 1.5}, start, 24 * 28)
-    assert level.multiplier == pytest.approx((1.5 * 672 + 168) / (672 + 168))
-    (quiet,) = demand_levels(scenario, {}, start, 0.0)
-    assert quiet.multiplier == 1.0 and quiet.expected == 0
-
-
-def test_a_level_scales_the_simulated_arrivals():
-    scenario = _scenario()
-    (level,) = demand_levels(scenario, {"A": 2 * 24 * 28}, datetime(2024, 1, 1), 24 * 28)
-    scaled = with_levels(scenario, [level])
-    base = len(simulate(compile_scenario(scenario), 1, 0, tables=False).stays)
-    more = len(simulate(compile_scenario(scaled), 1, 0, tables=False).stays)
-    assert more / base == pytest.approx(level.multiplier, rel=0.03)
+def test_the_multiplier_rule_shrinks_toward_one_with_a_week_of_prior_weight():
+    busy = fit_demand(DailyHistory("A", np.full(28, 36.0), np.full(28, 24.0)), "multiplier")
+    assert busy.params["multiplier"] == pytest.approx((1.5 * 672 + 168) / (672 + 168))
+    quiet = fit_demand(DailyHistory("A", np.full(28, 5.0), np.zeros(28)), "multiplier")
+    assert quiet.params["multiplier"] == 1.0

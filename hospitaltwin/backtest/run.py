@@ -1,11 +1,13 @@
 """Rolling-origin backtests: forecast from past states, score against what happened.
 
-At each origin the forecast is made exactly as it would have been then: from the store's
-state as of that moment, with the demand level from the weeks before it, for the horizon
-ahead. Its hourly distributions of occupied beds (per unit) and devices in use (per kind) are
-scored against the levels the store recorded afterwards — CRPS, MAE of the median, coverage
-of the central 50/80/95% intervals, Brier score of being at capacity — per resource and lead
-time, beside three baselines computed from the same history (:mod:`.baselines`).
+At each origin the forecast is made by the very function ``hospitaltwin forecast`` ships,
+:func:`~hospitaltwin.forecast.history.forecast_from_history`, from the store's state as of
+that moment and the demand history before it. Its distributions of occupied beds (per unit)
+and devices in use (per kind) — hourly from event logs, daily in counts mode — are scored
+against the levels the store recorded afterwards: CRPS, pinball loss, MAE of the median,
+coverage of the central 50/80/90/95% intervals, the PIT histogram and the Brier score of being
+at capacity, per resource and lead time, beside five baselines computed from the same history
+(:mod:`.baselines`).
 """
 
 from __future__ import annotations
@@ -19,16 +21,27 @@ import numpy as np
 import pandas as pd
 
 from hospitaltwin.backtest import baselines as base
-from hospitaltwin.backtest.scores import brier, central_interval, crps_from_cdf, quantile_from_cdf
+from hospitaltwin.backtest.scores import (
+    brier,
+    central_interval,
+    crps_from_cdf,
+    pinball,
+    pinball_from_cdf,
+    pit_histogram,
+    quantile_from_cdf,
+)
 from hospitaltwin.config.scenario import Scenario
-from hospitaltwin.core.durations import local_origin
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.experiment.executors import Workers
-from hospitaltwin.forecast import run_forecast
-from hospitaltwin.forecast.trend import demand_levels, with_levels
+from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
+from hospitaltwin.forecast.scored import model_arrays, scored_rows
 
-METHODS = ("model", "persistence", "last_week", "hour_of_week")
-LEVELS = (0.5, 0.8, 0.95)
+METHODS = ("model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses")
+POINT_METHODS = ("persistence", "last_week", "linear_trend", "ses")
+LEVELS = (0.5, 0.8, 0.9, 0.95)
+STATS = ("n", "mae", "coverage50", "coverage80", "coverage90", "coverage95", "crps", "brier", "pinball")
+PIT_BINS = 10
+WIDTH = len(STATS) + PIT_BINS
 
 
 class History(Protocol):
@@ -60,35 +73,36 @@ def origins_between(first: datetime, last: datetime, span_h: float, every_h: flo
     return sorted(out)
 
 
-def _scored_resources(scenario: Scenario, forecast_resources) -> list[tuple[int, str, str]]:
-    """Forecast rows scored (index, history resource, kind): unit beds and equipment kinds."""
-    out = []
-    for i, res in enumerate(forecast_resources):
-        if res.kind == "beds":
-            out.append((i, res.name, "beds"))
-        elif res.kind == "equipment":
-            pool = scenario.layout.equipment[res.name]
-            out.append((i, pool.kind or res.name, "equipment"))
-    return out
+def score_origin(acc: dict, truth: np.ndarray, past: np.ndarray, weeks: int,
+                 period: int = base.WEEK_H) -> dict[str, np.ndarray]:
+    """Per method an array ``(R, L, WIDTH)``: the :data:`STATS` then the PIT histogram.
 
-
-def score_origin(acc, truth: np.ndarray, past: np.ndarray, weeks: int) -> dict[str, np.ndarray]:
-    """Per method an array ``(R, H, 7)`` of n, |error|, covered 50/80/95, CRPS, Brier."""
+    ``acc`` holds the model's histograms, capacities and probabilities at the scored steps
+    (origin first); ``truth`` the levels at those steps (NaN: not observed, not scored);
+    ``past`` the levels before the origin, ``period`` steps a week.
+    """
     leads = truth.shape[1] - 1
-    y = truth[:, 1:]
-    size = max(acc["hist"].shape[-1], int(truth.max(initial=0)) + 2, int(past.max(initial=0)) + 2)
+    valid = np.isfinite(truth[:, 1:])
+    y = np.nan_to_num(truth[:, 1:]).astype(np.int64)
+    size = max(acc["hist"].shape[-1], int(y.max(initial=0)) + 2, int(np.nanmax(past, initial=0)) + 2)
     hist = np.zeros(acc["hist"].shape[:2] + (size,))
     hist[..., : acc["hist"].shape[-1]] = acc["hist"]
     cdf = np.cumsum(hist, axis=2) / hist.sum(axis=2, keepdims=True)
-    full_obs = y >= acc["capacity"][:, 1:]
+    capacity = acc["capacity"][:, 1:]
+    full_obs = y >= capacity
     out = {"model": _distribution_scores(cdf[:, 1:], y, acc["p_full"][:, 1:], full_obs)}
-    clim = base.climatology(past, leads, weeks)
+    past = np.nan_to_num(past).astype(np.int64)
+    clim = base.climatology(past, leads, weeks, period)
     clim_cdf = np.cumsum(base.hist_from_samples(clim, size), axis=2) / weeks
-    clim_p = (clim >= acc["capacity"][:, 1:, None]).mean(axis=2)
-    out["hour_of_week"] = _distribution_scores(clim_cdf, y, clim_p, full_obs)
-    for name, point in (("persistence", base.persistence(truth[:, 0], leads)), ("last_week", base.last_week(past, leads))):
-        out[name] = _point_scores(point, y, (point >= acc["capacity"][:, 1:]).astype(float), full_obs)
-    return out
+    out["hour_of_week"] = _distribution_scores(clim_cdf, y, (clim >= capacity[..., None]).mean(axis=2), full_obs)
+    origin_level = np.nan_to_num(truth[:, 0]).astype(np.int64)
+    points = {"persistence": base.persistence(origin_level, leads),
+              "last_week": base.last_week(past, leads, period),
+              "linear_trend": base.linear_trend(past, leads, min(period, 7 * 24)),
+              "ses": base.exponential_smoothing(past, leads)}
+    for name, point in points.items():
+        out[name] = _point_scores(point, y, (point >= capacity).astype(float), full_obs)
+    return {k: v * valid[..., None] for k, v in out.items()}
 
 
 def _distribution_scores(cdf: np.ndarray, y: np.ndarray, p_full: np.ndarray, full: np.ndarray) -> np.ndarray:
@@ -98,14 +112,18 @@ def _distribution_scores(cdf: np.ndarray, y: np.ndarray, p_full: np.ndarray, ful
     for level in LEVELS:
         lo, hi = central_interval(flat_cdf, level)
         cols.append(((flat_y >= lo) & (flat_y <= hi)).astype(float))
-    cols += [crps_from_cdf(flat_cdf, flat_y), brier(p_full.reshape(-1), full.reshape(-1))]
-    return np.stack(cols, axis=1).reshape(R, H, 7)
+    cols += [crps_from_cdf(flat_cdf, flat_y), brier(p_full.reshape(-1), full.reshape(-1)),
+             pinball_from_cdf(flat_cdf, flat_y)]
+    stats = np.stack(cols, axis=1)
+    return np.concatenate((stats, pit_histogram(flat_cdf, flat_y, PIT_BINS)), axis=1).reshape(R, H, WIDTH)
 
 
 def _point_scores(point: np.ndarray, y: np.ndarray, p_full: np.ndarray, full: np.ndarray) -> np.ndarray:
     error = np.abs(point - y).astype(float)
     nan = np.full(error.shape, np.nan)
-    return np.stack([np.ones(error.shape), error, nan, nan, nan, error, brier(p_full, full)], axis=2)
+    cols = [np.ones(error.shape), error, nan, nan, nan, nan, error, brier(p_full, full),
+            pinball(point, y, 0.5)]
+    return np.concatenate((np.stack(cols, axis=2), np.zeros(error.shape + (PIT_BINS,))), axis=2)
 
 
 @dataclass
@@ -122,38 +140,52 @@ class Backtest:
 
 def run_backtest(scenario: Scenario, history: History, origins: list[datetime], *, horizon_h: float,
                  replications: int = 200, seed: int = 1, workers: Workers = 1, weeks: int = 4,
-                 trend_weeks: int = 4, progress=None) -> Backtest:
-    """Forecast from each origin, score against history, and sum the scores."""
+                 options: ForecastOptions | None = None, progress=None) -> Backtest:
+    """Forecast from each origin with :func:`forecast_from_history`, score, and sum the scores.
+
+    ``options`` are the forecast's (demand model, counts mode, ...); ``horizon_h``,
+    ``replications``, ``seed`` and ``workers`` override theirs. ``weeks`` is the climatology's.
+    """
+    options = (options or ForecastOptions()).model_copy(update={
+        "horizon_h": float(horizon_h), "replications": replications, "seed": seed, "allow_stale": True})
+    step = 24 if options.counts else 1
+    period = base.WEEK_H // step
     horizon = int(horizon_h)
-    sums: dict = defaultdict(lambda: np.zeros(7))
+    sums: dict = defaultdict(lambda: np.zeros(WIDTH))
     pairs: list = []
+    fits: list = []
     for k, origin in enumerate(origins):
-        fc = _forecast_at(scenario, history, origin, horizon, replications, seed, workers, trend_weeks)
-        rows = _scored_resources(fc.scenario, fc.accumulator.resources)
+        fc = forecast_from_history(scenario, history, origin, options, workers=workers)
+        rows = scored_rows(fc, counts=options.counts)
         keys = [(name, kind) for _, name, kind in rows]
-        truth = _levels(history, keys, origin, origin + timedelta(hours=horizon))
-        past = _levels(history, keys, origin - timedelta(hours=base.WEEK_H * base.back_weeks(weeks, horizon)), origin)
-        acc = _model_arrays(fc.accumulator, [i for i, _, _ in rows])
-        for method, values in score_origin(acc, truth, past, weeks).items():
+        steps = np.arange(0, horizon + 1, step)
+        truth, past = _observed(history, keys, origin, horizon, weeks, step, options.counts)
+        acc = model_arrays(fc.accumulator, [i for i, _, _ in rows], steps)
+        for method, values in score_origin(acc, truth, past, weeks, period).items():
             for r, key in enumerate(keys):
-                for lead in range(horizon):
-                    sums[(*key, lead + 1, method)] += values[r, lead]
+                for lead in range(len(steps) - 1):
+                    sums[(*key, int(steps[lead + 1]), method)] += values[r, lead]
         pairs += _pairs(keys, acc, truth)
+        fits.append({"origin": origin.isoformat(), "demand": {u: f.get("diagnostics", {}) for u, f in
+                                                              fc.info.get("demand", {}).items()},
+                     "stays_from_counts": fc.info.get("stays_from_counts", {})})
         if progress is not None:
             progress(k)
     info = {"origins": [o.isoformat() for o in origins], "horizon_h": horizon, "replications": replications,
-            "seed": seed, "baseline_weeks": weeks, "trend_weeks": trend_weeks}
+            "seed": seed, "baseline_weeks": weeks, "counts": options.counts, "demand_model": options.demand,
+            "history_weeks": options.weeks(), "admissions_previous_day": options.admissions_previous_day,
+            "fits": fits}
     return Backtest(scenario, origins, horizon, dict(sums), pairs, info)
 
 
-def _forecast_at(scenario, history, origin, horizon, replications, seed, workers, trend_weeks):
-    state = history.state_at(origin)
-    if trend_weeks:
-        start = origin - timedelta(weeks=trend_weeks)
-        seen = history.arrivals(start, origin)["unit"].value_counts().to_dict()
-        levels = demand_levels(scenario, seen, local_origin(start, scenario.layout.timezone), trend_weeks * 168.0)
-        scenario = with_levels(scenario, levels)
-    return run_forecast(scenario, state, horizon_h=horizon, replications=replications, seed=seed, workers=workers)
+def _observed(history, keys, origin: datetime, horizon: int, weeks: int, step: int, counts: bool):
+    """Levels at the scored steps from the origin, and before it (``past``)."""
+    back = base.WEEK_H * base.back_weeks(weeks, horizon)
+    if counts:
+        return (_daily(history, keys, origin, 0, horizon // 24),
+                _daily(history, keys, origin, -back // 24, 0))
+    return (_levels(history, keys, origin, origin + timedelta(hours=horizon)).astype(float),
+            _levels(history, keys, origin - timedelta(hours=back), origin))
 
 
 def _levels(history: History, keys, start: datetime, end: datetime) -> np.ndarray:
@@ -161,12 +193,20 @@ def _levels(history: History, keys, start: datetime, end: datetime) -> np.ndarra
     return truth_matrix(history.census_history(start, end, 1.0), keys, times)
 
 
-def _model_arrays(acc, rows: list[int]) -> dict[str, np.ndarray]:
-    return {"hist": acc.hist[rows].astype(float), "p_full": acc.full_hours[rows] / acc.n,
-            "capacity": np.rint(acc.capacity_sum[rows] / acc.n)}
+def _daily(history, keys, origin: datetime, first: int, last: int) -> np.ndarray:
+    """Census counts per unit on the days ``first..last`` after the origin's day (NaN: none)."""
+    day = pd.Timestamp(origin).tz_convert("UTC").normalize()
+    days = pd.date_range(day + pd.Timedelta(days=first), day + pd.Timedelta(days=last), freq="D")
+    frame = history.counts_history(days[0].to_pydatetime(), days[-1].to_pydatetime())
+    table = frame.pivot_table(index="unit", columns="date", values="census", aggfunc="first")
+    table = table.reindex(index=[name for name, _ in keys], columns=days)
+    if first < 0:
+        table = table.ffill(axis=1)  # a baseline reads the latest count known
+    return table.to_numpy(dtype=float)
 
 
 def _pairs(keys, acc, truth) -> list[tuple]:
-    full = truth[:, 1:] >= acc["capacity"][:, 1:]
+    valid = np.isfinite(truth[:, 1:])
+    full = np.nan_to_num(truth[:, 1:]) >= acc["capacity"][:, 1:]
     return [(key[0], float(p), bool(f)) for r, key in enumerate(keys)
-            for p, f in zip(acc["p_full"][r, 1:], full[r])]
+            for p, f, v in zip(acc["p_full"][r, 1:], full[r], valid[r]) if v]

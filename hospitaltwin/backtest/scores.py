@@ -69,3 +69,47 @@ def reliability(probability: np.ndarray, happened: np.ndarray, bins: int = 10) -
         if mask.any():
             rows.append((edges[b], edges[b + 1], float(probability[mask].mean()), float(happened[mask].mean()), int(mask.sum())))
     return rows
+
+
+PINBALL_LEVELS = (0.05, 0.1, 0.25, 0.5, 0.75, 0.9, 0.95)
+
+
+def pinball_from_cdf(cdf: np.ndarray, outcome: np.ndarray, levels=PINBALL_LEVELS) -> np.ndarray:
+    """Mean pinball (quantile) loss over ``levels`` of integer forecasts given as CDFs."""
+    outcome = np.asarray(outcome, dtype=float)
+    total = np.zeros(len(outcome))
+    for q in levels:
+        total += pinball(quantile_from_cdf(cdf, q), outcome, q)
+    return total / len(levels)
+
+
+def pinball(point: np.ndarray, outcome: np.ndarray, q: float) -> np.ndarray:
+    """Pinball loss of the ``q`` quantile ``point`` for ``outcome``."""
+    diff = np.asarray(outcome, float) - np.asarray(point, float)
+    return np.maximum(q * diff, (q - 1) * diff)
+
+
+def pit_histogram(cdf: np.ndarray, outcome: np.ndarray, bins: int = 10) -> np.ndarray:
+    """Per outcome, the mass its PIT puts in each of ``bins`` equal bins of [0, 1] ``(n, bins)``.
+
+    For a count forecast the PIT of ``y`` is uniform between F(y-1) and F(y) (the
+    non-randomised PIT of Czado, Gneiting and Held, 2009): each outcome spreads one unit of
+    mass over the bins that interval covers. Calibrated forecasts give a flat histogram.
+    """
+    cdf = np.atleast_2d(cdf)
+    outcome = np.asarray(outcome, dtype=np.int64)
+    K = cdf.shape[1]
+    upper = np.where(outcome < K, cdf[np.arange(len(outcome)), np.clip(outcome, 0, K - 1)], 1.0)
+    lower = np.where(outcome >= 1, np.where(outcome - 1 < K, cdf[np.arange(len(outcome)),
+                                                                 np.clip(outcome - 1, 0, K - 1)], 1.0), 0.0)
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    width = np.maximum(upper - lower, 1e-12)
+    lo, hi = np.minimum(lower, upper), np.maximum(lower, upper)
+    overlap = np.clip(np.minimum(hi[:, None], edges[None, 1:]) - np.maximum(lo[:, None], edges[None, :-1]), 0, None)
+    point = (hi - lo) < 1e-12  # a point mass: the bin holding it
+    out = overlap / width[:, None]
+    if point.any():
+        which = np.clip(np.searchsorted(edges, lo[point], side="right") - 1, 0, bins - 1)
+        out[point] = 0.0
+        out[np.flatnonzero(point), which] = 1.0
+    return out

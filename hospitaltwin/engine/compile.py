@@ -9,7 +9,7 @@ present) is drawn in :mod:`hospitaltwin.engine.realise` from named streams.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 import numpy as np
@@ -65,7 +65,11 @@ class UnitSpec:
 
 @dataclass(frozen=True)
 class StreamSpec:
-    """An arrival stream: Poisson hourly rates, or a schedule realised per replication."""
+    """An arrival stream: Poisson hourly rates, or a schedule realised per replication.
+
+    ``paths`` (optional, replications x hours) scales ``rates`` per replication: a forecast's
+    demand model gives each replication its own demand path.
+    """
 
     index: int
     name: str
@@ -74,6 +78,13 @@ class StreamSpec:
     priority: int
     rates: np.ndarray | None
     config: object
+    paths: np.ndarray | None = None
+
+    def rates_for(self, replication: int) -> np.ndarray | None:
+        """Hourly Poisson rates of ``replication`` (its demand path applied, if any)."""
+        if self.paths is None or self.rates is None:
+            return self.rates
+        return self.rates * self.paths[replication % len(self.paths)]
 
 
 @dataclass(frozen=True)
@@ -145,6 +156,28 @@ def compile_scenario(scenario: Scenario, horizon: float | None = None,
         links=_links(scenario, hospitals), counterpart=_counterparts(scenario, hospitals, unit_ids),
         demand_changes=scenario.changes.demand,
     )
+
+
+def with_demand_paths(model: CompiledModel, paths: dict[str, np.ndarray]) -> CompiledModel:
+    """A copy of ``model`` whose named Poisson streams follow per-replication demand paths.
+
+    ``paths[name]`` is ``(replications, hours)`` multipliers of the stream's hourly rates
+    (hours past its end repeat the last one); replication ``r`` uses row ``r``.
+    """
+    streams = []
+    for spec in model.streams:
+        path = paths.get(spec.name)
+        if path is not None and spec.rates is not None:
+            path = _fit_hours(np.asarray(path, dtype=float), len(spec.rates))
+            spec = replace(spec, paths=path)
+        streams.append(spec)
+    return replace(model, streams=tuple(streams))
+
+
+def _fit_hours(path: np.ndarray, hours: int) -> np.ndarray:
+    if path.shape[1] >= hours:
+        return path[:, :hours]
+    return np.pad(path, ((0, 0), (0, hours - path.shape[1])), mode="edge")
 
 
 def _pools(scenario: Scenario, hospitals: tuple[str, ...]) -> tuple[PoolSpec, ...]:

@@ -50,7 +50,7 @@ def realise(model: CompiledModel, seed: int, replication: int) -> Realisation:
 def _arrivals(model: CompiledModel, spec, seed: int, replication: int) -> np.ndarray:
     rng = stream(seed, replication, f"arrivals:{spec.name}")
     if spec.rates is not None:
-        return poisson_times(spec.rates, model.horizon, rng)
+        return poisson_times(spec.rates_for(replication), model.horizon, rng)
     return scheduled_times(spec.config, model.demand_changes, model.horizon, model.origin, rng)
 
 

@@ -22,8 +22,9 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
     "comparison": COMPARISON,
     "evaluation": COMPARISON,
     "scores": ("resource", "kind", "lead_h", "method", "n", "mae", "coverage50", "coverage80", "coverage95",
-               "crps", "brier"),
+               "crps", "brier", "coverage90", "pinball"),
     "reliability": ("resource", "bin_lo", "bin_hi", "predicted", "observed", "n"),
+    "pit": ("lead_day", "bin_lo", "bin_hi", "density"),
     "roster": ("staff", "day", "shift", "unit"),
     "profiles": ("stream", "how", "observed", "fitted"),
     "survival": ("unit", "hours", "km", "fitted"),
@@ -36,6 +37,9 @@ CSV_COLUMNS: dict[str, tuple[str, ...]] = {
 }
 """The columns of each CSV file, by file stem, in the order written. ``shortage.csv`` has a
 ``hospital`` column followed by one before/after pair per device kind."""
+
+OPTIONAL_COLUMNS: dict[str, tuple[str, ...]] = {"scores": ("coverage90", "pinball")}
+"""Columns a reader takes when present: a backtest written before they were added lacks them."""
 
 RUN_TABLES: dict[str, tuple[str, ...]] = {
     "census": ("replication", "unit", "time_h", "occupied", "staffed", "physical", "waiting", "boarding"),
@@ -56,7 +60,8 @@ FILES: dict[str, dict[str, tuple[str, ...]]] = {
 }
 """The JSON and CSV files (by stem) every result of a kind holds."""
 
-OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": (), "network": ("transfers",)}
+OPTIONAL_CSV = {"calibration": ("profiles", "survival"), "roster": (), "network": ("transfers",),
+                "backtest": ("pit",)}
 """CSV files a result of a kind may hold."""
 
 OPTIONAL_JSON = {"roster": ("solve",)}

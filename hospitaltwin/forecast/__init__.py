@@ -1,8 +1,9 @@
 """Warm-started forecasts: from the hospital's state now, what happens in the next days.
 
 Every replication starts from the same :class:`~hospitaltwin.core.state.SystemState` (remaining
-stays drawn given time already spent) and runs the scenario's demand forward, optionally
-scaled by a recent trend. Results (docs/reference/results.md): ``forecast.csv`` — per resource and hour the
+stays drawn given time already spent) and runs the scenario's demand forward, each along its
+own demand path when a demand model gives them (:mod:`.history` fits the model and calls
+:func:`run_forecast`). Results (docs/reference/results.md): ``forecast.csv`` — per resource and hour the
 mean and quantiles of occupied beds (for units) or devices needed (for pools), the capacity
 and the probability of being at capacity; ``daily.csv`` — per resource and local day the
 probability of reaching capacity at any moment that day; ``summary.json`` — headline risks
@@ -21,17 +22,19 @@ from zoneinfo import ZoneInfo
 import numpy as np
 
 from hospitaltwin.config.scenario import DemandChange, Scenario
-from hospitaltwin.core.durations import format_hours, local_origin
+from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.core.tstats import replications_for, wilson
 from hospitaltwin.engine import compile_scenario
+from hospitaltwin.engine.compile import with_demand_paths
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import replicate, with_run
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_csv, write_json
 from hospitaltwin.forecast.accumulate import QUANTILES, Accumulator
 from hospitaltwin.forecast.summarise import STAY_COLUMNS, day_edges, resources, summarise
+from hospitaltwin.store.start import from_state
 
 WINDOWS_H = (24, 72, 168, 336)
 PRECISION = 0.05
@@ -47,6 +50,8 @@ class Forecast:
     accumulator: Accumulator
     day_starts: list[datetime]
     info: dict = field(default_factory=dict)
+    state: SystemState | None = None
+    """The state every replication started from."""
 
     def p_full_within(self, resource: str, kind: str, hours: float) -> float:
         """Probability that ``resource`` reaches capacity within ``hours``."""
@@ -69,11 +74,19 @@ def forecast_scenario(scenario: Scenario, horizon_h: float, replications: int, s
 
 def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 336.0,
                  replications: int = 500, seed: int | None = None, workers: Workers = 1,
-                 demand_multiplier: float = 1.0, progress=None) -> Forecast:
-    """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications."""
-    spec = forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier)
-    origin = local_origin(state.as_of, scenario.layout.timezone)
-    model = compile_scenario(spec, origin=origin)
+                 demand_multiplier: float = 1.0, demand_paths: dict | None = None,
+                 progress=None) -> Forecast:
+    """Forecast from ``state`` for ``horizon_h`` hours over ``replications`` replications.
+
+    ``demand_paths`` (stream name -> ``(replications, hours)`` multipliers) gives each
+    replication its own demand path (see :func:`~hospitaltwin.forecast.history.forecast_from_history`,
+    which fits them; this function only simulates).
+    """
+    spec = from_state(forecast_scenario(scenario, horizon_h, replications, seed, demand_multiplier), state)
+    origin = spec.run.origin
+    model = compile_scenario(spec)
+    if demand_paths:
+        model = with_demand_paths(model, demand_paths)
     edges = day_edges(model)
     acc = Accumulator(resources(model), int(np.floor(model.horizon)) + 1, len(edges) - 1)
     for summary in replicate(model, spec.run.seed, replications, workers=workers, state=state, tables=False,
@@ -84,7 +97,7 @@ def run_forecast(scenario: Scenario, state: SystemState, *, horizon_h: float = 3
     starts = [origin + timedelta(hours=float(e)) for e in edges[:-1]]
     info = {"as_of": state.as_of.isoformat(), "demand_multiplier": demand_multiplier,
             "horizon_h": model.horizon, "replications": replications, "seed": spec.run.seed, **state.notes}
-    return Forecast(spec, origin, acc, starts, info)
+    return Forecast(spec, origin, acc, starts, info, state)
 
 
 def _stamp(origin: datetime, hours: float, zone: ZoneInfo) -> str:

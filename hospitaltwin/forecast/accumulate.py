@@ -70,6 +70,15 @@ class Accumulator:
         return np.stack([np.pad(h, ((0, 0), (0, width - h.shape[1]))) for h in self.levels]) \
             if self.levels else np.zeros((0, 0, 0), dtype=np.int64)
 
+    def replace_levels(self, r: int, hist: np.ndarray) -> None:
+        """Put ``hist`` ``(hour, level)`` in place of resource ``r``'s histograms.
+
+        Weights may be fractional (a recalibrated forecast spreads each replication over
+        several levels); every hour must still weigh :attr:`n` in all. The mean follows.
+        """
+        self.levels[r] = np.asarray(hist, dtype=float)
+        self.level_sum[r] = self.levels[r] @ np.arange(self.levels[r].shape[1])
+
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """Lower quantiles ``(resource, hour, q)`` from the histograms (inverse of the CDF)."""
         out = []

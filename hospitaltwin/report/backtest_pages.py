@@ -1,12 +1,14 @@
 """Pages of a backtest: how far to trust the forecasts, by lead time and against baselines.
 
 ``scores.csv`` scores past forecasts against what then happened, per resource, kind, lead time
-and method (the model and three baselines: persistence, the same hour last week, the
-hour-of-week average): MAE of the median, coverage of the central 50/80/95% intervals, CRPS
-and the Brier score of ``p_full``. ``reliability.csv`` bins the model's ``p_full`` and gives
-how often the resource was then full. Scores are pooled over resources weighted by ``n``.
-Pages: sentences on coverage and skill, a score table, coverage by lead time against the
-nominal levels, CRPS by lead time per method, and the reliability diagram.
+and method (the model and the baselines: persistence, the same hour last week, the
+hour-of-week average, a 7-day linear trend, exponential smoothing): MAE of the median,
+coverage of the central 50/80/90/95% intervals, CRPS and the Brier score of ``p_full``.
+``reliability.csv`` bins the model's ``p_full`` and gives how often the resource was then
+full; ``pit.csv`` is the PIT histogram per lead day. Scores are pooled over resources weighted
+by ``n``. Pages: sentences on coverage and skill, a score table, coverage by lead time against
+the nominal levels, CRPS by lead time per method, the reliability diagram and the PIT
+histogram.
 """
 
 from __future__ import annotations
@@ -21,19 +23,27 @@ from hospitaltwin.report.numformat import hours_text, num, pct
 from hospitaltwin.report.style import CYCLE, MUTED
 from hospitaltwin.report.text import Bullets, Para, Table, text_pages
 
-LEVELS = (("coverage50", 0.5), ("coverage80", 0.8), ("coverage95", 0.95))
-SCORES = ("mae", "crps", "brier", "coverage50", "coverage80", "coverage95")
-METHODS = ("model", "persistence", "last_week", "hour_of_week")
+ALL_LEVELS = (("coverage50", 0.5), ("coverage80", 0.8), ("coverage90", 0.9), ("coverage95", 0.95))
+METHODS = ("model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses")
+
+
+def levels(scores: pd.DataFrame) -> tuple[tuple[str, float], ...]:
+    """The interval levels ``scores`` has (90% since backtests score it)."""
+    return tuple((col, level) for col, level in ALL_LEVELS if col in scores)
+
+
+def _scores(scores: pd.DataFrame) -> tuple[str, ...]:
+    return ("mae", "crps", "brier", *(col for col, _ in levels(scores)))
 
 
 def pooled(scores: pd.DataFrame, by: list[str]) -> pd.DataFrame:
     """Scores averaged over the other columns, weighted by ``n`` (NaN scores left out)."""
-    frame = scores.copy()
-    for col in SCORES:
+    frame, names = scores.copy(), _scores(scores)
+    for col in names:
         frame[f"w_{col}"] = frame["n"].where(frame[col].notna(), 0)
         frame[col] = frame[col].fillna(0) * frame["n"]
-    sums = frame.groupby(by, sort=True)[[*SCORES, *(f"w_{c}" for c in SCORES), "n"]].sum()
-    out = pd.DataFrame({col: sums[col] / sums[f"w_{col}"].replace(0, np.nan) for col in SCORES})
+    sums = frame.groupby(by, sort=True)[[*names, *(f"w_{c}" for c in names), "n"]].sum()
+    out = pd.DataFrame({col: sums[col] / sums[f"w_{col}"].replace(0, np.nan) for col in names})
     out["n"] = sums["n"]
     return out.reset_index()
 
@@ -55,7 +65,7 @@ def sentences(result: Result) -> list[str]:
     model = pooled(scores[scores["method"] == "model"], ["method"])
     out = []
     if not model.empty:
-        for col, level in LEVELS:
+        for col, level in levels(scores):
             value = model[col].iloc[0]
             if np.isfinite(value):
                 out.append(f"The model's {level:.0%} intervals contained the outcome {pct(value)} of the time "
@@ -100,8 +110,8 @@ def _reliability(rel: pd.DataFrame) -> list[str]:
         return []
     weighted = (rel.assign(gap=(rel["predicted"] - rel["observed"]).abs() * rel["n"])["gap"].sum()
                 / max(1.0, rel["n"].sum()))
-    return [f"Predicted probabilities of being full differ from the observed frequencies by {100 * weighted:.1f} "
-            "percentage points on average (reliability, weighted by forecasts)."]
+    return [(f"Predicted probabilities of being full differ from the observed frequencies by {100 * weighted:.1f} "
+            "percentage points on average (reliability, weighted by forecasts).")]
 
 
 def table_pages(result: Result) -> list[Page]:
@@ -113,10 +123,11 @@ def table_pages(result: Result) -> list[Page]:
     rows = []
     for lead in crps.index:
         m = model.loc[lead] if lead in model.index else None
-        own = ([f"{m['n']:,.0f}", num(m["mae"]), num(m["brier"]), pct(m["coverage50"]), pct(m["coverage80"]),
-                pct(m["coverage95"])] if m is not None else ["–"] * 6)
+        cover = levels(table)
+        own = ([f"{m['n']:,.0f}", num(m["mae"]), num(m["brier"]), *(pct(m[col]) for col, _ in cover)]
+               if m is not None else ["–"] * (3 + len(cover)))
         rows.append((hours_text(lead), *own, *(num(crps.loc[lead, k]) for k in methods)))
-    heads = ("lead", "n", "MAE", "Brier", "cover 50%", "cover 80%", "cover 95%",
+    heads = ("lead", "n", "MAE", "Brier", *(f"cover {level:.0%}" for _, level in levels(table)),
              *(f"CRPS {k.replace('_', ' ')}" for k in methods))
     blocks = [Para(intro(result), muted=True), Bullets(tuple(sentences(result))),
               Table(heads, tuple(rows), "l" + "r" * (len(heads) - 1),
@@ -132,7 +143,7 @@ def coverage_pages(result: Result) -> list[Page]:
 
     def draw(ax, kind, first):
         part = model[model["kind"] == kind]
-        for (col, level), colour in zip(LEVELS, CYCLE):
+        for (col, level), colour in zip(levels(model), CYCLE):
             ax.plot(part["lead_h"] / 24, part[col], marker="o", color=colour, label=f"{level:.0%} interval")
             ax.axhline(level, color=colour, linestyle=(0, (3, 2)), linewidth=0.9)
         ax.set_ylim(0, 1.02)
@@ -192,6 +203,36 @@ def reliability_page(result: Result) -> Page:
                        "face value; below it the model over-warns, above it it under-warns.")
 
 
+def pit_page(result: Result) -> list[Page]:
+    """The PIT histogram per lead day (``pit.csv``; none for backtests written before it)."""
+    pit = result.tables.get("pit")
+    if pit is None or pit.empty:
+        return []
+
+    def draw(fig, grid):
+        ax = fig.add_gridspec(1, 1, **grid).subplots()
+        days = sorted(pit["lead_day"].dropna().unique())
+        for day, colour in zip(days, _shades(len(days))):
+            part = pit[pit["lead_day"] == day]
+            ax.step(part["bin_lo"].tolist() + [1.0], part["density"].tolist() + [part["density"].iloc[-1]],
+                    where="post", color=colour, linewidth=1.4, label=f"day {int(day)}")
+        ax.axhline(1.0, color="black", linestyle=(0, (3, 2)), linewidth=0.9, label="calibrated")
+        ax.set(xlim=(0, 1), ylim=(0, max(2.0, float(pit["density"].max()) * 1.1)),
+               xlabel="probability integral transform of the outcome", ylabel="density")
+        ax.legend(loc="upper center", ncol=min(len(days) + 1, 8), fontsize=8)
+
+    return [single_page("Backtest: PIT histogram by lead day", result.label, "pit", draw,
+                        "Where each outcome fell in its forecast distribution. Flat at 1: calibrated; U-shaped: "
+                        "intervals too narrow; hump-shaped: too wide; tilted: forecasts biased.")]
+
+
+def _shades(n: int) -> list:
+    from matplotlib import colormaps
+
+    return [colormaps["viridis"](x) for x in np.linspace(0.0, 0.85, max(n, 1))]
+
+
 def pages(result: Result) -> list[Page]:
     """Every page of a backtest after the executive summary."""
-    return table_pages(result) + coverage_pages(result) + skill_pages(result) + [reliability_page(result)]
+    return (table_pages(result) + coverage_pages(result) + skill_pages(result) + [reliability_page(result)]
+            + pit_page(result))

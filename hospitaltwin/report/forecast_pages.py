@@ -19,7 +19,7 @@ import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 
-from hospitaltwin.report import region_pages, run_pages
+from hospitaltwin.report import demand_pages, region_pages, run_pages
 from hospitaltwin.report.charts import Fan, Page, draw_fan, draw_heat, heat_axes, panel_pages, single_page
 from hospitaltwin.report.clock import date_axis, local_times, span_text, when_text, zone_note
 from hospitaltwin.report.forecast_days import dropped_days, forecast_days
@@ -129,7 +129,8 @@ def sentences(result: Result) -> list[str]:
         span = "in the next 7 days" if window == 168 else f"in the next {hours_text(window)}"
         out.append(f"{unit_title(result.layout, r)} {WHAT[k]} on at least one day {span}: {pct(p)}.")
     out += _riskiest_day(result)
-    return out or ["No resource reaches capacity in any replication."]
+    out = out or ["No resource reaches capacity in any replication."]
+    return out + [f"Warning: {w}" for w in result.summary.get("warnings") or []]
 
 
 def _riskiest_day(result: Result) -> list[str]:
@@ -321,4 +322,5 @@ def pages(result: Result) -> list[Page]:
     others = [r for r, k in _names(result) if k != "equipment" and r not in key_units(result)]
     title = "Census forecast, other units" if key_units(result) else "Census forecast by unit"
     return (table_pages(result) + region_view(result, data, subtitle) + census_pages(result, data, subtitle, others, title)
-            + equipment_pages(result, data, subtitle) + layout_pages(result, data, subtitle))
+            + equipment_pages(result, data, subtitle) + demand_pages.pages(result)
+            + layout_pages(result, data, subtitle))

@@ -28,6 +28,7 @@ from hospitaltwin.experiment.result_format import (
     CSV_COLUMNS,
     EVALUATION,
     FILES,
+    OPTIONAL_COLUMNS,
     OPTIONAL_CSV,
     OPTIONAL_JSON,
     RESULT_FORMAT,
@@ -40,9 +41,9 @@ TABLE_NUMERIC = {"plan": {"day", "beds", "nurses_per_shift"},
 NUMERIC = {"mean", "p05", "p25", "p50", "p75", "p95", "capacity", "p_full", "p_full_any", "baseline_mean",
            "policy_mean", "diff_mean", "diff_lo", "diff_hi", "lead_h", "n", "mae", "coverage50", "coverage80",
            "coverage95", "crps", "brier", "bin_lo", "bin_hi", "predicted", "observed", "how", "fitted", "hours",
-           "km"}
+           "km", "coverage90", "pinball", "lead_day", "density"}
 CHOICES = {"kind": {"beds", "staffed_beds", "equipment"}, "better": {"policy", "baseline", "none"},
-           "method": {"model", "persistence", "last_week", "hour_of_week"}}
+           "method": {"model", "persistence", "last_week", "hour_of_week", "linear_trend", "ses"}}
 MAY_BE_EMPTY = {"moves"}
 
 
@@ -67,6 +68,8 @@ class Result:
         An optimiser's ``solve.json`` (``{}`` if none).
     evaluation : Result or None
         An optimiser's out-of-sample test, a ``compare`` result (``None`` if none).
+    backtests : list of Result
+        For a forecast, the backtests of the same scenario given to the same report.
     """
 
     path: Path
@@ -75,7 +78,8 @@ class Result:
     summary: dict = field(default_factory=dict)
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     solve: dict = field(default_factory=dict)
-    evaluation: "Result | None" = None
+    evaluation: Result | None = None
+    backtests: list[Result] = field(default_factory=list)
 
     @property
     def scenario(self) -> dict:
@@ -128,12 +132,14 @@ def read_csv(path: Path, columns: tuple[str, ...], numeric=NUMERIC, choices=CHOI
     """The named columns of a CSV file, numbers (``numeric``) checked, categories (``choices``) validated."""
     if not path.is_file():
         raise HospitaltwinError(f"{path}: missing")
+    wanted, optional = columns, OPTIONAL_COLUMNS.get(path.stem, ())
     try:
-        frame = pd.read_csv(path, dtype={c: str for c in columns if c not in numeric}, keep_default_na=False,
-                            na_values={c: ["", "nan", "NaN", "null"] for c in columns if c in numeric})
+        frame = pd.read_csv(path, dtype={c: str for c in wanted if c not in numeric}, keep_default_na=False,
+                            na_values={c: ["", "nan", "NaN", "null"] for c in wanted if c in numeric})
     except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, ValueError) as exc:
         raise HospitaltwinError(f"{path}: not a readable CSV file ({_why(exc)})") from None
-    _require_columns(path, frame.columns, columns)
+    _require_columns(path, frame.columns, tuple(c for c in wanted if c not in optional))
+    columns = tuple(c for c in wanted if c in frame.columns)
     frame = frame.loc[:, list(columns)]
     for column in columns:
         if column in numeric:
@@ -223,9 +229,7 @@ def load_result(path: str | Path) -> Result:
         return _calibration(path, manifest)
     result = Result(path, manifest["kind"], manifest)
     spec = FILES[result.kind]
-    if "summary" in spec["json"]:
-        result.summary = read_json(path / "summary.json")
-    elif (path / "summary.json").is_file():
+    if "summary" in spec["json"] or (path / "summary.json").is_file():
         result.summary = read_json(path / "summary.json")
     for stem in spec["csv"]:
         file = path / f"{stem}.csv"
@@ -321,8 +325,14 @@ def _calibration(path: Path, manifest: dict) -> Result:
 
 
 def load_results(paths) -> list[Result]:
-    """Every result, checked, before any page is drawn; at least one is needed."""
+    """Every result, checked, before any page is drawn; at least one is needed.
+
+    A forecast is linked to the backtests of its scenario among them, whose reliability its
+    pages then show."""
     paths = list(paths)
     if not paths:
         raise HospitaltwinError("no result directory given")
-    return [load_result(p) for p in paths]
+    results = [load_result(p) for p in paths]
+    for forecast in (r for r in results if r.kind == "forecast"):
+        forecast.backtests = [r for r in results if r.kind == "backtest" and r.name == forecast.name]
+    return results

@@ -89,8 +89,20 @@ def forecast_series(request: Request, who: Viewer,
                       for kind, part in days.groupby("kind")},
             "risks": [r for r in summary.get("risks", []) if r["resource"] == resource],
             "demand_level": (summary.get("demand_levels") or {}).get(resource),
+            "demand_fit": _demand_fit(summary, resource),
             "demand_multiplier": summary.get("demand_multiplier"),
             "coverage": _coverage(service, resource)}
+
+
+def _demand_fit(summary: dict, resource: str) -> dict | None:
+    """The demand model of an entry unit, without its daily series: model, level, trend."""
+    fit = (summary.get("demand") or {}).get(resource)
+    if not fit:
+        return None
+    keep = ("level_per_day", "trend_per_day", "trend_per_day_band", "fallback")
+    return {"model": fit.get("model"), "weeks": summary.get("history_weeks"),
+            **{k: v for k, v in (fit.get("diagnostics") or {}).items() if k in keep},
+            "multiplier": (fit.get("params") or {}).get("multiplier")}
 
 
 @router.get("/whatif/{job_id}")

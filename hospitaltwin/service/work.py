@@ -5,7 +5,7 @@ numbers), opens the store itself and returns plain values, so nothing is shared 
 listener or the API but the store. Results are written into a hidden ``.ID.partial`` folder
 and renamed to ``ID`` only when complete, so a run that is stopped half-way leaves no folder
 that looks finished. A forecast is made by the same library functions as ``hospitaltwin
-forecast`` (state from the store, demand level from recent arrivals, :func:`run_forecast`,
+forecast`` (:func:`~hospitaltwin.forecast.history.forecast_from_history`,
 :func:`write_forecast`); a backtest as ``hospitaltwin backtest``; a what-if is
 :func:`hospitaltwin.compare.paired.compare` of the policy against the scenario on common random
 numbers, as ``hospitaltwin compare`` runs it.
@@ -18,14 +18,13 @@ import json
 import os
 import shutil
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 
 from hospitaltwin.config.load import read_scenario
 from hospitaltwin.experiment.results import checksum
 from hospitaltwin.store.connect import masked, normalise_url
 
-TREND_WEEKS = 4
+BASELINE_WEEKS = 4  # weeks of history behind a backtest's hour-of-week baseline
 
 
 @dataclass(frozen=True)
@@ -65,24 +64,18 @@ def state_checksum(state) -> str:
     return hashlib.sha256(json.dumps([state.as_of.isoformat(), rows]).encode()).hexdigest()
 
 
-def forecast_from_store(store, scenario, horizon_h: float, replications: int, seed: int | None,
-                        trend_weeks: int = TREND_WEEKS):
-    """The forecast ``hospitaltwin forecast`` makes: from the store's latest state, with the
-    demand level of the last ``trend_weeks`` weeks of arrivals."""
-    from hospitaltwin.core.durations import local_origin
-    from hospitaltwin.forecast import run_forecast
-    from hospitaltwin.forecast.trend import demand_levels, with_levels
+def forecast_from_store(store, scenario, horizon_h: float, replications: int, seed: int | None):
+    """The forecast ``hospitaltwin forecast`` makes from the store's latest state, with its
+    default demand model (:func:`~hospitaltwin.forecast.history.forecast_from_history`).
 
-    state = store.state_at(None, scenario.layout)
-    start = state.as_of - timedelta(weeks=trend_weeks)
-    seen = store.arrivals(start, state.as_of)["unit"].value_counts().to_dict()
-    levels = demand_levels(scenario, seen, local_origin(start, scenario.layout.timezone),
-                           trend_weeks * 168.0)
-    fc = run_forecast(with_levels(scenario, levels), state, horizon_h=horizon_h,
-                      replications=replications, seed=seed)
-    fc.info["demand_levels"] = {lv.unit: {"observed": lv.observed, "expected": round(lv.expected, 2),
-                                          "multiplier": round(lv.multiplier, 4)} for lv in levels}
-    return fc, state
+    A scheduled forecast is never refused for a stale state: it runs, and its ``summary.json``
+    says how old the state is and warns (``stale``, ``warnings``).
+    """
+    from hospitaltwin.forecast.history import ForecastOptions, forecast_from_history
+
+    options = ForecastOptions(horizon_h=horizon_h, replications=replications, seed=seed, allow_stale=True)
+    fc = forecast_from_history(scenario, store, None, options)
+    return fc, fc.state
 
 
 def run_forecast_job(spec: RunSpec) -> dict:
@@ -110,17 +103,18 @@ def run_backtest_job(spec: RunSpec, span_h: float = 7 * 24.0, every_h: float = 2
     from hospitaltwin.backtest import origins_between, run_backtest, write_backtest
     from hospitaltwin.backtest.baselines import WEEK_H, back_weeks
     from hospitaltwin.core.errors import HospitaltwinError
+    from hospitaltwin.forecast.history import HISTORY_WEEKS
     from hospitaltwin.store import Store
 
     scenario = read_scenario(spec.scenario)
     horizon = min(spec.horizon_h, 7 * 24.0)
-    weeks = TREND_WEEKS
+    weeks = BASELINE_WEEKS
     with Store.open(spec.store) as store:
         first, last = store.first_event_time(), store.last_event_time()
         if first is None:
             raise HospitaltwinError("the store holds no events yet")
         points = origins_between(first, last, span_h, every_h, horizon,
-                                 WEEK_H * back_weeks(weeks, int(horizon)))
+                                 WEEK_H * max(back_weeks(weeks, int(horizon)), HISTORY_WEEKS))
         if not points:
             raise HospitaltwinError(f"the store covers {first:%Y-%m-%d} to {last:%Y-%m-%d}: too "
                                     "short for a backtest yet")

@@ -80,7 +80,7 @@ def test_no_identifier_survives_the_main_job(tmp_path):
     screens += [
         _run(["state", "--store", tmp_path / "twin.db", "--layout", LAYOUT, "--patients"]),
         _run(["forecast", "--store", tmp_path / "twin.db", "--scenario", scenario,
-              "--horizon", "2d", "--replications", "10", "--out", tmp_path / "forecast"]),
+              "--horizon", "2d", "--replications", "10", "--allow-stale", "--out", tmp_path / "forecast"]),
         _run(["report", tmp_path / "forecast", tmp_path / "demand.calibration",
               "--pdf", tmp_path / "report.pdf"]),
     ]

@@ -54,11 +54,22 @@
     list.appendChild(HT.el("dd", {}, value));
   }
 
+  function signed(x) {
+    return (x >= 0 ? "+" : "−") + Math.abs(100 * x).toFixed(1) + "%";
+  }
+
   function facts(data) {
     var list = document.getElementById("assumed");
     list.textContent = "";
-    var lv = data.demand_level;
-    fact(list, "Demand level assumed", lv ?
+    var lv = data.demand_level, fit = data.demand_fit;
+    if (fit && fit.model === "trend" && fit.level_per_day !== undefined) {
+      fact(list, "Demand assumed", fit.level_per_day.toFixed(1) + " arrivals a day now, trend " +
+        signed(fit.trend_per_day) + " a day (90%: " + signed(fit.trend_per_day_band[0]) + " to " +
+        signed(fit.trend_per_day_band[1]) + "), from the last " + fit.weeks + " weeks; each simulated future follows its own demand path");
+    } else if (fit && fit.multiplier) {
+      fact(list, "Demand assumed", "× " + fit.multiplier.toFixed(2) + " of the usual arrivals" +
+        (fit.fallback ? " (" + fit.fallback + ")" : ""));
+    } else fact(list, "Demand level assumed", lv ?
       "× " + lv.multiplier.toFixed(2) + " of the usual arrivals (" + lv.observed + " arrivals in the last four weeks, " + lv.expected + " expected)" :
       (data.demand_multiplier && data.demand_multiplier !== 1 ? "× " + data.demand_multiplier : "the scenario's usual demand (no recent arrivals of its own to scale by)"));
     var c = data.coverage;

@@ -1,0 +1,235 @@
+"""Forecast from history: the one function ``forecast``, ``backtest`` and the service call.
+
+:func:`forecast_from_history` takes a scenario (the hospital and the shape of its demand), a
+history (the state store, or anything answering the same questions) and a time, and returns
+the :class:`~hospitaltwin.forecast.Forecast` the twin ships:
+
+1. the state at that time — the synced patients (event mode) or the latest daily census
+   (counts mode); a state older than ``stale_after_h`` is flagged, one older than
+   ``stale_limit_h`` refused unless ``allow_stale`` (:mod:`.freshness`);
+2. in counts mode, each unit's stay law read from its counts when the scenario has none, and
+   warnings for layout units the counts miss or report late (:mod:`.counts_mode`);
+3. the demand model fitted per entry unit to the recent daily arrivals (:mod:`.demand`), one
+   demand path drawn per replication;
+4. the warm-started simulation of every replication and its aggregation;
+5. in counts mode, each counted unit's census turned into the count it will report, with
+   the noise the same model's past errors show (:mod:`.recalibrate`).
+
+A backtest calls this same function at each past origin, so it scores exactly what ships.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import UTC, datetime, timedelta
+from typing import Literal, Protocol
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field
+
+from hospitaltwin.calendar.timeline import hourly_rates
+from hospitaltwin.config.scenario import Scenario
+from hospitaltwin.core.durations import local_origin
+from hospitaltwin.core.state import SystemState
+from hospitaltwin.core.streams import stream
+from hospitaltwin.experiment.executors import Workers
+from hospitaltwin.forecast import Forecast, run_forecast
+from hospitaltwin.forecast.counts_mode import CountsInputs, counts_inputs
+from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand, json_floats
+from hospitaltwin.forecast.freshness import check_fresh
+
+
+class History(Protocol):
+    """What a forecast reads from the state store (:class:`hospitaltwin.store.Store`)."""
+
+    def state_at(self, at: datetime | None = None, layout=None) -> SystemState: ...
+
+    def state_from_counts(self, at: datetime | None = None) -> SystemState: ...
+
+    def arrivals(self, start: datetime, end: datetime): ...
+
+    def counts_history(self, start: datetime, end: datetime): ...
+
+
+HISTORY_WEEKS = 4  # what the forecast reads from recent history: demand, stays, past errors
+
+
+class ForecastOptions(BaseModel):
+    """How to forecast (frozen; copy with ``model_copy(update=...)`` to change).
+
+    ``demand`` names the demand model (``trend``, ``multiplier`` or ``scenario``);
+    ``history_weeks`` the weeks of arrivals it is fitted to (default :data:`HISTORY_WEEKS`); ``counts`` starts from daily counts; ``admissions_previous_day`` reads a
+    day's admissions as those of the day before (the HHS convention); ``stale_after_h`` and
+    ``stale_limit_h`` bound the state's age (warning, refusal unless ``allow_stale``);
+    ``recalibrate`` turns a counted unit's census forecast into its reported count, with the
+    noise its own past errors show (:mod:`.recalibrate`, counts mode only).
+    """
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    horizon_h: float = Field(default=336.0, gt=0)
+    replications: int = Field(default=500, ge=2)
+    seed: int | None = Field(default=None, ge=0)
+    workers: int = Field(default=1, ge=1)
+    demand: Literal["trend", "multiplier", "scenario"] = "trend"
+    history_weeks: int | None = Field(default=None, ge=1)
+    counts: bool = False
+    admissions_previous_day: bool = False
+    stale_after_h: float = Field(default=24.0, ge=0)
+    stale_limit_h: float = Field(default=168.0, ge=0)
+    allow_stale: bool = False
+    recalibrate: bool = True
+
+    def weeks(self) -> int:
+        """Weeks of history behind the demand level."""
+        return HISTORY_WEEKS if self.history_weeks is None else self.history_weeks
+
+
+def forecast_from_history(scenario: Scenario, history: History, at: datetime | None = None,
+                          options: ForecastOptions | None = None, *, now: datetime | None = None,
+                          workers: Workers | None = None, progress=None) -> Forecast:
+    """Forecast from ``history``'s state at ``at`` (default: its latest) with ``options``.
+
+    Parameters
+    ----------
+    scenario : Scenario
+        The layout and the demand's shape (rates, profiles, stays, routing).
+    history : History
+        The state store (or a test double answering the same questions).
+    at : datetime, optional
+        Tz-aware time to forecast from; default the last event (or last day of counts).
+    options : ForecastOptions, optional
+        Horizon, replications, demand model, counts mode, staleness bounds.
+    now : datetime, optional
+        The wall-clock time the state's age is measured against when ``at`` is not given
+        (default: now).
+    workers : int or ReplicationExecutor, optional
+        Where the replications run (a Dask cluster, say); default ``options.workers`` local
+        processes.
+
+    Returns
+    -------
+    Forecast
+        ``info`` holds the demand model's fits, stays read from counts, warnings and the
+        state's age besides the provenance.
+
+    Raises
+    ------
+    HospitaltwinError
+        When the state is older than ``stale_limit_h`` and ``allow_stale`` is not set, or the
+        history cannot answer (no events, a time before the first one).
+    """
+    options = options or ForecastOptions()
+    if options.counts:
+        state = history.state_from_counts(at)
+    else:
+        state = history.state_at(at, scenario.layout)
+    fresh = check_fresh(state, at, options, now or datetime.now(UTC))
+    warnings = list(fresh.pop("warnings"))
+    extra = None
+    if options.counts:
+        extra = counts_inputs(scenario, history, state, options.admissions_previous_day)
+        scenario, warnings = extra.scenario, warnings + extra.warnings
+    expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
+    fits = _demand_fits(expected, history, state, options, extra)
+    spec_seed = scenario.run.seed if options.seed is None else options.seed
+    paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
+    fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
+                      seed=options.seed, workers=options.workers if workers is None else workers,
+                      demand_paths=paths,
+                      progress=progress)
+    if extra is not None and options.recalibrate:
+        extra.recalibrate(fc, fits, expected, state.as_of.date())
+    fc.info.update({"demand_model": options.demand, "history_weeks": options.weeks(),
+                    "demand": {unit: fit.summary() for unit, fit in fits.items()},
+                    "state_age_h": fresh["age_h"], "stale": fresh["stale"], "warnings": warnings})
+    if extra is not None:
+        fc.info.update(extra.info())
+    return fc
+
+
+def _demand_fits(expected: dict[str, np.ndarray], history: History, state: SystemState,
+                 options: ForecastOptions, extra: CountsInputs | None) -> dict[str, DemandFit]:
+    """One fitted demand level per entry unit with Poisson streams (``expected``: the
+    scenario's arrivals per unit on each day of the history)."""
+    if options.demand == "scenario":
+        return {}
+    origin, days = state.as_of, 7 * options.weeks()
+    if extra is not None:
+        observed = extra.admissions_by_day(origin, days)
+    else:
+        observed = arrivals_by_day(history, origin, days, state.notes.get("first_event"))
+    fits = {unit: fit_demand(DailyHistory(unit, observed.get(unit, np.zeros(days)), exp), options.demand)
+            for unit, exp in expected.items()}
+    for fit in fits.values():
+        if fit.fitted:
+            fit.fitted["start"] = (origin - timedelta(days=days - fit.first)).isoformat()
+    return fits
+
+
+def expected_by_day(scenario: Scenario, origin: datetime, days: int, ahead: bool = False) -> dict[str, np.ndarray]:
+    """Arrivals per entry unit the scenario expects in each of the ``days`` 24-h periods before
+    ``origin`` (oldest first; after it when ``ahead``), from its rates, profiles and changes."""
+    first = origin if ahead else origin - timedelta(days=days)
+    start = local_origin(first, scenario.layout.timezone)
+    out: dict[str, np.ndarray] = {}
+    for spec in scenario.demand.arrivals:
+        if spec.rate is None:
+            continue  # scheduled admissions do not follow the demand level
+        hourly = hourly_rates(spec, (), 24.0 * days, start)
+        out[spec.unit] = out.get(spec.unit, 0.0) + hourly.reshape(days, 24).sum(axis=1)
+    return out
+
+
+def arrivals_by_day(history: History, origin: datetime, days: int,
+                    first_event: str | None = None) -> dict[str, np.ndarray]:
+    """Entries from outside per unit in each 24-h period before ``origin`` (oldest first).
+
+    Periods not wholly after the history's first event (``first_event``, ISO; default the
+    first arrival seen) are NaN: before the log began nothing was recorded, not zero.
+    """
+    import pandas as pd
+
+    frame = history.arrivals(origin - timedelta(days=days), origin)
+    out: dict[str, np.ndarray] = {}
+    if len(frame) == 0:
+        return out
+    times = pd.to_datetime(frame["time"], utc=True)
+    age = (pd.Timestamp(origin) - times) / pd.Timedelta(days=1)
+    index = days - 1 - np.floor(age.to_numpy()).astype(int)
+    start = pd.Timestamp(first_event) if first_event else times.min()
+    start = start.tz_localize("UTC") if start.tzinfo is None else start
+    recorded = (pd.Timestamp(origin) - start) / pd.Timedelta(days=1)
+    unseen = np.arange(days) < days - np.floor(recorded)
+    for unit in frame["unit"].unique():
+        keep = (frame["unit"].to_numpy() == unit) & (index >= 0) & (index < days)
+        counts = np.bincount(index[keep], minlength=days).astype(float)
+        counts[unseen] = np.nan
+        out[unit] = counts
+    return out
+
+
+def _paths(scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
+           options: ForecastOptions, seed: int, extra: CountsInputs | None) -> dict[str, np.ndarray]:
+    """Hourly demand multipliers ``(replications, hours)`` per Poisson stream."""
+    days = math.ceil(options.horizon_h / 24.0) + 1
+    expected = expected_by_day(scenario, origin, days, ahead=True)
+    out = {}
+    for unit, fit in fits.items():
+        rng = stream(seed, 0, f"demand-path:{unit}")
+        daily = fit.sample(days, options.replications, rng)
+        fit.fitted["ahead"] = _band_ahead(daily, expected[unit], origin)
+        if extra is not None:
+            daily = daily * extra.entries_per_admission(unit)
+        hourly = np.repeat(daily, 24, axis=1)[:, : math.ceil(options.horizon_h)]
+        for spec in scenario.demand.arrivals:
+            if spec.unit == unit and spec.rate is not None:
+                out[spec.stream_name] = hourly
+    return out
+
+
+def _band_ahead(ratios: np.ndarray, expected: np.ndarray, origin: datetime) -> dict:
+    """The demand paths' median and 90% band in arrivals per 24-h period, from ``origin``."""
+    arrivals = ratios * expected[None, :]
+    lo, mid, hi = np.quantile(arrivals, (0.05, 0.5, 0.95), axis=0)
+    return {"start": origin.isoformat(), "level": json_floats(mid), "lo": json_floats(lo), "hi": json_floats(hi)}
