@@ -45,8 +45,9 @@ def check_fresh(state: SystemState, at: datetime | None, options, now: datetime)
     reference = state.as_of if at is not None else now
     age = max((reference - last) / timedelta(hours=1), 0.0)
     what = "last day of counts" if state.notes.get("source") == "counts" else "last event"
+    moment = "the forecast time" if at is not None else "now"
     told = (f"the state is {_age_text(age)} old: its {what} ends {last.isoformat()}, "
-            f"the forecast is for {reference.isoformat(timespec='minutes')}")
+            f"{moment} is {reference.isoformat(timespec='minutes')}")
     if age > options.stale_limit_h and not options.allow_stale:
         raise HospitaltwinError(f"{told}; that is past the limit of "
                                 f"{format_hours(options.stale_limit_h)}. Sync newer data, or "
