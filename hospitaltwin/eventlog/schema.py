@@ -49,15 +49,6 @@ STRING_DTYPE = pd.StringDtype()
 TEXT_COLUMNS: tuple[str, ...] = tuple(c for c in COLUMNS if c not in ("timestamp", "event"))
 
 
-def empty_events() -> pd.DataFrame:
-    """An empty canonical frame (with provenance columns) of the right dtypes."""
-    frame = pd.DataFrame({c: pd.Series(dtype=STRING_DTYPE) for c in COLUMNS + PROVENANCE})
-    frame["timestamp"] = pd.Series(dtype=TIMESTAMP_DTYPE)
-    frame["event"] = pd.Series(dtype=EVENT_DTYPE)
-    frame["source_line"] = pd.Series(dtype="Int64")
-    return frame[list(COLUMNS + PROVENANCE)]
-
-
 def raw_frame(data: dict[str, object], source_file: str, lines: object) -> pd.DataFrame:
     """A frame of raw text columns (every canonical column, missing ones NA) plus provenance.
 

@@ -10,8 +10,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-import numpy as np
-
 from hospitaltwin.core.errors import HospitaltwinError
 
 
@@ -53,11 +51,6 @@ def column_from_db(values) -> object:
     import pandas as pd
 
     return pd.to_datetime(pd.Series(values, dtype=object), utc=True).astype("datetime64[ns, UTC]")
-
-
-def hours_between(later: np.ndarray, earlier: np.ndarray) -> np.ndarray:
-    """``later - earlier`` in hours for two ``datetime64`` arrays."""
-    return (later - earlier) / np.timedelta64(1, "h")
 
 
 def parse_user_time(text: str, zone: str = "UTC", what: str = "--at") -> datetime:
