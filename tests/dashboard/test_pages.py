@@ -86,7 +86,8 @@ def test_forecast_view_draws_the_fan_chart_and_daily_risk(dashboard, browser):
     for name in ("median", "50% band", "90% band", "staffed capacity", "physical beds"):
         assert name in legend
     facts = browser.page.locator("#assumed").inner_text()
-    assert "Demand level assumed" in facts and "How well recent forecasts held up" in facts
+    assert "Demand assumed" in facts and "How well recent forecasts held up" in facts
+    assert "arrivals a day now" in facts or "of the usual arrivals" in facts, facts
     browser.shot("forecast-ICU")
     browser.page.select_option("#pick", "ventilator")
     browser.page.wait_for_url(server.http + "/forecast/ventilator")

@@ -69,7 +69,7 @@
     } else if (fit && fit.multiplier) {
       fact(list, "Demand assumed", "× " + fit.multiplier.toFixed(2) + " of the usual arrivals" +
         (fit.fallback ? " (" + fit.fallback + ")" : ""));
-    } else fact(list, "Demand level assumed", lv ?
+    } else fact(list, "Demand assumed", lv ?
       "× " + lv.multiplier.toFixed(2) + " of the usual arrivals (" + lv.observed + " arrivals in the last four weeks, " + lv.expected + " expected)" :
       (data.demand_multiplier && data.demand_multiplier !== 1 ? "× " + data.demand_multiplier : "the scenario's usual demand (no recent arrivals of its own to scale by)"));
     var c = data.coverage;
