@@ -82,29 +82,39 @@ def test_run_until_restores_the_garbage_collector_even_when_a_callback_fails():
     assert gc.isenabled()
 
 
+FREED = """
+import gc, sys, weakref
+sys.path.insert(0, sys.argv[1])
+from helpers import one_unit
+from hospitaltwin.config import scenario_from_dict
+from hospitaltwin.engine import compile_scenario, run_replication
+
+data = one_unit(beds=3, rate=8.0, los={"dist": "exponential", "mean": "12h"}, on_full="queue",
+                horizon="20d", warmup="0d", max_wait="6h")
+model = compile_scenario(scenario_from_dict(data))
+gc.collect()
+gc.disable()
+sim = run_replication(model, 1, 0)
+assert len(sim.rows) > 50 and sim.env._queue == []
+ref = weakref.ref(sim)
+del sim
+print(ref() is None, gc.collect())
+"""
+
+
 def test_a_finished_replication_is_freed_at_once_without_the_garbage_collector():
     """No reference cycles survive a run: dropping it frees every record by reference counting
-    (waiting for the collector cost a fifth of a short forecast replication)."""
-    import gc
-    import weakref
+    (waiting for the collector cost a fifth of a short forecast replication). Run in a fresh
+    process, so no other thread's garbage is counted."""
+    import subprocess
+    import sys
+    from pathlib import Path
 
-    from helpers import one_unit
-    from hospitaltwin.config import scenario_from_dict
-    from hospitaltwin.engine import compile_scenario, run_replication
-
-    data = one_unit(beds=3, rate=8.0, los={"dist": "exponential", "mean": "12h"}, on_full="queue",
-                    horizon="20d", warmup="0d", max_wait="6h")
-    model = compile_scenario(scenario_from_dict(data))
-    gc.collect()
-    gc.disable()
-    try:
-        sim = run_replication(model, 1, 0)
-        assert len(sim.rows) > 50 and sim.env._queue == []
-        ref = weakref.ref(sim)
-        del sim
-        assert ref() is None, "the simulation is kept alive by a reference cycle"
-        # SimPy's Environment binds its event classes to itself: a handful of objects, not the
-        # replication's thousands of records and patients
-        assert gc.collect() < 20, "a replication left cyclic garbage behind"
-    finally:
-        gc.enable()
+    done = subprocess.run([sys.executable, "-c", FREED, str(Path(__file__).parent)],
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    freed, garbage = done.stdout.split()
+    assert freed == "True", "the simulation is kept alive by a reference cycle"
+    # SimPy's Environment binds its event classes to itself: a handful of objects, not the
+    # replication's thousands of records and patients
+    assert int(garbage) < 20, f"a replication left cyclic garbage behind ({garbage} objects)"
