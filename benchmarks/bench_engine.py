@@ -39,7 +39,7 @@ demand:
   units:
     WARD:
       los: {{dist: lognormal, mean: 4.5d, sd: 3d}}
-run: {{horizon: {days}d, warmup: 0d, replications: {reps}, seed: 1}}
+run: {{horizon: {days}d, warmup: 0d, replications: {reps}, seed: 1, limits: {{horizon: 36500d, stays: 50000000}}}}
 """
 
 
