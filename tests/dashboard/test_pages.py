@@ -47,6 +47,11 @@ def test_overview_shows_every_unit_with_the_state_numbers(dashboard, browser):
     chips = browser.page.locator("#units .tile .chip").all_inner_texts()
     assert any(re.fullmatch(r"72 h \d+(\.\d)?%", c) for c in chips), "risks come from the forecast"
     assert "forecast from" in browser.page.locator("#asof").inner_text()
+    latest = browser.page.request.get(server.http + "/api/v1/forecasts/latest").json()
+    warnings = latest["summary"].get("warnings", [])
+    assert any("stale state" in w for w in warnings), "the sample's state is from 2025"
+    shown_warnings = browser.page.locator("#alerts .warning").all_inner_texts()
+    assert shown_warnings == [f"Forecast warning: {w}" for w in warnings]
     browser.shot("overview")
     browser.resize(390)
     browser.page.wait_for_timeout(300)

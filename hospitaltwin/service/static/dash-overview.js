@@ -117,6 +117,16 @@
     });
   }
 
+  function drawWarnings(forecast) {
+    // The forecast's own warnings (a stale state, units missing from the counts): a wall screen
+    // must not show an old picture as if it were today's.
+    var warnings = (forecast && forecast.summary && forecast.summary.warnings) || [];
+    var box = document.getElementById("alerts");
+    warnings.forEach(function (w) {
+      box.appendChild(HT.el("p", {"class": "warning", role: "status"}, "Forecast warning: " + w));
+    });
+  }
+
   function refresh() {
     return Promise.all([
       HT.getJSON("/api/v1/state"),
@@ -128,6 +138,7 @@
       drawUnits(state, risks);
       drawEquipment(state, risks);
       drawAlerts(got[2]);
+      drawWarnings(forecast);
       var text = "State at " + HT.when(state.as_of) + " · " + (forecast ?
         "forecast from " + HT.when(forecast.as_of) + " (made " + HT.when(forecast.finished) + ")" :
         "no forecast yet");
