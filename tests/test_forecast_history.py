@@ -80,3 +80,21 @@ def test_user_times_at_daylight_saving_changes_are_refused_with_the_readings_nam
         parse_user_time("2024-10-27T02:30", "Europe/Amsterdam")
     assert parse_user_time("2024-10-27T02:30+01:00", "Europe/Amsterdam") == datetime(2024, 10, 27, 1, 30, tzinfo=UTC)
     assert parse_user_time("2024-07-01T08:00", "Europe/Amsterdam") == datetime(2024, 7, 1, 6, 0, tzinfo=UTC)
+
+
+def test_the_recalibrated_count_is_what_the_forecast_ships(store):
+    """The noise and weekday factors reach the shipped histograms (not only their mean)."""
+    scenario = scenario_from_dict(SCENARIO)
+    options = ForecastOptions(counts=True, horizon_h=72, replications=20, seed=3, allow_stale=True)
+    origin = datetime(2024, 4, 1, tzinfo=UTC)
+    plain = forecast_from_history(scenario, store, origin, options.model_copy(update={"recalibrate": False}))
+    shipped = forecast_from_history(scenario, store, origin, options)
+    row = [i for i, r in enumerate(shipped.accumulator.resources) if (r.name, r.kind) == ("W", "beds")][0]
+    hist, raw = shipped.accumulator.levels[row], plain.accumulator.levels[row]
+    assert shipped.info["recalibration"]["W"]["added_sd_log"][-1] > 0
+    np.testing.assert_allclose(hist.sum(axis=1), 20.0)  # every hour still weighs the replications
+    assert not np.allclose(hist, np.rint(hist))  # the noise spreads each replication over levels
+    levels = np.arange(hist.shape[1])
+    spread = [np.sqrt(h @ (levels[: len(h)] - h @ levels[: len(h)] / 20) ** 2 / 20) for h in (hist[72], raw[72])]
+    assert spread[0] > spread[1]
+    assert shipped.accumulator.level_sum[row, 72] == pytest.approx(hist[72] @ levels)

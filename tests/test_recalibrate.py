@@ -148,3 +148,19 @@ def test_the_added_walk_gives_each_window_mean_what_it_lacked():
     assert np.all(gained >= lacking - 1e-12)
     grew = np.flatnonzero(np.diff(np.concatenate(([0.0], walk))) > 0)
     assert len(grew) and gained[grew] == pytest.approx(lacking[grew])  # exact where it could be
+
+
+def test_replaced_histograms_are_kept_fractional_and_wider():
+    from hospitaltwin.forecast.accumulate import Accumulator
+    from hospitaltwin.forecast.summarise import Resource
+
+    acc = Accumulator([Resource("A", "beds", 0), Resource("B", "beds", 1)], 2, 1)
+    acc._counts[:] = 0
+    acc.n = 2
+    wide = np.zeros((2, 20))
+    wide[:, 10], wide[:, 15] = 0.5, 1.5
+    acc.replace_levels(1, wide)
+    np.testing.assert_array_equal(acc.levels[1], wide)
+    assert acc.hist.shape == (2, 2, 20)
+    np.testing.assert_array_equal(acc.level_sum[1], [27.5, 27.5])
+    assert acc.levels[0].shape[1] == 8 and not acc.levels[0].any()

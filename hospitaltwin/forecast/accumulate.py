@@ -59,7 +59,8 @@ class Accumulator:
         size = len(self._hours)
         self._widths = widths
         self._starts = np.cumsum(widths * size) - widths * size
-        self._counts = np.zeros(int((widths * size).sum()), dtype=np.int64)
+        dtype = self._counts.dtype if hasattr(self, "_counts") else np.int64
+        self._counts = np.zeros(int((widths * size).sum()), dtype=dtype)
         for hist, new in zip(old, self.levels):
             new[:, :hist.shape[1]] = hist
 
@@ -74,10 +75,20 @@ class Accumulator:
         """Put ``hist`` ``(hour, level)`` in place of resource ``r``'s histograms.
 
         Weights may be fractional (a recalibrated forecast spreads each replication over
-        several levels); every hour must still weigh :attr:`n` in all. The mean follows.
+        several levels); every hour must still weigh :attr:`n` in all. The buffer turns to
+        floats for them and resource ``r`` widens when ``hist`` is wider. The mean follows.
         """
-        self.levels[r] = np.asarray(hist, dtype=float)
-        self.level_sum[r] = self.levels[r] @ np.arange(self.levels[r].shape[1])
+        hist = np.asarray(hist, dtype=float)
+        if self._counts.dtype != np.float64:
+            self._counts = self._counts.astype(np.float64)
+        if hist.shape[1] > self._widths[r]:
+            widths = self._widths.copy()
+            widths[r] = hist.shape[1]
+            self._set_widths(widths)
+        target = self.levels[r]  # a view into the buffer: writing it is what keeps the change
+        target[:] = 0.0
+        target[:, :hist.shape[1]] = hist
+        self.level_sum[r] = hist @ np.arange(hist.shape[1])
 
     def quantiles(self, qs: tuple[float, ...] = QUANTILES) -> np.ndarray:
         """Lower quantiles ``(resource, hour, q)`` from the histograms (inverse of the CDF)."""
