@@ -17,18 +17,19 @@ from hospitaltwin.forecast.recalibrate import (
     effective_number,
     predict_census,
     reported,
-    weekday_factors,
 )
+from hospitaltwin.forecast.weekdays import weekday_factors
 
 DAYS = [date(2024, 1, 1) + timedelta(days=i) for i in range(120)]  # 2024-01-01 is a Monday
+WEEKDAYS = np.array([d.weekday() for d in DAYS])
 
 
 def test_weekday_factors_are_read_through_a_trend():
     truth = np.array([1.02, 1.03, 1.01, 1.0, 0.99, 0.96, 0.99])
     truth = truth / np.exp(np.log(truth).mean())
     census = 500 * np.exp(0.01 * np.arange(120)) * truth[[d.weekday() for d in DAYS]]
-    assert weekday_factors(census, DAYS) == pytest.approx(truth, abs=0.004)
-    flat = weekday_factors(np.full(120, 300.0), DAYS)
+    assert weekday_factors(census, WEEKDAYS) == pytest.approx(truth, abs=0.004)
+    flat = weekday_factors(np.full(120, 300.0), WEEKDAYS)
     assert flat == pytest.approx(np.ones(7))
 
 

@@ -37,6 +37,7 @@ from hospitaltwin.forecast import Forecast, run_forecast
 from hospitaltwin.forecast.counts_mode import CountsInputs, counts_inputs
 from hospitaltwin.forecast.demand import DailyHistory, DemandFit, fit_demand, json_floats
 from hospitaltwin.forecast.freshness import check_fresh
+from hospitaltwin.forecast.weekdays import WEEKS, weekday_factors
 
 
 class History(Protocol):
@@ -131,7 +132,7 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
         extra = counts_inputs(scenario, history, state, options.admissions_previous_day)
         scenario, warnings = extra.scenario, warnings + extra.warnings
     expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
-    fits = _demand_fits(expected, history, state, options, extra)
+    fits = _demand_fits(scenario, expected, history, state, options, extra)
     spec_seed = scenario.run.seed if options.seed is None else options.seed
     paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
     fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
@@ -148,23 +149,39 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     return fc
 
 
-def _demand_fits(expected: dict[str, np.ndarray], history: History, state: SystemState,
+def _demand_fits(scenario: Scenario, expected: dict[str, np.ndarray], history: History, state: SystemState,
                  options: ForecastOptions, extra: CountsInputs | None) -> dict[str, DemandFit]:
     """One fitted demand level per entry unit with Poisson streams (``expected``: the
-    scenario's arrivals per unit on each day of the history)."""
+    scenario's arrivals per unit on each day of the history), with the weekday factors of
+    its arrivals beyond the scenario's profile (read from :data:`~.weekdays.WEEKS` weeks)."""
     if options.demand == "scenario":
         return {}
     origin, days = state.as_of, 7 * options.weeks()
-    if extra is not None:
-        observed = extra.admissions_by_day(origin, days)
-    else:
-        observed = arrivals_by_day(history, origin, days, state.notes.get("first_event"))
-    fits = {unit: fit_demand(DailyHistory(unit, observed.get(unit, np.zeros(days)), exp), options.demand)
-            for unit, exp in expected.items()}
+    long = max(days, 7 * WEEKS)
+    observed = _observed_by_day(history, state, extra, long)
+    long_expected = expected_by_day(scenario, origin, long)
+    first = local_origin(origin - timedelta(days=long), scenario.layout.timezone).weekday()
+    weekdays = (first + np.arange(long)) % 7
+    fits = {}
+    for unit, exp in expected.items():
+        seen = observed.get(unit, np.zeros(long))
+        ratio = np.where(long_expected[unit] > 0, (seen + 0.5) / np.maximum(long_expected[unit], 1e-12), np.nan)
+        daily = DailyHistory(unit, seen[-days:], exp, weekday_factors(ratio, weekdays),
+                             int(weekdays[long - days]))
+        fits[unit] = fit_demand(daily, options.demand)
     for fit in fits.values():
         if fit.fitted:
             fit.fitted["start"] = (origin - timedelta(days=days - fit.first)).isoformat()
     return fits
+
+
+def _observed_by_day(history: History, state: SystemState, extra: CountsInputs | None,
+                     days: int) -> dict[str, np.ndarray]:
+    """Arrivals (counts mode: admissions) per entry unit on each of the ``days`` days before
+    the state's time."""
+    if extra is not None:
+        return extra.admissions_by_day(state.as_of, days)
+    return arrivals_by_day(history, state.as_of, days, state.notes.get("first_event"))
 
 
 def expected_by_day(scenario: Scenario, origin: datetime, days: int, ahead: bool = False) -> dict[str, np.ndarray]:

@@ -5,9 +5,9 @@ simulation does not know, and this module adds them to the forecast of a unit wh
 were read from its counts:
 
 - **Weekday reporting.** Reported census runs a few percent low or high on some weekdays
-  (fewer discharges or late reports at weekends). :func:`weekday_factors` reads the factor of
-  each weekday from the last :data:`WEEKDAY_WEEKS` weeks of counts (census over its centred
-  7-day mean); the forecast for a day is the simulated census times that day's factor over
+  (fewer discharges or late reports at weekends).
+  :func:`~hospitaltwin.forecast.weekdays.weekday_factors` reads the factor of each weekday
+  from the last 8 weeks of counts (census over its centred 7-day mean); the forecast for a day is the simulated census times that day's factor over
   the factor of the origin's day.
 - **The model's own error.** At each of the last :data:`PAST_ORIGINS` days whose outcome the
   counts already hold, the same model makes a point forecast of the census 1, 2, … days
@@ -32,14 +32,14 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 import numpy as np
 
 from hospitaltwin.forecast.level_errors import MIN_ERRORS, PAST_ORIGINS
 from hospitaltwin.forecast.stays import fit_stays
+from hospitaltwin.forecast.weekdays import weekday_factors
 
-WEEKDAY_WEEKS = 8
 MIN_DF = 3
 NODES = 50
 
@@ -65,27 +65,6 @@ class CensusErrors:
 
 def _rounded(values: np.ndarray) -> list:
     return [round(float(v), 4) for v in values]
-
-
-def weekday_factors(census: np.ndarray, dates: list[date], weeks: int = WEEKDAY_WEEKS) -> np.ndarray:
-    """Factors of reported census by weekday (Monday first; geometric mean 1).
-
-    Each day's census over its centred 7-day mean, on the log scale, averaged per weekday over
-    the last ``weeks`` weeks. Missing days and weekdays with no data give factor 1.
-    """
-    census = np.asarray(census, float)[-(7 * weeks + 3):]
-    days = dates[-len(census):]
-    logs = np.log(np.where(census > 0, census, np.nan))
-    known = np.isfinite(logs)
-    window = np.convolve(np.where(known, logs, 0.0), np.ones(7), "same")
-    counted = np.convolve(known.astype(float), np.ones(7), "same")
-    ratio = np.where(counted == 7, logs - window / np.maximum(counted, 1), np.nan)[3:-3]
-    weekday = np.array([d.weekday() for d in days])[3:-3]
-    out = np.zeros(7)
-    for w in range(7):
-        values = ratio[(weekday == w) & np.isfinite(ratio)]
-        out[w] = values.mean() if len(values) else 0.0
-    return np.exp(out - out.mean())
 
 
 @dataclass(frozen=True)
@@ -162,7 +141,7 @@ def census_errors(unit: str, inputs: PastInputs, leads: int, sim_log_var: np.nda
     variance lacks of it. Leads with fewer than :data:`MIN_ERRORS` errors take the last
     measured lead's noise grown as the square root of the lead (a random walk's).
     """
-    factors = weekday_factors(inputs.census, inputs.dates)
+    factors = weekday_factors(inputs.census, np.array([d.weekday() for d in inputs.dates]))
     errors = past_errors(inputs, factors, leads)
     result = CensusErrors(unit, factors, np.zeros(leads), np.full(leads, float(MIN_DF)),
                           np.array([len(e) for e in errors]), np.full(leads, np.nan))
