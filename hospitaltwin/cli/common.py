@@ -209,3 +209,18 @@ def parse_at(text: str | None, timezone: str) -> datetime | None:
     from hospitaltwin.store.times import parse_user_time
 
     return None if text is None else parse_user_time(text, timezone)
+
+
+def demand_lines(fits: dict[str, dict]) -> list[str]:
+    """One sentence per entry unit on the demand level a forecast or a plan runs at (``fits``:
+    each unit's demand model summary, as ``summary.json`` records it)."""
+    lines = []
+    for unit, fit in fits.items():
+        d, p = fit["diagnostics"], fit["params"]
+        if fit["model"] == "trend":
+            lines.append(f"demand {unit}: {d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day "
+                         f"(90% {d['trend_per_day_band'][0]:+.1%} to {d['trend_per_day_band'][1]:+.1%})")
+        elif fit["model"] == "multiplier":
+            note = f" ({d['fallback']})" if "fallback" in d else ""
+            lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's{note}")
+    return lines

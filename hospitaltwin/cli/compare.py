@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, force_option, out, paired_table, scheduler_option, warn
-from hospitaltwin.cli.common import parse_at
+from hospitaltwin.cli.common import command, force_option, out, paired_table, parse_at, scheduler_option, warn
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare

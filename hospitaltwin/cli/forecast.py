@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, force_option, out, parse_at, scheduler_option
+from hospitaltwin.cli.common import command, demand_lines, err, force_option, out, parse_at, scheduler_option
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
@@ -90,15 +90,7 @@ def forecast_cmd(
 
 def _demand_lines(fc) -> list[str]:
     """One sentence per entry unit on the demand level the forecast runs at."""
-    lines = []
-    for unit, fit in fc.info.get("demand", {}).items():
-        d, p = fit["diagnostics"], fit["params"]
-        if fit["model"] == "trend":
-            lines.append(f"demand {unit}: {d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day "
-                         f"(90% {d['trend_per_day_band'][0]:+.1%} to {d['trend_per_day_band'][1]:+.1%})")
-        elif fit["model"] == "multiplier":
-            note = f" ({d['fallback']})" if "fallback" in d else ""
-            lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's{note}")
+    lines = demand_lines(fc.info.get("demand", {}))
     for unit, stay in fc.info.get("stays_from_counts", {}).items():
         lines.append(f"stays {unit}: {stay['mean_days']:.1f} days on average, read from the counts "
                      f"({stay['method']})")
