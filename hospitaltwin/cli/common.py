@@ -11,6 +11,7 @@ never a traceback. Command modules register themselves on :data:`app` when impor
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 import sys
 from collections.abc import Callable
 
@@ -198,3 +199,13 @@ def scheduler_option():
                         help="Run replications on this Dask cluster instead of local processes "
                              "(--workers is then ignored); results are the same.")
 
+
+def parse_at(text: str | None, timezone: str) -> datetime | None:
+    """``--at`` as a tz-aware UTC time (naive times are in the layout's zone), or None.
+
+    One parser for every command (:func:`hospitaltwin.store.times.parse_user_time`): a local
+    time the clocks skip or repeat is refused with both readings named.
+    """
+    from hospitaltwin.store.times import parse_user_time
+
+    return None if text is None else parse_user_time(text, timezone)

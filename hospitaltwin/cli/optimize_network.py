@@ -17,7 +17,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import err, force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
+from hospitaltwin.cli.common import parse_at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.durations import parse_duration
@@ -64,7 +64,7 @@ def network_cmd(
     check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
-    state, store_url = store_state(scenario, store_url, _at(at, scenario.layout.timezone))
+    state, store_url = store_state(scenario, store_url, parse_at(at, scenario.layout.timezone))
     if state is not None:
         scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed

@@ -15,7 +15,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
+from hospitaltwin.cli.common import parse_at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
@@ -61,7 +61,7 @@ def roster_cmd(
     check_folder(out_dir, force)
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
-    state, store_url = store_state(spec, store_url, _at(at, spec.layout.timezone))
+    state, store_url = store_state(spec, store_url, parse_at(at, spec.layout.timezone))
     origin = local_origin(state.as_of, spec.layout.timezone) if state is not None else None
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed

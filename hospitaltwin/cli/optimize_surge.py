@@ -7,7 +7,7 @@ from pathlib import Path
 import typer
 
 from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
+from hospitaltwin.cli.common import parse_at
 from hospitaltwin.cli.optimize import optimize_command
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
@@ -57,7 +57,7 @@ def surge_cmd(
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
-    state, store_url = store_state(base, store_url, _at(at, base.layout.timezone))
+    state, store_url = store_state(base, store_url, parse_at(at, base.layout.timezone))
     if state is not None and warmup is not None:
         raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
     warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
