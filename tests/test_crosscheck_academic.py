@@ -20,9 +20,12 @@ from __future__ import annotations
 import copy
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
+from helpers import assert_in_ci
 from test_crosscheck import assert_agree, differences, run_both
+from test_theory import erlang_b
 
 from hospitaltwin.config import read_scenario, scenario_from_dict
 
@@ -111,3 +114,21 @@ def test_engines_agree_on_the_whole_academic_covid_surge_scenario():
     keys = [(u, k) for u in units for k in (*UNIT_KPIS, "left_fraction")]
     keys += [(p, k) for p in scenario.layout.equipment for k in POOL_KPIS]
     assert_agree(differences(ours, theirs, keys), WIDTHS, FLOORS)
+
+
+def test_both_engines_block_at_the_erlang_b_rate_of_the_staffed_beds():
+    """A diverting unit of 20 beds whose nurses (3 a shift at 1:4, no absence) staff 12: both
+    engines divert the Erlang B fraction of 12 servers, not of 20 — and a shift handover never
+    opens a bed for a moment (that would lower the blocking)."""
+    shifts = {"day": {"start": "7h", "length": "12h", "weekday": 3}, "night": {"start": "19h", "length": "12h", "weekday": 3}}
+    data = {"name": "staffed-erlang",
+            "layout": {"units": {"ICU": {"beds": 20, "on_full": "divert"}},
+                       "staff": {"nurses": {"units": ["ICU"], "patients_per_staff": 4, "shifts": shifts}}},
+            "demand": {"arrivals": [{"unit": "ICU", "rate": 10}],
+                       "units": {"ICU": {"los": {"dist": "exponential", "mean": "1d"}}}},
+            "run": {"horizon": "200d", "warmup": "10d"}}
+    truth = erlang_b(12, 10.0)
+    ours, theirs = run_both(scenario_from_dict(data), 6, 6)
+    for runs in (ours, theirs):
+        assert_in_ci(np.array([r[("ICU", "diverted_fraction")] for r in runs]), truth, 0.99, max_half_width=0.03)
+        assert all(r[("ICU", "mean_staffed_beds")] == pytest.approx(12) for r in runs)
