@@ -36,6 +36,9 @@ POOL_KPIS = ("unmet_fraction", "mean_in_use", "mean_capacity")
 WIDTHS = {"mean_census": 4.0, "mean_staffed_beds": 0.6, "mean_boarding": 1.0, "diverted_fraction": 0.2,
           "p_full": 0.3, "unmet_fraction": 0.35, "mean_in_use": 3.0, "mean_capacity": 0.5,
           "left_fraction": 0.02}  # waits: too noisy through the wave to bound (MICU: +-40 h)
+WHOLE_WIDTHS = {**WIDTHS, "mean_census": 8.0, "mean_boarding": 6.0, "p_full": 0.5, "mean_in_use": 4.0}
+"""The whole hospital through the wave in 8 replications: the PACU (SICU overflow and boarding
+from a full ICU) and the ICUs' time full vary most between replications."""
 FLOORS = {"mean_wait_h": 0.01, "mean_boarding": 0.005, "diverted_fraction": 0.002, "p_full": 0.002,
           "unmet_fraction": 0.002, "left_fraction": 0.001}  # rounding-level: quantities near zero
 
@@ -113,7 +116,7 @@ def test_engines_agree_on_the_whole_academic_covid_surge_scenario():
     units = list(scenario.layout.units)
     keys = [(u, k) for u in units for k in (*UNIT_KPIS, "left_fraction")]
     keys += [(p, k) for p in scenario.layout.equipment for k in POOL_KPIS]
-    assert_agree(differences(ours, theirs, keys), WIDTHS, FLOORS)
+    assert_agree(differences(ours, theirs, keys), WHOLE_WIDTHS, FLOORS)
 
 
 def test_both_engines_block_at_the_erlang_b_rate_of_the_staffed_beds():
