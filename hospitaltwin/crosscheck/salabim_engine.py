@@ -252,8 +252,13 @@ def simulate_salabim(scenario: Scenario, seed: int) -> dict[tuple[str, str], flo
 def _signature_checks_once_per_class():
     """Let salabim check a class's ``__init__``/``setup``/``process`` signatures once, not for
     every component it creates: the check (``inspect.signature``, three times per patient) is
-    otherwise most of a run's time, and its answer depends on the class alone."""
-    original, checked = sim.salabim._check_overlapping_parameters, set()
+    otherwise most of a run's time, and its answer depends on the class alone. A salabim
+    without that internal (the range tested is pinned in ``pyproject.toml``) runs unpatched:
+    slower, same results."""
+    original, checked = getattr(sim.salabim, "_check_overlapping_parameters", None), set()
+    if original is None:
+        yield
+        return
 
     def check(obj, first, second, process=None):
         key = (type(obj), first, second, getattr(process, "__name__", None))
