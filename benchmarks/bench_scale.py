@@ -7,8 +7,10 @@ client and of the worker processes, on two local worker processes and on a Dask 
 two one-thread workers started on 127.0.0.1 (the same two cores), and checks that both give
 the same forecast. It also measures a Dask task's overhead (round trip of one tiny task, and
 the time per task of many in flight) and prints the batch sizes the executor chose from it.
-Peaks are the largest resident set of any process so far (``ru_maxrss``): flat across sizes
-means memory does not grow with replications.
+Each forecast runs in a fresh process (and the Dask one on a fresh loopback cluster), so its
+peaks are its own: the largest resident set (``ru_maxrss``) of the client and of the worker
+processes during that forecast alone. Flat across sizes means memory does not grow with
+replications.
 
 Run: ``python benchmarks/bench_scale.py`` (100 replications) or ``--full`` (100, 1,000 and
 5,000 replications: about an hour and a half on two cores).
@@ -17,6 +19,8 @@ Run: ``python benchmarks/bench_scale.py`` (100 replications) or ``--full`` (100,
 from __future__ import annotations
 
 import argparse
+import hashlib
+import json
 import resource
 import statistics
 import subprocess
@@ -113,7 +117,12 @@ def main() -> None:
         default=60,
         help="hospitals in the state (default: the example's 60)",
     )
+    parser.add_argument("--one", choices=("local", "dask"), help=argparse.SUPPRESS)
+    parser.add_argument("--folder", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.one:
+        _one_run(args)
+        return
     sizes = args.replications or ([100, 1000, 5000] if args.full else [100])
     with tempfile.TemporaryDirectory() as folder:
         path, state = state_wide(args.hospitals, Path(folder))
@@ -125,28 +134,62 @@ def main() -> None:
         with LoopbackCluster(workers=2, threads=1) as cluster:
             dask = DaskCluster(cluster.address)
             latency, per_task = task_overhead(dask.client)
-            print(
-                f"Dask task overhead on loopback: {latency * 1000:.1f} ms round trip of one task, "
-                f"{per_task * 1000:.2f} ms per task with many in flight"
-            )
-            local = LocalProcesses(2)
-            for replications in sizes:
-                _compare(scenario, state, replications, local, dask)
             dask.close()
+        print(
+            f"Dask task overhead on loopback: {latency * 1000:.1f} ms round trip of one task, "
+            f"{per_task * 1000:.2f} ms per task with many in flight"
+        )
+        for replications in sizes:
+            local = _child("local", replications, args.hospitals, folder)
+            dask = _child("dask", replications, args.hospitals, folder)
+            _print_pair(replications, local, dask)
 
 
-def _compare(scenario, state, replications: int, local, dask) -> None:
-    local_s, local_rows = timed_forecast(scenario, state, replications, local)
-    local_peak = peak_mib(local)
-    dask_s, dask_rows = timed_forecast(scenario, state, replications, dask)
-    client, workers = peak_mib(dask)
-    sizes = dask.batch_sizes
+def _child(kind: str, replications: int, hospitals: int, folder: str) -> dict:
+    """One forecast in a fresh process, so that its peak memory is its own."""
+    command = [sys.executable, __file__, "--one", kind, "--replications", str(replications),
+               "--hospitals", str(hospitals), "--folder", folder]
+    done = subprocess.run(command, check=True, capture_output=True, text=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _one_run(args) -> None:
+    """Child process: the state from the parent's store, one forecast, its figures as JSON."""
+    folder = Path(args.folder)
+    scenario = read_scenario(
+        ROOT / "scenarios/statewide-baseline.yaml"
+        if args.hospitals == 60
+        else folder / "scenarios/bench-baseline.yaml"
+    )
+    state = Store.open(f"sqlite:///{folder / 'state.db'}").state_from_counts()
+    replications = args.replications[0]
+    if args.one == "local":
+        executor = LocalProcesses(2)
+        seconds, rows = timed_forecast(scenario, state, replications, executor)
+        own, workers = peak_mib(executor)
+        sizes = []
+    else:
+        with LoopbackCluster(workers=2, threads=1) as cluster:
+            executor = DaskCluster(cluster.address)
+            seconds, rows = timed_forecast(scenario, state, replications, executor)
+            own, workers = peak_mib(executor)
+            sizes = list(executor.batch_sizes)
+            executor.close()
+    digest = hashlib.sha256(repr(rows).encode()).hexdigest()
+    print(json.dumps({"seconds": seconds, "own": own, "workers": workers, "sizes": sizes,
+                      "digest": digest}))
+
+
+def _print_pair(replications: int, local: dict, dask: dict) -> None:
+    sizes = dask["sizes"]
     print(
-        f"{replications:>5} replications: local 2 processes {local_s:7.1f} s "
-        f"({local_s / replications * 2000:.0f} ms per replication-core), peak {local_peak[0]:.0f} MiB parent / "
-        f"{local_peak[1]:.0f} MiB worker; Dask 2x1 threads {dask_s:7.1f} s ({dask_s / local_s:.2f}x local), "
-        f"peak {client:.0f} MiB client / {workers:.0f} MiB worker; {len(sizes)} tasks, batch sizes "
-        f"median {statistics.median(sizes):.0f}, max {max(sizes)}; same forecast: {local_rows == dask_rows}"
+        f"{replications:>5} replications: local 2 processes {local['seconds']:7.1f} s "
+        f"({local['seconds'] / replications * 2000:.0f} ms per replication-core), "
+        f"peak {local['own']:.0f} MiB parent / {local['workers']:.0f} MiB worker; "
+        f"Dask 2x1 threads {dask['seconds']:7.1f} s ({dask['seconds'] / local['seconds']:.2f}x local), "
+        f"peak {dask['own']:.0f} MiB client / {dask['workers']:.0f} MiB worker; {len(sizes)} tasks, "
+        f"batch sizes median {statistics.median(sizes):.0f}, max {max(sizes)}; "
+        f"same forecast: {local['digest'] == dask['digest']}"
     )
 
 

@@ -11,6 +11,7 @@ never a traceback. Command modules register themselves on :data:`app` when impor
 from __future__ import annotations
 
 import functools
+from datetime import datetime
 import sys
 from collections.abc import Callable
 
@@ -198,3 +199,28 @@ def scheduler_option():
                         help="Run replications on this Dask cluster instead of local processes "
                              "(--workers is then ignored); results are the same.")
 
+
+def parse_at(text: str | None, timezone: str) -> datetime | None:
+    """``--at`` as a tz-aware UTC time (naive times are in the layout's zone), or None.
+
+    One parser for every command (:func:`hospitaltwin.store.times.parse_user_time`): a local
+    time the clocks skip or repeat is refused with both readings named.
+    """
+    from hospitaltwin.store.times import parse_user_time
+
+    return None if text is None else parse_user_time(text, timezone)
+
+
+def demand_lines(fits: dict[str, dict]) -> list[str]:
+    """One sentence per entry unit on the demand level a forecast or a plan runs at (``fits``:
+    each unit's demand model summary, as ``summary.json`` records it)."""
+    lines = []
+    for unit, fit in fits.items():
+        d, p = fit["diagnostics"], fit["params"]
+        if fit["model"] == "trend":
+            lines.append(f"demand {unit}: {d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day "
+                         f"(90% {d['trend_per_day_band'][0]:+.1%} to {d['trend_per_day_band'][1]:+.1%})")
+        elif fit["model"] == "multiplier":
+            note = f" ({d['fallback']})" if "fallback" in d else ""
+            lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's{note}")
+    return lines

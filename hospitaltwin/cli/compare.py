@@ -7,8 +7,7 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, force_option, out, paired_table, scheduler_option, warn
-from hospitaltwin.cli.forecast import _at
+from hospitaltwin.cli.common import command, force_option, out, paired_table, parse_at, scheduler_option, warn
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import HEADLINE, _duration
 from hospitaltwin.compare.paired import compare
@@ -40,7 +39,7 @@ def compare_cmd(
 ) -> None:
     """Run every policy on the same random numbers as the baseline; print paired differences."""
     spec = read_scenario(scenario)
-    spec, state, store_url = warm_start(spec, store, _at(at, spec.layout.timezone))
+    spec, state, store_url = warm_start(spec, store, parse_at(at, spec.layout.timezone))
     base = with_run(spec, replications=replications, seed=seed, horizon=_duration(horizon, "--horizon") and horizon)
     policies = [read_policy(p) for p in policy]
     inputs = {str(p): checksum(p) for p in [scenario, *policy]} | provenance(state, store_url)

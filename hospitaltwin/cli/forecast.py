@@ -9,7 +9,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import command, err, force_option, out, scheduler_option
+from hospitaltwin.cli.common import command, demand_lines, err, force_option, out, parse_at, scheduler_option
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.config.load import read_scenario
@@ -17,17 +17,6 @@ from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import check_folder
 from hospitaltwin.experiment.executors import replication_executor
 from hospitaltwin.store.start import safe_url
-
-
-def _at(text: str | None, timezone: str) -> datetime | None:
-    """``--at`` as a tz-aware UTC time (naive times are in the layout's zone), or None.
-
-    One parser for every command (:func:`hospitaltwin.store.times.parse_user_time`): a local
-    time the clocks skip or repeat is refused with both readings named.
-    """
-    from hospitaltwin.store.times import parse_user_time
-
-    return None if text is None else parse_user_time(text, timezone)
 
 
 RECALIBRATE_HELP = ("Counts mode: forecast a unit's census as the count it will report, with weekday "
@@ -87,7 +76,7 @@ def forecast_cmd(
                        stale_limit_h=_duration(stale_limit, "--stale-limit"), allow_stale=allow_stale)
     store = Store.open_existing(store_url)
     with replication_executor(workers, scheduler) as pool, progress("forecast", replications) as bar:
-        fc = forecast_from_history(scenario, store, _at(at, scenario.layout.timezone), options, workers=pool,
+        fc = forecast_from_history(scenario, store, parse_at(at, scenario.layout.timezone), options, workers=pool,
                                    progress=bar.step)
     for warning in fc.info["warnings"]:
         err.print(f"[yellow]warning:[/yellow] {warning}", highlight=False)
@@ -101,15 +90,7 @@ def forecast_cmd(
 
 def _demand_lines(fc) -> list[str]:
     """One sentence per entry unit on the demand level the forecast runs at."""
-    lines = []
-    for unit, fit in fc.info.get("demand", {}).items():
-        d, p = fit["diagnostics"], fit["params"]
-        if fit["model"] == "trend":
-            lines.append(f"demand {unit}: {d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day "
-                         f"(90% {d['trend_per_day_band'][0]:+.1%} to {d['trend_per_day_band'][1]:+.1%})")
-        elif fit["model"] == "multiplier":
-            note = f" ({d['fallback']})" if "fallback" in d else ""
-            lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's{note}")
+    lines = demand_lines(fc.info.get("demand", {}))
     for unit, stay in fc.info.get("stays_from_counts", {}).items():
         lines.append(f"stays {unit}: {stay['mean_days']:.1f} days on average, read from the counts "
                      f"({stay['method']})")

@@ -16,9 +16,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import err, force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
-from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.common import err, force_option, out, paired_table, parse_at, scheduler_option
+from hospitaltwin.cli.optimize import demand_option, optimize_command, store_demand
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.durations import parse_duration
 from hospitaltwin.core.errors import HospitaltwinError
@@ -51,6 +50,7 @@ def network_cmd(
     scheduler: str = scheduler_option(),
     store_url: str = typer.Option(None, "--store", help="Plan from the state store's picture of the network (sqlite:///twin.db, postgresql+psycopg://…)."),
     at: str = typer.Option(None, "--at", help="With --store: plan from this time (default: the last event)."),
+    demand: str = demand_option(),
     force: bool = force_option(),
 ) -> None:
     """Move ventilators / ECLS circuits between hospitals and plan link transfer capacity."""
@@ -64,13 +64,14 @@ def network_cmd(
     check_folder(out_dir, force)
     scenario = read_scenario(scenario_path)
     days = _whole_days(horizon)
-    state, store_url = store_state(scenario, store_url, _at(at, scenario.layout.timezone))
+    state, store_url = store_state(scenario, store_url, parse_at(at, scenario.layout.timezone))
     if state is not None:
         scenario = from_state(scenario, state, 24.0 * days)
     seed = scenario.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate:
         require_fresh_seed(eval_seed, seed)
+    demand_source = store_demand(scenario, store_url, state, 24.0 * days, seed, demand)
     settings = Settings(move_cost=move_cost, transfer_cost=transfer_cost, slot_cost=slot_cost, bed_weight=bed_weight,
                         daily_slots=daily_slots, fair=fair, seed=seed, time_limit_s=_seconds(time_limit),
                         node_limit=node_limit, gap=gap)
@@ -79,7 +80,7 @@ def network_cmd(
         with progress(f"drawing {paths} demand paths and solving the plan"):
             plan = plan_network(scenario, paths=paths, horizon_h=24.0 * days, seed=seed, settings=settings, keep=keep,
                                 minimum=_minimums(minimum), move_days=move_days, max_transfers=max_transfers,
-                                workers=pool, state=state)
+                                workers=pool, state=state, demand=demand_source)
         _print_plan(plan)
         evaluation = None
         if evaluate:
@@ -187,7 +188,8 @@ def _evaluate(plan, replications: int, seed: int, workers, state=None) -> list[d
               highlight=False)
     with progress("testing the plan in the engine"):
         rows = evaluate_plan(plan.scenario, plan.policy, seed=seed, replications=replications, plan_seed=plan.seed,
-                             horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state)
+                             horizon_h=24.0 * plan.data.shape[3], workers=workers, state=state,
+                             demand=plan.demand.reseeded(seed) if plan.demand is not None else None)
     table = paired_table(headline(rows), "Out of sample, in the engine: plan - today, paired over replications: "
                          "mean [95% CI]", ("today", "plan"))
     out.print(table)

@@ -14,9 +14,8 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
-from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
-from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.common import force_option, out, paired_table, parse_at, scheduler_option
+from hospitaltwin.cli.optimize import demand_option, optimize_command, store_demand
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.experiment.executors import replication_executor
@@ -41,6 +40,7 @@ def roster_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
     force: bool = force_option(),
     scheduler: str = scheduler_option(),
+    demand: str = demand_option(),
 ) -> None:
     """Roster nurses against demand simulated by the twin; write the roster, a policy and the solve."""
     from hospitaltwin.compare.out_of_sample import require_fresh_seed
@@ -61,17 +61,19 @@ def roster_cmd(
     check_folder(out_dir, force)
     spec = read_scenario(scenario_path)
     problem = read_problem(nurses, spec.layout)
-    state, store_url = store_state(spec, store_url, _at(at, spec.layout.timezone))
+    state, store_url = store_state(spec, store_url, parse_at(at, spec.layout.timezone))
     origin = local_origin(state.as_of, spec.layout.timezone) if state is not None else None
     period = period_run(spec, problem, origin)
     seed = spec.run.seed if seed is None else seed
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate:
         require_fresh_seed(eval_seed, seed)
+    demand_source = store_demand(spec, store_url, state, period.run.horizon + 24.0, seed, demand)
     solver = {"time_limit": time_limit, "workers": solver_workers, "gap": gap}
     with replication_executor(workers, scheduler) as pool:
         with progress(f"drawing {paths} demand paths and solving the roster") as bar:
-            result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=pool, **solver)
+            result = plan_roster(spec, problem, paths=paths, seed=seed, state=state, sim_workers=pool,
+                                 demand_source=demand_source, **solver)
             wanted = (naive or evaluate) and result.solution.found
             bar.stage("solving the naive roster")
             baseline = solve_instance(naive_instance(problem, spec, origin), **solver) if wanted else None
@@ -84,7 +86,8 @@ def roster_cmd(
                                     f"seconds and no conflict between the rules found; try a longer --time-limit")
         _summary(result, baseline)
         if evaluate and baseline is not None and baseline.solution.found:
-            _evaluate(result, baseline, period, seed, eval_seed, replications, pool, state, out_dir)
+            fresh = demand_source.reseeded(eval_seed) if demand_source is not None else None
+            _evaluate(result, baseline, period, seed, eval_seed, replications, pool, state, out_dir, fresh)
     out.print(f"results: {out_dir}", highlight=False, markup=False)
 
 
@@ -119,7 +122,7 @@ def _heads_table(result) -> Table:
 
 
 def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications: int, workers,
-              state, out_dir: Path) -> None:
+              state, out_dir: Path, demand=None) -> None:
     from hospitaltwin.optimize.roster.roster_policy import (
         compare_rosters,
         rostered_units,
@@ -130,7 +133,8 @@ def _evaluate(result, baseline, period, seed: int, eval_seed: int, replications:
     naive = baseline.policy(f"{problem.name}-naive", "The same nurses filling the layout's usual pattern")
     with progress("testing the roster against the naive roster"):
         comparison = compare_rosters(period, result.policy(), naive, seed=eval_seed, replications=replications,
-                                     plan_seed=seed, workers=workers, state=state, out=out_dir / "evaluation")
+                                     plan_seed=seed, workers=workers, state=state, out=out_dir / "evaluation",
+                                     demand=demand)
     table = paired_table(target_rows(comparison, rostered_units(result.inst)),
                          f"out of sample (seed {eval_seed}, {replications} replications): roster - naive roster, "
                          "paired mean [95% CI]", ("naive", "roster"), "unit")

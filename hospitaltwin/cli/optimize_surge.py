@@ -6,9 +6,8 @@ from pathlib import Path
 
 import typer
 
-from hospitaltwin.cli.common import force_option, out, paired_table, scheduler_option
-from hospitaltwin.cli.forecast import _at
-from hospitaltwin.cli.optimize import optimize_command
+from hospitaltwin.cli.common import force_option, out, paired_table, parse_at, scheduler_option
+from hospitaltwin.cli.optimize import demand_option, optimize_command, store_demand
 from hospitaltwin.cli.progress import progress
 from hospitaltwin.cli.run import _duration
 from hospitaltwin.compare.out_of_sample import require_fresh_seed
@@ -45,6 +44,7 @@ def surge_cmd(
     workers: int = typer.Option(1, "--workers", "-w", min=1, help="Worker processes for paths and comparison."),
     force: bool = force_option(),
     scheduler: str = scheduler_option(),
+    demand: str = demand_option(),
 ) -> None:
     """Choose which surge beds to open where and when; write the plan as a policy and test it."""
     from hospitaltwin.optimize.surge.explain import summary_lines
@@ -57,7 +57,7 @@ def surge_cmd(
         raise HospitaltwinError(f"--formulation: '{formulation}' is not one of {', '.join(FORMULATIONS)}")
     days = plan_days(_duration(horizon, "--horizon"))
     base = read_scenario(scenario_path)
-    state, store_url = store_state(base, store_url, _at(at, base.layout.timezone))
+    state, store_url = store_state(base, store_url, parse_at(at, base.layout.timezone))
     if state is not None and warmup is not None:
         raise HospitaltwinError("--warmup is for an empty start; from the state store the plan starts at --at")
     warm = 0.0 if state is not None else base.run.warmup if warmup is None else _duration(warmup, "--warmup")
@@ -67,13 +67,14 @@ def surge_cmd(
     eval_seed = seed + 1 if eval_seed is None else eval_seed
     if evaluate:
         require_fresh_seed(eval_seed, seed)
+    demand_source = store_demand(scenario, store_url, state, 24.0 * days, seed, demand)
     settings = SolveSettings(formulation=formulation, time_limit_s=time_limit, node_limit=node_limit, seed=seed)
     gap = GapSettings(batches=gap_batches, target=target_gap, max_paths=max_paths)
     work = f"drawing {paths} demand paths ({gap_batches} x {paths} more for the SAA gap), solving the plan"
     with replication_executor(workers, scheduler) as pool:
         with progress(work):
             result = plan_surge(scenario, options, paths=paths, days=days, seed=seed, settings=settings,
-                                workers=pool, state=state, gap=gap)
+                                workers=pool, state=state, gap=gap, demand_source=demand_source)
         inputs = {str(p): checksum(p) for p in (scenario_path, options_path)} | provenance(state, store_url)
         write_surge(result, out_dir, inputs, force)
         out.print(f"demand paths: {result.paths_drawn} x {days} days in {result.paths_seconds:.1f} s",
@@ -96,7 +97,8 @@ def _evaluate(result, eval_seed: int, replications: int, workers, out_dir: Path,
     with progress(f"testing the plan out of sample: {replications} replications with and without it"):
         comparison = evaluate(result.scenario, policy, seed=eval_seed, replications=replications,
                               horizon_h=result.horizon_h, plan_seed=result.seed, workers=workers,
-                              state=state, out=out_dir / "evaluation")
+                              state=state, out=out_dir / "evaluation",
+                              demand=result.demand.reseeded(eval_seed) if result.demand is not None else None)
     table = paired_table(target_rows(comparison, list(result.data.units)),
                          f"out of sample (seed {eval_seed}, {replications} replications): plan - no plan, "
                          "paired mean [95% CI]", ("no plan", "plan"), "unit")

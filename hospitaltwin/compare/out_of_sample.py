@@ -18,6 +18,7 @@ from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.replicate import with_run
 
 
@@ -36,7 +37,8 @@ def require_fresh_seed(seed: int, plan_seed: int) -> None:
 
 def out_of_sample(baseline: Scenario, plan: Policy, *, seed: int, replications: int, plan_seed: int,
                   workers: int = 1, state: SystemState | None = None, out: Path | None = None,
-                  derive: Callable[[dict], dict] | None = None) -> Comparison:
+                  derive: Callable[[dict], dict] | None = None,
+                  demand: PathSource | None = None) -> Comparison:
     """Paired differences plan - baseline over ``replications`` runs seeded ``seed``.
 
     Parameters
@@ -49,9 +51,10 @@ def out_of_sample(baseline: Scenario, plan: Policy, *, seed: int, replications: 
         The test's seed (not ``plan_seed``) and number of paired replications.
     plan_seed
         The seed of the demand paths the plan was optimised on.
-    workers, state, out, derive
+    workers, state, out, derive, demand
         As for :func:`~hospitaltwin.compare.paired.compare`: worker processes, the state both
-        start from, a directory for ``comparison.csv``, and KPIs derived per replication.
+        start from, a directory for ``comparison.csv``, KPIs derived per replication, and
+        per-replication demand paths (drawn with ``seed``, not the plan's).
 
     Returns
     -------
@@ -60,4 +63,4 @@ def out_of_sample(baseline: Scenario, plan: Policy, *, seed: int, replications: 
     """
     require_fresh_seed(seed, plan_seed)
     spec = with_run(baseline, seed=seed, replications=replications)
-    return compare(spec, [plan], workers=workers, state=state, out=out, derive=derive)
+    return compare(spec, [plan], workers=workers, state=state, out=out, derive=derive, demand=demand)

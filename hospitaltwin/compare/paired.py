@@ -20,6 +20,7 @@ from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.outputs import ResultFolder, check_folder
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import run_scenario
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
@@ -81,23 +82,26 @@ def _mean(values: np.ndarray) -> float:
 def compare(scenario: Scenario, policies: list[Policy], *, workers: Workers = 1,
             state: SystemState | None = None, out: Path | None = None,
             inputs: dict[str, str] | None = None, progress=None,
-            derive: Callable[[dict], dict] | None = None, force: bool = False) -> Comparison:
+            derive: Callable[[dict], dict] | None = None, force: bool = False,
+            demand: PathSource | None = None) -> Comparison:
     """Run the baseline and every policy on common random numbers and compare them.
 
     ``derive``, when given, takes one run's ``{(scope, name, kpi): values by replication}`` and
     returns it with KPIs of its own added (a network's totals, say), compared like the rest.
     ``out`` (written as a folder the tool owns, see :mod:`hospitaltwin.core.outputs`) is checked
-    before anything runs; ``force`` writes beside files the tool did not write.
+    before anything runs; ``force`` writes beside files the tool did not write. ``demand``
+    gives replication ``r`` of every side the same demand path (common random numbers).
     """
     if out is not None:
         check_folder(out, force)
     variants = [apply_policy(scenario, p) for p in policies]
     per_run = derive or (lambda values: values)
-    baseline = per_run(_by_key(run_scenario(scenario, workers=workers, state=state, tables=False,
+    baseline = per_run(_by_key(run_scenario(scenario, workers=workers, state=state, tables=False, demand=demand,
                                             progress=progress).kpis))
     rows = []
     for policy, variant in zip(policies, variants):
-        result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress)
+        result = run_scenario(variant, workers=workers, state=state, tables=False, progress=progress,
+                              demand=demand)
         rows += paired_rows(policy.name, baseline, per_run(_by_key(result.kpis)))
     written = _write(out, scenario, policies, rows, inputs or {}, force) if out is not None else None
     return Comparison(rows, written)

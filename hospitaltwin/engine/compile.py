@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
+from typing import Protocol
 
 import numpy as np
 
@@ -156,6 +157,18 @@ def compile_scenario(scenario: Scenario, horizon: float | None = None,
         links=_links(scenario, hospitals), counterpart=_counterparts(scenario, hospitals, unit_ids),
         demand_changes=scenario.changes.demand,
     )
+
+
+class PathSource(Protocol):
+    """Per-replication demand paths: ``rows(count)`` gives ``{stream name: (count, hours)}``
+    multipliers of each named Poisson stream's hourly rates, row ``r`` for replication ``r``
+    (``hospitaltwin.forecast.history.DemandBank``, fitted to the store's recent arrivals)."""
+
+    def rows(self, count: int) -> dict[str, np.ndarray]: ...
+
+    def summaries(self) -> dict[str, dict]: ...
+
+    def reseeded(self, seed: int) -> PathSource: ...
 
 
 def with_demand_paths(model: CompiledModel, paths: dict[str, np.ndarray]) -> CompiledModel:

@@ -24,6 +24,7 @@ from hospitaltwin.core.errors import ConfigError, HospitaltwinError, shorten
 from hospitaltwin.core.frame import Frame
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import CompiledModel, Replication, compile_scenario
+from hospitaltwin.engine.compile import PathSource, with_demand_paths
 from hospitaltwin.experiment.executors import Workers, executor_for
 from hospitaltwin.experiment.executors.job import ReplicationJob
 from hospitaltwin.experiment.hazards import hazards
@@ -79,8 +80,11 @@ def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None =
                  state: SystemState | None = None, inputs: dict[str, str] | None = None,
                  progress: Callable[[int], None] | None = None, tables: bool = True,
                  on_replication: Callable[[Replication, CompiledModel], None] | None = None,
-                 force: bool = False) -> RunResult:
+                 force: bool = False, demand: PathSource | None = None) -> RunResult:
     """Run every replication of ``scenario``; write results to ``out`` when given.
+
+    ``demand`` gives each replication its own demand path (a demand model fitted to the
+    store's history); without it the scenario's rates hold.
 
     ``out`` is checked before anything runs and written as a folder the tool owns
     (:class:`~hospitaltwin.core.outputs.ResultFolder`; ``force`` writes beside foreign files).
@@ -91,6 +95,8 @@ def run_scenario(scenario: Scenario, *, workers: Workers = 1, out: Path | None =
             f"scenario '{scenario.name}' starts from a state store ({run.start.store}); "
             "start it with hospitaltwin.store.start.warm_start, or set run.start to 'empty' with a warmup")
     model = compile_scenario(scenario)
+    if demand is not None:
+        model = with_demand_paths(model, demand.rows(run.replications))
     writer = ResultWriter(out, scenario.name, force=force) if out is not None else None
     kpi_rows: list[tuple] = []
     try:

@@ -131,22 +131,35 @@ def forecast_from_history(scenario: Scenario, history: History, at: datetime | N
     if options.counts:
         extra = counts_inputs(scenario, history, state, options.admissions_previous_day)
         scenario, warnings = extra.scenario, warnings + extra.warnings
-    expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
-    fits = _demand_fits(scenario, expected, history, state, options, extra)
     spec_seed = scenario.run.seed if options.seed is None else options.seed
-    paths = _paths(scenario, fits, state.as_of, options, spec_seed, extra)
+    bank = demand_from_history(scenario, history, state, options, spec_seed, extra)
     fc = run_forecast(scenario, state, horizon_h=options.horizon_h, replications=options.replications,
                       seed=options.seed, workers=options.workers if workers is None else workers,
-                      demand_paths=paths,
-                      progress=progress)
+                      demand_paths=bank.rows(options.replications), progress=progress)
     if extra is not None and options.recalibrate:
-        extra.recalibrate(fc, fits, expected, state.as_of.date())
+        extra.recalibrate(fc, bank.fits, bank.history_expected, state.as_of.date())
     fc.info.update({"demand_model": options.demand, "history_weeks": options.weeks(),
-                    "demand": {unit: fit.summary() for unit, fit in fits.items()},
+                    "demand": bank.summaries(),
                     "state_age_h": fresh["age_h"], "stale": fresh["stale"], "warnings": warnings})
     if extra is not None:
         fc.info.update(extra.info())
     return fc
+
+
+def demand_from_history(scenario: Scenario, history: History, state: SystemState,
+                        options: ForecastOptions, seed: int, extra: CountsInputs | None = None) -> DemandBank:
+    """The demand model fitted per entry unit to ``history``'s recent arrivals before ``state``,
+    as a bank of per-replication paths over ``options.horizon_h`` seeded ``seed``.
+
+    The forecast draws its replications' paths from it; an optimiser planning from the same
+    state draws its demand paths (and, reseeded, its out-of-sample test's) from it, so a plan
+    meets the demand the forecast shows. ``extra`` holds counts mode's inputs.
+    """
+    expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
+    fits = _demand_fits(scenario, expected, history, state, options, extra)
+    bank = DemandBank(scenario, fits, state.as_of, options.horizon_h, seed, extra)
+    bank.history_expected = expected
+    return bank
 
 
 def _demand_fits(scenario: Scenario, expected: dict[str, np.ndarray], history: History, state: SystemState,
@@ -226,23 +239,59 @@ def arrivals_by_day(history: History, origin: datetime, days: int,
     return out
 
 
-def _paths(scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
-           options: ForecastOptions, seed: int, extra: CountsInputs | None) -> dict[str, np.ndarray]:
-    """Hourly demand multipliers ``(replications, hours)`` per Poisson stream."""
-    days = math.ceil(options.horizon_h / 24.0) + 1
-    expected = expected_by_day(scenario, origin, days, ahead=True)
-    out = {}
-    for unit, fit in fits.items():
-        rng = stream(seed, 0, f"demand-path:{unit}")
-        daily = fit.sample(days, options.replications, rng)
-        fit.fitted["ahead"] = _band_ahead(daily, expected[unit], origin)
-        if extra is not None:
-            daily = daily * extra.entries_per_admission(unit)
-        hourly = np.repeat(daily, 24, axis=1)[:, : math.ceil(options.horizon_h)]
-        for spec in scenario.demand.arrivals:
-            if spec.unit == unit and spec.rate is not None:
-                out[spec.stream_name] = hourly
-    return out
+PATH_BLOCK = 64  # demand paths drawn together from one stream
+
+
+class DemandBank:
+    """Per-replication demand paths from fitted demand models: row ``r`` is replication ``r``'s.
+
+    Rows are drawn in blocks of :data:`PATH_BLOCK`, block ``b`` from its own named stream of
+    ``seed``, so row ``r`` is the same however many rows are asked for: a forecast of ``n``
+    replications and an optimiser drawing paths in several rounds (and fresh ones for its
+    out-of-sample test) see the same path for the same replication. :meth:`rows` gives what
+    :func:`~hospitaltwin.engine.compile.with_demand_paths` takes.
+    """
+
+    def __init__(self, scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
+                 horizon_h: float, seed: int, extra: CountsInputs | None = None):
+        self.fits, self.origin, self.horizon_h, self.seed, self.extra = fits, origin, horizon_h, seed, extra
+        self.days = math.ceil(horizon_h / 24.0) + 1
+        self.expected = expected_by_day(scenario, origin, self.days, ahead=True)
+        self.streams = {unit: [spec.stream_name for spec in scenario.demand.arrivals
+                               if spec.unit == unit and spec.rate is not None] for unit in fits}
+        self._daily: dict[str, np.ndarray] = {}
+        self.history_expected: dict[str, np.ndarray] = {}
+
+    def reseeded(self, seed: int) -> DemandBank:
+        """The same models with paths from another seed (fresh paths for an out-of-sample test)."""
+        other = object.__new__(DemandBank)
+        other.__dict__.update(self.__dict__, seed=seed, _daily={})
+        return other
+
+    def summaries(self) -> dict[str, dict]:
+        """Each entry unit's demand model, as ``summary.json`` records it."""
+        return {unit: fit.summary() for unit, fit in self.fits.items()}
+
+    def rows(self, count: int) -> dict[str, np.ndarray]:
+        """Hourly demand multipliers ``(count, hours)`` per Poisson stream, rows ``0 .. count-1``."""
+        out = {}
+        for unit, fit in self.fits.items():
+            daily = self._daily_rows(unit, fit, count)
+            if self.extra is not None:
+                daily = daily * self.extra.entries_per_admission(unit)
+            hourly = np.repeat(daily, 24, axis=1)[:, : math.ceil(self.horizon_h)]
+            out.update({name: hourly for name in self.streams[unit]})
+        return out
+
+    def _daily_rows(self, unit: str, fit: DemandFit, count: int) -> np.ndarray:
+        have = self._daily.get(unit, np.zeros((0, self.days)))
+        blocks = [have]
+        for block in range(len(have) // PATH_BLOCK, math.ceil(count / PATH_BLOCK)):
+            rng = stream(self.seed, block, f"demand-path:{unit}")
+            blocks.append(fit.sample(self.days, PATH_BLOCK, rng))
+        self._daily[unit] = np.concatenate(blocks)
+        fit.fitted["ahead"] = _band_ahead(self._daily[unit][:count], self.expected[unit], self.origin)
+        return self._daily[unit][:count]
 
 
 def _band_ahead(ratios: np.ndarray, expected: np.ndarray, origin: datetime) -> dict:

@@ -5,7 +5,10 @@ unit hides the patients it turned away). The scenario is run with every capacity
 beds and devices effectively unlimited, no staffing limit — from a warm-start state or after
 a warmup, and each replication's hourly bed occupancy per unit and device use per pool
 becomes one demand path. Replications are seeded named streams as everywhere, so a set of
-paths is reproducible and fresh seeds give out-of-sample paths.
+paths is reproducible and fresh seeds give out-of-sample paths. From a synced state, the
+arrivals follow the demand model the forecast fits to the store's recent history
+(:func:`history_demand`): each path its own demand level and trend, as in the forecast, so
+a plan is made for the demand the forecast shows rather than the scenario's fixed rates.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ from hospitaltwin.config.load import scenario_from_dict
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.state import SystemState
 from hospitaltwin.engine import Replication, compile_scenario
-from hospitaltwin.engine.compile import CompiledModel
+from hospitaltwin.engine.compile import CompiledModel, PathSource, with_demand_paths
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import replicate, with_run
 
@@ -82,14 +85,29 @@ def _path(rep: Replication, model: CompiledModel) -> tuple[np.ndarray, np.ndarra
     return beds.astype(np.int32), devices.astype(np.int32)
 
 
+def history_demand(scenario: Scenario, history, state: SystemState, horizon_h: float, seed: int,
+                   model: str = "trend") -> PathSource | None:
+    """The forecast's demand model fitted to ``history`` (the state store) before ``state``, as
+    per-replication paths over ``horizon_h`` seeded ``seed``; ``None`` for ``model`` ``scenario``
+    (the scenario's rates as they are)."""
+    from hospitaltwin.forecast.history import ForecastOptions, demand_from_history
+
+    if model == "scenario":
+        return None
+    options = ForecastOptions(horizon_h=horizon_h, demand=model)
+    return demand_from_history(scenario, history, state, options, seed)
+
+
 def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
-                 state: SystemState | None = None, workers: Workers = 1, first: int = 0) -> DemandPaths:
+                 state: SystemState | None = None, workers: Workers = 1, first: int = 0,
+                 demand: PathSource | None = None) -> DemandPaths:
     """``paths`` demand paths over ``horizon_h`` hours (after the scenario's warmup when
     starting empty; from ``state`` when given).
 
     The paths are replications ``first .. first + paths - 1`` of ``seed``: paths drawn with
     another ``first`` and no overlap are independent of these (fresh paths for a test of a
-    plan made on these), and a set drawn in two parts equals the set drawn at once."""
+    plan made on these), and a set drawn in two parts equals the set drawn at once. ``demand``
+    (from a state only) gives each replication its own demand path (:func:`history_demand`)."""
     free = unconstrained(scenario)
     if state is None:
         warm = free.run.warmup
@@ -100,6 +118,8 @@ def demand_paths(scenario: Scenario, *, paths: int, horizon_h: float, seed: int,
 
         spec = with_run(from_state(free, state, horizon_h), replications=paths, seed=seed)
         model, skip = compile_scenario(spec), 0
+        if demand is not None:
+            model = with_demand_paths(model, demand.rows(first + paths))
     beds, devices = zip(*replicate(model, seed, paths, workers=workers, state=state, first=first,
                                    reduce=_path))
     layout = scenario.layout

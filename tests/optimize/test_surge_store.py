@@ -67,6 +67,18 @@ def test_a_plan_from_the_store_opens_beds_at_once_for_the_patients_already_in(tm
     assert manifest["origin"].startswith("2024-03-06T12:00"), "the plan's calendar starts at the state's time"
     assert (out / "evaluation" / "comparison.csv").exists()
     assert "ICU" in result.output and "mean_wait_h" in result.output
+    demand = json.loads((out / "solve.json").read_text())["demand"]
+    # ten days of history are too few for the trend model: the forecast's fallback, said so
+    assert demand["ED"]["model"] == "multiplier" and "fallback" in demand["ED"]["diagnostics"]
+    assert "demand ED: x" in result.output and "the scenario's" in result.output
+
+
+def test_demand_without_a_store_or_unknown_is_refused(tmp_path):
+    url, args = _files(tmp_path)
+    result = runner.invoke(app, args + ["--demand", "trend", "--out", str(tmp_path / "x")], env=ENV)
+    assert result.exit_code == 2 and "--demand needs --store" in result.output
+    result = runner.invoke(app, args + ["--store", url, "--demand", "wave", "--out", str(tmp_path / "x")], env=ENV)
+    assert result.exit_code == 2 and "--demand 'wave'" in result.output
 
 
 def test_at_without_a_store_and_a_warmup_with_one_are_refused(tmp_path):

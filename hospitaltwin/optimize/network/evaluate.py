@@ -23,6 +23,7 @@ from hospitaltwin.config.policy import Policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 
@@ -32,11 +33,12 @@ LOST = "lost_per_day"
 
 def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: int, plan_seed: int,
                   horizon_h: float | None = None, workers: Workers = 1,
-                  state: SystemState | None = None) -> list[dict]:
+                  state: SystemState | None = None, demand: PathSource | None = None) -> list[dict]:
     """Paired differences plan - today over ``replications`` engine runs seeded ``seed``.
 
     ``horizon_h`` (the plan's days) sets the window measured after the scenario's warmup
     (default: the scenario's own horizon); from a ``state`` the scenario has no warmup.
+    ``demand`` gives each replication its demand path (reseeded with ``seed``).
     """
     require_fresh_seed(seed, plan_seed)
     horizon = None if horizon_h is None else format_hours(scenario.run.warmup + horizon_h)
@@ -44,7 +46,7 @@ def evaluate_plan(scenario: Scenario, policy: dict, *, seed: int, replications: 
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)  # KPIs undefined in every replication (no requests)
         return out_of_sample(with_run(scenario, horizon=horizon), Policy.model_validate(policy), seed=seed,
-                             replications=replications, plan_seed=plan_seed, workers=workers, state=state,
+                             replications=replications, plan_seed=plan_seed, workers=workers, state=state, demand=demand,
                              derive=lambda values: _with_network(values, kinds)).rows
 
 

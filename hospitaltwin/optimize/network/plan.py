@@ -11,13 +11,14 @@ network``) atomically into one directory.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
@@ -40,13 +41,15 @@ class NetworkPlan:
     size: dict
     seed: int
     paths: int
+    demand: PathSource | None = None
 
 
 def plan_network(scenario: Scenario, *, paths: int = 200, horizon_h: float = 336.0, seed: int | None = None,
                  settings: Settings = Settings(), keep: float = 0.5, minimum: dict[str, int] | None = None,
                  move_days: int = 1, max_transfers: int = 4, workers: Workers = 1,
-                 state: SystemState | None = None) -> NetworkPlan:
-    """Optimise device moves and transfer capacity over ``paths`` demand paths.
+                 state: SystemState | None = None, demand: PathSource | None = None) -> NetworkPlan:
+    """Optimise device moves and transfer capacity over ``paths`` demand paths (each with its
+    own demand level from ``demand``, the forecast's model, when planning from a state).
 
     Raises
     ------
@@ -56,11 +59,12 @@ def plan_network(scenario: Scenario, *, paths: int = 200, horizon_h: float = 336
     from hospitaltwin.optimize.paths import demand_paths
 
     seed = scenario.run.seed if seed is None else seed
-    drawn = demand_paths(scenario, paths=paths, horizon_h=horizon_h, seed=seed, state=state, workers=workers)
+    drawn = demand_paths(scenario, paths=paths, horizon_h=horizon_h, seed=seed, state=state, workers=workers,
+                         demand=demand)
     start_h = 0.0 if state is not None else scenario.run.warmup
     data = network_data(scenario, drawn, start_h=start_h, keep=keep, minimum=minimum, move_days=move_days,
                         max_transfers=max_transfers)
-    return plan_from_data(scenario, data, settings, seed=seed)
+    return replace(plan_from_data(scenario, data, settings, seed=seed), demand=demand)
 
 
 def plan_from_data(scenario: Scenario, data: NetworkData, settings: Settings, seed: int = 0) -> NetworkPlan:
@@ -115,7 +119,7 @@ def solve_summary(plan: NetworkPlan) -> dict:
         "objective_today": plan.before.objective,
         "expected_shortage": {"today": _totals(plan.before), "plan": _totals(plan.plan)},
         "policy_is_final_allocation": later_moves(plan),
-    }
+    } | ({"demand": plan.demand.summaries()} if plan.demand is not None else {})
 
 
 def _totals(outcome: Outcome) -> dict:

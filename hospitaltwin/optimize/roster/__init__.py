@@ -22,6 +22,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.durations import format_hours, local_origin
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.paths import demand_paths
@@ -77,11 +78,13 @@ def period_run(scenario: Scenario, problem: RosterProblem, origin: dt.datetime |
 
 
 def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, seed: int,
-                  state: SystemState | None = None, workers: Workers = 1) -> tuple[dict[str, np.ndarray], dt.datetime]:
+                  state: SystemState | None = None, workers: Workers = 1,
+                  demand: PathSource | None = None) -> tuple[dict[str, np.ndarray], dt.datetime]:
     """Hourly patients per group and path over the period (and a day), and the calendar origin.
 
     From an empty start the scenario runs from its origin (the time before the period is the
-    warm-up); from ``state`` it runs from the state's time, which must not be after the start.
+    warm-up); from ``state`` it runs from the state's time, which must not be after the start,
+    each path with its own demand level from ``demand`` (the forecast's model) when given.
     """
     hours = problem.days * 24.0 + 24.0
     if state is None:
@@ -92,7 +95,8 @@ def roster_demand(scenario: Scenario, problem: RosterProblem, *, paths: int, see
         origin = local_origin(state.as_of, scenario.layout.timezone)
         before = hours_from(origin, problem.period.start)
         period_run(scenario, problem, origin)  # refuses a period before the state
-        found = demand_paths(scenario, paths=paths, horizon_h=before + hours, seed=seed, state=state, workers=workers)
+        found = demand_paths(scenario, paths=paths, horizon_h=before + hours, seed=seed, state=state, workers=workers,
+                             demand=demand)
     return group_demand(found, scenario, problem, origin), origin
 
 
@@ -129,11 +133,16 @@ def solve_instance(inst: Instance, *, time_limit: float | None = None, workers: 
 
 
 def plan_roster(scenario: Scenario, problem: RosterProblem, *, paths: int = 40, seed: int = 1,
-                state: SystemState | None = None, sim_workers: Workers = 1, **solver) -> RosterResult:
-    """Draw ``paths`` demand paths (seed ``seed``, simulated on ``sim_workers`` processes),
-    build the instance and solve it (``solver``: settings of :func:`solve_instance`)."""
-    demand, origin = roster_demand(scenario, problem, paths=paths, seed=seed, state=state, workers=sim_workers)
+                state: SystemState | None = None, sim_workers: Workers = 1,
+                demand_source: PathSource | None = None, **solver) -> RosterResult:
+    """Draw ``paths`` demand paths (seed ``seed``, simulated on ``sim_workers`` processes; from
+    ``state``, following ``demand_source``), build the instance and solve it (``solver``:
+    settings of :func:`solve_instance`)."""
+    demand, origin = roster_demand(scenario, problem, paths=paths, seed=seed, state=state, workers=sim_workers,
+                                   demand=demand_source)
     result = solve_instance(demand_instance(problem, scenario, demand, origin), **solver)
     result.settings.update(paths=paths, paths_seed=seed, origin=origin.isoformat(),
                            start="state" if state is not None else "empty")
+    if demand_source is not None:
+        result.settings["demand"] = demand_source.summaries()
     return result

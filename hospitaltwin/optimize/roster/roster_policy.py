@@ -22,6 +22,7 @@ from hospitaltwin.config.policy import Policy, apply_policy
 from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import write_json, write_records
@@ -184,15 +185,17 @@ that closed (unstaffed) beds cause."""
 
 def compare_rosters(period: Scenario, roster: Policy, naive: Policy, *, seed: int, replications: int,
                     plan_seed: int, workers: Workers = 1, state: SystemState | None = None,
-                    out: Path | None = None) -> Comparison:
+                    out: Path | None = None, demand: PathSource | None = None) -> Comparison:
     """The roster against the naive roster of the same nurses, on common random numbers from a
-    seed other than the demand paths' (out of sample).
+    seed other than the demand paths' (out of sample); ``demand`` gives each replication its
+    demand path (reseeded with ``seed``).
 
     The naive roster is applied to the period's scenario, which becomes the baseline; the
     roster's head counts replace its counts shift by shift (a later staff change wins).
     """
     return out_of_sample(apply_policy(period, naive), roster, seed=seed, replications=replications,
-                         plan_seed=plan_seed, workers=workers, state=state, out=out)
+                         plan_seed=plan_seed, workers=workers, state=state, out=out,
+                         demand=demand)
 
 
 def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:

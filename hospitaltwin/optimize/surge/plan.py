@@ -19,6 +19,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.core.errors import HospitaltwinError
 from hospitaltwin.core.outputs import ResultFolder
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.result_format import CSV_COLUMNS
 from hospitaltwin.experiment.results import manifest, write_json, write_records
@@ -60,6 +61,7 @@ class SurgeResult:
     rounds: tuple[int, ...] = ()
     paths_drawn: int = 0
     alternative: SurgePlan | None = None
+    demand: PathSource | None = None
 
     @property
     def horizon_h(self) -> float:
@@ -87,8 +89,10 @@ def plan_days(horizon_h: float) -> int:
 class PathPool:
     """Demand paths drawn on demand: path ``i`` is always replication ``i`` of the seed."""
 
-    def __init__(self, scenario: Scenario, days: int, seed: int, state: SystemState | None, workers: Workers):
+    def __init__(self, scenario: Scenario, days: int, seed: int, state: SystemState | None, workers: Workers,
+                 demand: PathSource | None = None):
         self.scenario, self.days, self.seed, self.state, self.workers = scenario, days, seed, state, workers
+        self.demand = demand
         self.drawn: DemandPaths | None = None
         self.seconds = 0.0
 
@@ -98,7 +102,7 @@ class PathPool:
         if stop > have:
             started = time.perf_counter()
             more = demand_paths(self.scenario, paths=stop - have, horizon_h=24.0 * self.days, seed=self.seed,
-                                state=self.state, workers=self.workers, first=have)
+                                state=self.state, workers=self.workers, first=have, demand=self.demand)
             self.drawn = more if self.drawn is None else self.drawn.extended(more)
             self.seconds += time.perf_counter() - started
         return self.drawn.take(start, stop)
@@ -106,7 +110,8 @@ class PathPool:
 
 def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: int, seed: int,
                settings: SolveSettings = SolveSettings(), state: SystemState | None = None,
-               workers: Workers = 1, gap: GapSettings = GapSettings()) -> SurgeResult:
+               workers: Workers = 1, gap: GapSettings = GapSettings(),
+               demand_source: PathSource | None = None) -> SurgeResult:
     """Optimise a surge plan over ``paths`` demand paths of ``days`` days drawn with ``seed``.
 
     The plan starts after the scenario's warmup (empty start) or at the state's time (the
@@ -114,11 +119,13 @@ def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: i
     evaluation runs with the state). Its SAA optimality gap is estimated on fresh paths
     (:mod:`~hospitaltwin.optimize.surge.gap`); while the estimate's upper bound is above
     ``gap.target`` and ``gap.max_paths`` allows, the plan is made again on twice the paths.
+    ``demand_source`` (from a state) gives each path its own demand level from the forecast's demand
+    model (:func:`~hospitaltwin.optimize.paths.history_demand`).
     """
     if state is not None:
         scenario = from_state(scenario, state, 24.0 * days)
     start_h = 0.0 if state is not None else scenario.run.warmup
-    pool, rounds, n = PathPool(scenario, days, seed, state, workers), [], paths
+    pool, rounds, n = PathPool(scenario, days, seed, state, workers, demand_source), [], paths
     while True:
         rounds.append(n)
         demand = pool.take(0, n)
@@ -133,7 +140,7 @@ def plan_surge(scenario: Scenario, options: SurgeOptions, *, paths: int, days: i
     policy = plan_policy(plan, options, scenario, origin)
     alternative = best_opening_plan(data, settings) if not plan.beds.any() else None
     return SurgeResult(scenario, options, data, plan, policy, pool.seconds, seed, saa, gap, tuple(rounds),
-                       pool.drawn.count, alternative)
+                       pool.drawn.count, alternative, demand_source)
 
 
 def _estimate(pool: PathPool, options: SurgeOptions, scenario: Scenario, plan: SurgePlan, n: int, days: int,
@@ -181,6 +188,8 @@ def _write_surge_files(result: SurgeResult, out: Path, inputs: dict[str, str]) -
         report["saa"] = result.saa_report()
     if result.alternative is not None:
         report["alternative"] = alternative_report(result.plan, result.alternative)
+    if result.demand is not None:
+        report["demand"] = result.demand.summaries()
     write_json(out / "solve.json", report)
     resolved = result.scenario.model_dump(mode="json", by_alias=True, exclude_none=True)
     extra = {"options": result.options.model_dump(mode="json", by_alias=True, exclude_none=True),

@@ -28,6 +28,7 @@ from hospitaltwin.config.scenario import Scenario
 from hospitaltwin.config.yamlio import write_yaml
 from hospitaltwin.core.durations import format_hours
 from hospitaltwin.core.state import SystemState
+from hospitaltwin.engine.compile import PathSource
 from hospitaltwin.experiment.executors import Workers
 from hospitaltwin.experiment.replicate import with_run
 from hospitaltwin.optimize.surge.data import offset_text
@@ -133,13 +134,15 @@ def write_policy(policy: dict, path: Path, header: str = "") -> None:
 
 def evaluate(scenario: Scenario, policy: Policy, *, seed: int, replications: int, horizon_h: float,
              plan_seed: int, workers: Workers = 1, state: SystemState | None = None,
-             out: Path | None = None) -> Comparison:
+             out: Path | None = None, demand: PathSource | None = None) -> Comparison:
     """Compare the scenario with and without ``policy`` on fresh seeds (never the plan's own).
 
-    ``horizon_h`` is the run's horizon (warmup + plan for an empty start; the plan from a state).
+    ``horizon_h`` is the run's horizon (warmup + plan for an empty start; the plan from a state);
+    ``demand`` the per-replication demand paths (reseeded with ``seed``, not the plan's).
     """
     return out_of_sample(with_run(scenario, horizon=format_hours(horizon_h)), policy, seed=seed,
-                         replications=replications, plan_seed=plan_seed, workers=workers, state=state, out=out)
+                         replications=replications, plan_seed=plan_seed, workers=workers, state=state, out=out,
+                         demand=demand)
 
 
 def target_rows(comparison: Comparison, units: list[str]) -> list[dict]:
