@@ -6,8 +6,10 @@ last days (24-hour periods ending at the forecast origin; in counts mode, the da
 admissions) are divided by what the scenario expects on those days, and by the weekday
 factor of that ratio (:mod:`.weekdays`: fewer admissions are counted at weekends than a
 scenario may say; a trend read through a weekend unadjusted starts the week low). The log of
-that ratio is the series a demand model fits; the days ahead get their weekday's factor back.
-Each replication's demand path is one draw of the ratio over the days ahead, applied to every
+that ratio is the series a demand model fits. The days ahead are forecast at the week's
+level: the scenario owns the shape of demand, the history only its level, and the weekday
+pattern of counted admissions is mostly one of counting, which the census does not show
+(HHS states: admissions 5-17% low at weekends, the census 1-3%). Each replication's demand path is one draw of the ratio over the days ahead, applied to every
 Poisson stream into the unit (:data:`MODELS`):
 
 ``trend`` (default)
@@ -50,8 +52,9 @@ class DailyHistory:
     """Arrivals of one entry unit per day (oldest first) and what the scenario expects.
 
     ``weekday_factors`` (Monday first) are what each weekday adds to the ratio beyond the
-    scenario's own profile (:func:`~hospitaltwin.forecast.weekdays.weekday_factors`);
-    ``first_weekday`` is the weekday of the first day.
+    scenario's own profile (:func:`~hospitaltwin.forecast.weekdays.weekday_factors`); the
+    trend is fitted to the ratio without them. ``first_weekday`` is the weekday of the first
+    day.
     """
 
     unit: str
@@ -61,7 +64,7 @@ class DailyHistory:
     first_weekday: int = 0
 
     def weekday_log(self, index: np.ndarray) -> np.ndarray:
-        """Log weekday factor of history days ``index`` (past the end: the days ahead)."""
+        """Log weekday factor of history days ``index``."""
         if self.weekday_factors is None:
             return np.zeros(len(index))
         return np.log(self.weekday_factors)[(self.first_weekday + np.asarray(index)) % 7]
@@ -184,8 +187,7 @@ def _fit_trend(history: DailyHistory, days: np.ndarray) -> DemandFit | None:
                     first=int(days[0]))
     if history.weekday_factors is not None:
         fit.params["weekday_factors"] = [round(float(f), 4) for f in history.weekday_factors]
-    first = int(days[0])
-    fit._sampler = _TrendSampler(result, y, math.sqrt(extra_var), lambda i: history.weekday_log(first + i))
+    fit._sampler = _TrendSampler(result, y, math.sqrt(extra_var))
     return fit
 
 
@@ -196,9 +198,8 @@ def _sig(value: float) -> float:
 class _TrendSampler:
     """Draws ratio paths from the fitted state-space model's predictive distribution."""
 
-    def __init__(self, result, y: np.ndarray, extra_sd: float, weekday_log):
+    def __init__(self, result, y: np.ndarray, extra_sd: float):
         self.result, self.y, self.extra_sd = result, y, extra_sd
-        self.weekday_log = weekday_log  # index of y (past its end: the days ahead) -> log factor
 
     def __call__(self, days: int, n: int, rng: np.random.Generator, added: np.ndarray) -> np.ndarray:
         with warnings.catch_warnings():
@@ -208,12 +209,7 @@ class _TrendSampler:
         log_level = np.asarray(log_level).reshape(days, n).T
         noise = rng.normal(0.0, self.extra_sd, size=(n, days)) if self.extra_sd > 0 else 0.0
         walk = level_errors.random_walk(added, n, rng) if added.max(initial=0.0) > 0 else 0.0
-        weekday = self._weekday(len(self.y), days)
-        return np.exp(np.clip(log_level + walk + noise + weekday, -30.0, 30.0))
-
-    def _weekday(self, start: int, days: int) -> np.ndarray:
-        """Log weekday factors of the ``days`` days from index ``start`` of ``y``."""
-        return self.weekday_log(np.arange(start, start + days))
+        return np.exp(np.clip(log_level + walk + noise, -30.0, 30.0))
 
     def recalibration(self, days: int) -> dict:
         """The level's past error ratios by lead day and the variance added to the paths."""
@@ -232,8 +228,7 @@ class _TrendSampler:
         if index + 1 < MIN_DAYS or index >= self.result.filtered_state.shape[1]:
             return None
         level, slope = self.result.filtered_state[:, index]
-        weekday = self._weekday(index + 1, days)
-        return np.exp(np.clip(level + slope * np.arange(1, days + 1) + weekday, -30.0, 30.0))
+        return np.exp(np.clip(level + slope * np.arange(1, days + 1), -30.0, 30.0))
 
 
 def _diagnostics(result, history: DailyHistory, days: np.ndarray) -> dict:
