@@ -9,8 +9,9 @@ scenario may say; a trend read through a weekend unadjusted starts the week low)
 that ratio is the series a demand model fits. The days ahead are forecast at the week's
 level: the scenario owns the shape of demand, the history only its level, and the weekday
 pattern of counted admissions is mostly one of counting, which the census does not show
-(HHS states: admissions 5-17% low at weekends, the census 1-3%). Each replication's demand path is one draw of the ratio over the days ahead, applied to every
-Poisson stream into the unit (:data:`MODELS`):
+(HHS states: admissions up to 17% low at weekends, the census 1-3%). Each replication's
+demand path is one draw of the ratio over the days ahead, applied to every Poisson stream
+into the unit (:data:`MODELS`):
 
 ``trend`` (default)
     A local linear trend state-space model (``statsmodels`` ``UnobservedComponents``) on the
