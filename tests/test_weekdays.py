@@ -18,7 +18,8 @@ def _weekdays(n: int, first: int = 0) -> np.ndarray:
 
 def test_noise_alone_gives_factors_near_one_and_a_clear_pattern_is_kept():
     rng = np.random.default_rng(5)
-    trials = [weekday_factors(rng.poisson(30, 56).astype(float), _weekdays(56)) for _ in range(200)]
+    trials = [weekday_factors(rng.poisson(30, 56).astype(float), _weekdays(56))
+              for _ in range(200)]
     # Poisson(30) days: a raw weekday mean of ~7 days errs by ~7% (sd); the shrunk factor far less
     assert np.sqrt(np.mean(np.log(trials) ** 2)) < 0.03
     pattern = WEEKEND_LOW / np.exp(np.log(WEEKEND_LOW).mean())

@@ -7,8 +7,9 @@ were read from its counts:
 - **Weekday reporting.** Reported census runs a few percent low or high on some weekdays
   (fewer discharges or late reports at weekends).
   :func:`~hospitaltwin.forecast.weekdays.weekday_factors` reads the factor of each weekday
-  from the last 8 weeks of counts (census over its centred 7-day mean); the forecast for a day is the simulated census times that day's factor over
-  the factor of the origin's day.
+  from the last 8 weeks of counts (census over its centred 7-day mean, shrunk by its noise);
+  the forecast for a day is the simulated census times that day's factor over the factor of
+  the origin's day.
 - **The model's own error.** At each of the last :data:`PAST_ORIGINS` days whose outcome the
   counts already hold, the same model makes a point forecast of the census 1, 2, … days
   ahead: the stay law refitted to the counts known then, the admissions the demand model
