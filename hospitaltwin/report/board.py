@@ -21,6 +21,7 @@ from hospitaltwin.report.text import Bullets, Heading, Para, text_pages
 TITLE = "Summary"
 SIZES = (0.92, 0.86, 0.8, 0.75)  # denser type, step by step, until the answer fits on one page
 TOPICS = {
+    "warnings": "Read this first",
     "risks": "Risks in the coming days",
     "simulation": "What the simulation shows",
     "plan": "Recommended plan",

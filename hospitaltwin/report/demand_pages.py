@@ -143,10 +143,15 @@ def backtest_sentences(result: Result) -> list[str]:
     return out
 
 
+def warning_sentences(summary: dict) -> list[str]:
+    """The forecast's warnings (a stale state, units missing from the counts or reported late),
+    which page 1 puts before everything else."""
+    return [f"Warning: {w}." if not w.endswith(".") else f"Warning: {w}" for w in summary.get("warnings") or []]
+
+
 def trust_sentences(summary: dict) -> list[str]:
-    """Page 1's words on the forecast's demand and state: its warnings (a stale state, units
-    missing from the counts), the demand model and any recalibration."""
-    out = [f"Warning: {w}." if not w.endswith(".") else f"Warning: {w}" for w in summary.get("warnings") or []]
+    """Page 1's words on the forecast's demand model and any recalibration."""
+    out = []
     fits = summary.get("demand") or {}
     if fits:
         model = MODELS.get(summary.get("demand_model"), str(summary.get("demand_model")))

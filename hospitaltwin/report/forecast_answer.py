@@ -112,6 +112,7 @@ def answer(result: Result) -> list[Finding]:
         out.append(Finding("risks", f"No unit is likely to fill {_span(result)}"
                            + (f"; the highest risk is {best[1]} at {chance(best[0])}." if best else ".")))
     return out + equipment_findings(result, [t for t in found if t[2] == "equipment"]) \
+        + [Finding("warnings", text) for text in demand_pages.warning_sentences(result.summary)] \
         + [Finding("trust", text) for text in demand_pages.trust_sentences(result.summary)] \
         + [Finding("trust", precision_sentence(result))]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from hospitaltwin.report.demand_pages import model_table, trust_sentences
+from hospitaltwin.report.demand_pages import model_table, trust_sentences, warning_sentences
 
 SUMMARY = {
     "demand_model": "trend", "history_weeks": 4,
@@ -16,12 +16,12 @@ SUMMARY = {
 
 
 def test_page_one_names_every_warning_the_demand_model_and_the_recalibration():
+    assert warning_sentences(SUMMARY) == ["Warning: stale state: the state is 3 days old.",
+                                          "Warning: unit X of the layout has no daily counts."]
     said = trust_sentences(SUMMARY)
-    assert said[:2] == ["Warning: stale state: the state is 3 days old.",
-                        "Warning: unit X of the layout has no daily counts."]
-    assert "local linear trend" in said[2] and "last 4 weeks" in said[2]
-    assert "COVID" in said[3] and "recent forecast errors" in said[3]
-    assert trust_sentences({}) == []  # a forecast written before the demand model: nothing claimed
+    assert "local linear trend" in said[0] and "last 4 weeks" in said[0]
+    assert "COVID" in said[1] and "recent forecast errors" in said[1]
+    assert trust_sentences({}) == [] == warning_sentences({})  # written before the demand model
 
 
 def test_the_model_table_shows_level_trend_band_and_variances():
@@ -29,3 +29,12 @@ def test_the_model_table_shows_level_trend_band_and_variances():
     (row,) = table.rows
     assert row[0] == "ED" and row[1] == "trend" and "+0.40%" in row[3] and "[-1.10%, +1.90%]" in row[3]
     assert "irregular 0.01" in row[4] and "trend 1e-06" in row[4]
+
+
+def test_page_one_puts_the_warnings_before_the_risks():
+    from hospitaltwin.report.board import Finding, blocks
+
+    out = blocks([Finding("risks", "ED fills"), Finding("trust", "precision"),
+                  Finding("warnings", "Warning: stale state.")])
+    headings = [b.text for b in out if type(b).__name__ == "Heading"]
+    assert headings == ["Read this first", "Risks in the coming days", "How far to trust this"]

@@ -8,7 +8,7 @@ more than :data:`MAX_CHUNK`, which keeps the pool's messaging small against the 
 tail balanced. ``imap`` returns results in replication order while later chunks still run: a
 chunk finished early waits in the parent until the chunks before it are in, so the chunk size
 bounds the results held, and capping it keeps memory flat in replications (a sixteenth of the
-share alone grows with them: 156 state-wide forecast summaries of ~4 MB each at 5,000).
+share alone grows with them: 156 state-wide forecast summaries of 2–3 MiB each at 5,000).
 """
 
 from __future__ import annotations
