@@ -201,6 +201,7 @@ class _TrendSampler:
 
     def __init__(self, result, y: np.ndarray, extra_sd: float):
         self.result, self.y, self.extra_sd = result, y, extra_sd
+        self._recalibrations: dict[int, dict] = {}
 
     def __call__(self, days: int, n: int, rng: np.random.Generator, added: np.ndarray) -> np.ndarray:
         with warnings.catch_warnings():
@@ -213,7 +214,13 @@ class _TrendSampler:
         return np.exp(np.clip(log_level + walk + noise, -30.0, 30.0))
 
     def recalibration(self, days: int) -> dict:
-        """The level's past error ratios by lead day and the variance added to the paths."""
+        """The level's past error ratios by lead day and the variance added to the paths
+        (computed once per horizon: paths are drawn in blocks, each asking again)."""
+        if days not in self._recalibrations:
+            self._recalibrations[days] = self._recalibration(days)
+        return self._recalibrations[days]
+
+    def _recalibration(self, days: int) -> dict:
         irregular, level_var, trend_var = (float(v) for v in self.result.params)
         shocks = np.diag([level_var, trend_var])
         ratios, counts = level_errors.error_ratios(
