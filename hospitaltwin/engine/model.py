@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from bisect import bisect_left
 from heapq import heappop, heappush
+from itertools import count
 
 import numpy as np
 import simpy
@@ -54,7 +55,8 @@ NAN = float("nan")  # not yet known: one shared object, so a new row allocates n
 class Patient:
     """A patient's own random numbers and where they are.
 
-    ``row`` is the record of the stay they are in (``ward``); ``intended`` the ward whose length
+    ``row`` is the record of the stay they are in (``ward``, given when they are admitted as
+    they arrive); ``intended`` the ward whose length
     of stay and routing apply (the unit they were admitted for, when they lie in an overflow
     bed); ``pending`` the record of a bed request they are queued for; ``goes_to`` where they go
     when this stay ends (the next unit's index, or an outcome < 0), drawn on admission.
@@ -63,10 +65,12 @@ class Patient:
     __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked",
                  "goes_to")
 
-    def __init__(self, pid: int, stream_index: int, draws: list[float]):
+    def __init__(self, pid: int, stream_index: int, draws: list[float], row: list | None = None,
+                 ward: Ward | None = None, used: int = 0):
         self.pid, self.stream, self.draws = pid, stream_index, draws
-        self.base = self.used = 0
-        self.row = self.ward = self.intended = self.pending = self.goes_to = None
+        self.base, self.used = 0, used
+        self.row, self.ward, self.intended = row, ward, ward
+        self.pending = self.goes_to = None
         self.linked = False
 
 
@@ -84,7 +88,7 @@ class Ward:
     its spec for the hot path, its length-of-stay law, routing and uniforms used per visit."""
 
     __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from", "law",
-                 "route_cum", "route_to", "draws")
+                 "stay", "route_cum", "route_to", "draws")
 
     def __init__(self, spec, capacity: int, priority_from: list[int]):
         self.spec, self.index = spec, spec.index
@@ -93,6 +97,7 @@ class Ward:
         self.leaving: list = []  # (time, event id, patient) of stays ending in leaving
         self.priority_from = priority_from
         self.law, self.route_cum, self.route_to = spec.law, spec.route_cum, spec.route_to
+        self.stay = spec.law.ppf if spec.law is not None else None  # length of stay at a uniform
         self.draws = DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs)
 
 
@@ -111,7 +116,7 @@ class Simulation:
         self.rows: list[list] = []
         self.device_rows: list[tuple] = []
         self._seq = 0
-        self._next_pid = 0
+        self._pids = count()  # patient ids, in the order patients appear
         self._link_use: dict[tuple[int, int], int] = {}
         n_units, n_streams = len(model.units), len(model.streams)
         self._transfer_sources = n_streams  # request source of a transfer from unit i: n_streams + i
@@ -179,22 +184,18 @@ class Simulation:
         """A new patient arrives. Most are admitted at once to a bed of a unit whose stays need
         no equipment: that path (:meth:`_request` then :meth:`_admit`, with the same row and
         the same draws) is written out here, because it runs for almost every patient."""
-        now = self.env._now
-        pid, source = self._next_pid, arrivals.index
-        self._next_pid = pid + 1
-        patient = Patient(pid, source, arrivals.blocks.row())
-        ward = arrivals.ward
+        now, pid, source, ward = self.env._now, next(self._pids), arrivals.index, arrivals.ward
         if ward.leaving and ward.leaving[0][0] <= now:
             self._settle(ward)
         if ward.occupied >= ward.capacity or ward.draws != DRAWS_PER_VISIT_BASE:
-            self._request(patient, ward, source, arrivals.priority)
+            self._request(Patient(pid, source, arrivals.blocks.row()), ward, source, arrivals.priority)
             return
-        los = ward.law.ppf(patient.draws[0])
+        draws = arrivals.blocks.row()
+        los = ward.stay(draws[0])
         row = [pid, source, ward.index, ward.index, source, now, now, now + los, NAN, NAN]
         self.rows.append(row)
         ward.occupied += 1
-        patient.row, patient.ward, patient.intended, patient.used = row, ward, ward, DRAWS_PER_VISIT_BASE
-        self._until_ready(patient, ward, los)
+        self._until_ready(Patient(pid, source, draws, row, ward, DRAWS_PER_VISIT_BASE), ward, los)
 
     def _capacity_change(self, event) -> None:
         k = event._value
@@ -255,7 +256,7 @@ class Simulation:
             draws = patient.draws = self.extra.row()
             base = 0
         patient.base, patient.used = base, base + intended.draws
-        los = intended.law.ppf(draws[base])
+        los = intended.stay(draws[base])
         if intended.draws > DRAWS_PER_VISIT_BASE:
             los = self._devices(patient, intended.spec, los, draws, base)
         row[READY] = now + los
@@ -412,8 +413,7 @@ class Simulation:
     # -- a start state (placed by :mod:`~hospitaltwin.engine.warmstart` before the run) ----
     def initial_patient(self) -> Patient:
         """A new patient of the start state, drawing from the start state's own stream."""
-        self._next_pid += 1
-        return Patient(self._next_pid - 1, -1, self.initial.row())
+        return Patient(next(self._pids), -1, self.initial.row())
 
     def seat(self, patient: Patient, unit: int, since: float) -> list:
         """Put ``patient`` in a bed of ``unit`` since run time ``since`` (<= 0); return the stay's row."""
