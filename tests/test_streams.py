@@ -38,3 +38,10 @@ def test_streams_differ_by_name_and_replication_and_repeat_by_seed():
     assert np.array_equal(draw(5, 1, "a"), draw(5, 1, "a"))
     assert not np.array_equal(draw(5, 1, "a"), draw(5, 1, "b"))
     assert not np.array_equal(draw(5, 1, "a"), draw(5, 2, "a"))
+
+
+def test_taken_rows_are_the_rows():
+    taken, listed = UniformBlocks.named(7, 3, "patients:ED", 5), UniformBlocks.named(7, 3, "patients:ED", 5)
+    for _ in range(100):
+        values, start = taken.take()
+        assert values[start:start + 5].tolist() == listed.row()

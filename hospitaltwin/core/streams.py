@@ -11,6 +11,7 @@ wherever they share stream names.
 from __future__ import annotations
 
 import hashlib
+from array import array
 
 import numpy as np
 
@@ -30,21 +31,24 @@ def stream(root_seed: int, replication: int, name: str) -> np.random.Generator:
 class UniformBlocks:
     """Rows of uniforms drawn in blocks from one stream, handed out one row at a time.
 
-    Drawing a block with numpy and converting it to Python lists once is far cheaper than a
-    scalar draw per use; each row is a patient's own random numbers (their "destiny"), so a
-    patient keeps the same draws whatever happens to the others. The generator fills values
-    in order, so row ``k`` holds the same numbers whatever the block sizes: when the number of
-    rows needed is known (:meth:`expect`: a stream's arrivals, the patients of a start state)
-    exactly that many are drawn; otherwise blocks start small and double (a short forecast
-    needs few rows per stream). Blocks never exceed :attr:`LARGEST` rows (memory stays flat).
+    Drawing a block with numpy is far cheaper than a scalar draw per use; each row is a
+    patient's own random numbers (their "destiny"), so a patient keeps the same draws whatever
+    happens to the others. A block is kept flat, as an ``array`` of doubles: :meth:`take` hands
+    out a row as the block and where the row starts, so no list and no Python float is made for
+    the numbers a patient never reads (most read a few of their row). The generator fills
+    values in order, so row ``k`` holds the same numbers whatever the block sizes: when the
+    number of rows needed is known (:meth:`expect`: a stream's arrivals, the patients of a
+    start state) exactly that many are drawn; otherwise blocks start small and double (a short
+    forecast needs few rows per stream). Blocks never exceed :attr:`LARGEST` rows (memory
+    stays flat).
     """
 
-    __slots__ = ("_rng", "_width", "_block", "_rows", "_next", "_expected")
+    __slots__ = ("_rng", "_width", "_block", "_values", "_next", "_expected")
     LARGEST = 1024
 
     def __init__(self, rng: np.random.Generator | tuple, width: int, block: int = 32):
         self._rng, self._width, self._block = rng, width, block
-        self._rows: list[list[float]] = []
+        self._values = array("d")
         self._next = self._expected = 0
 
     @classmethod
@@ -59,18 +63,26 @@ class UniformBlocks:
         self._expected = rows
         return self
 
-    def row(self) -> list[float]:
-        """The next row of ``width`` uniforms on [0, 1)."""
+    def take(self) -> tuple[array, int]:
+        """The next row of ``width`` uniforms on [0, 1), as ``(values, start)``: the row is
+        ``values[start:start + width]``."""
         k = self._next
-        if k == len(self._rows):
-            if isinstance(self._rng, tuple):
-                self._rng = stream(*self._rng)
-            if self._expected > 0:
-                size = min(self._expected, self.LARGEST)
-                self._expected -= size
-            else:
-                size, self._block = self._block, min(2 * self._block, self.LARGEST)
-            self._rows = self._rng.random((size, self._width)).tolist()
-            k = 0
-        self._next = k + 1
-        return self._rows[k]
+        if k == len(self._values):
+            self._values, k = self._draw(), 0
+        self._next = k + self._width
+        return self._values, k
+
+    def row(self) -> list[float]:
+        """The next row of ``width`` uniforms on [0, 1), as a list."""
+        values, start = self.take()
+        return values[start:start + self._width].tolist()
+
+    def _draw(self) -> array:
+        if isinstance(self._rng, tuple):
+            self._rng = stream(*self._rng)
+        if self._expected > 0:
+            size = min(self._expected, self.LARGEST)
+            self._expected -= size
+        else:
+            size, self._block = self._block, min(2 * self._block, self.LARGEST)
+        return array("d", self._rng.random(size * self._width).tobytes())

@@ -18,6 +18,7 @@ patient's draws are taken inline rather than through a method, and what a unit's
 from __future__ import annotations
 
 import math
+from array import array
 from bisect import bisect_left
 from heapq import heappop, heappush
 from itertools import count
@@ -55,22 +56,23 @@ NAN = float("nan")  # not yet known: one shared object, so a new row allocates n
 class Patient:
     """A patient's own random numbers and where they are.
 
-    ``row`` is the record of the stay they are in (``ward``, given when they are admitted as
-    they arrive); ``intended`` the ward whose length
+    Their uniforms are ``draws[used:end]`` (a row of a flat block, see
+    :meth:`~hospitaltwin.core.streams.UniformBlocks.take`); those of the stay they are in
+    start at ``base``.
+    ``row`` is the record of the stay they are in (``ward``); ``intended`` the ward whose length
     of stay and routing apply (the unit they were admitted for, when they lie in an overflow
     bed); ``pending`` the record of a bed request they are queued for; ``goes_to`` where they go
     when this stay ends (the next unit's index, or an outcome < 0), drawn on admission.
     """
 
-    __slots__ = ("pid", "stream", "draws", "base", "used", "row", "ward", "intended", "pending", "linked",
-                 "goes_to")
+    __slots__ = ("pid", "stream", "draws", "base", "used", "end", "row", "ward", "intended", "pending",
+                 "linked", "goes_to")
 
-    def __init__(self, pid: int, stream_index: int, draws: list[float], row: list | None = None,
-                 ward: Ward | None = None, used: int = 0):
-        self.pid, self.stream, self.draws = pid, stream_index, draws
-        self.base, self.used = 0, used
-        self.row, self.ward, self.intended = row, ward, ward
-        self.pending = self.goes_to = None
+    def __init__(self, pid: int, stream_index: int, uniforms: tuple[array, int], width: int):
+        self.pid, self.stream = pid, stream_index
+        self.draws, self.base = uniforms
+        self.used, self.end = self.base, self.base + width
+        self.row = self.ward = self.intended = self.pending = self.goes_to = None
         self.linked = False
 
 
@@ -188,14 +190,17 @@ class Simulation:
         if ward.leaving and ward.leaving[0][0] <= now:
             self._settle(ward)
         if ward.occupied >= ward.capacity or ward.draws != DRAWS_PER_VISIT_BASE:
-            self._request(Patient(pid, source, arrivals.blocks.row()), ward, source, arrivals.priority)
+            self._request(Patient(pid, source, arrivals.blocks.take(), self.width), ward, source,
+                          arrivals.priority)
             return
-        draws = arrivals.blocks.row()
-        los = ward.stay(draws[0])
+        patient = Patient(pid, source, arrivals.blocks.take(), self.width)
+        los = ward.stay(patient.draws[patient.base])
         row = [pid, source, ward.index, ward.index, source, now, now, now + los, NAN, NAN]
         self.rows.append(row)
         ward.occupied += 1
-        self._until_ready(Patient(pid, source, draws, row, ward, DRAWS_PER_VISIT_BASE), ward, los)
+        patient.row, patient.ward, patient.intended = row, ward, ward
+        patient.used += DRAWS_PER_VISIT_BASE
+        self._until_ready(patient, ward, los)
 
     def _capacity_change(self, event) -> None:
         k = event._value
@@ -251,10 +256,9 @@ class Simulation:
         if patient.row is not None:
             self._vacate(patient, intended.index)
         patient.row, patient.ward, patient.intended, patient.pending = row, ward, intended, None
-        draws, base = patient.draws, patient.used  # the patient's next uniforms, as visit_draws
-        if base + intended.draws > len(draws):
-            draws = patient.draws = self.extra.row()
-            base = 0
+        if patient.used + intended.draws > patient.end:  # the patient's next uniforms, as visit_draws
+            self._more_draws(patient)
+        draws, base = patient.draws, patient.used
         patient.base, patient.used = base, base + intended.draws
         los = intended.stay(draws[base])
         if intended.draws > DRAWS_PER_VISIT_BASE:
@@ -262,18 +266,23 @@ class Simulation:
         row[READY] = now + los
         self._until_ready(patient, ward, los)
 
-    def visit_draws(self, patient: Patient, needed: int) -> tuple[list[float], int]:
+    def visit_draws(self, patient: Patient, needed: int) -> tuple[array, int]:
         """The next ``needed`` of the patient's own uniforms (from a shared stream once used up).
 
         Draws are consumed in the order of the patient's visits; the units a patient visits are
         decided by their own draws, so two scenarios on the same seed give a patient the same
         numbers at the same visit. (:meth:`_admit` takes them the same way, inline.)
         """
-        if patient.used + needed > len(patient.draws):
-            patient.draws, patient.used = self.extra.row(), 0
+        if patient.used + needed > patient.end:
+            self._more_draws(patient)
         patient.base = patient.used
         patient.used += needed
         return patient.draws, patient.base
+
+    def _more_draws(self, patient: Patient) -> None:
+        """The patient's row is used up: they go on with a fresh row of the shared stream."""
+        patient.draws, patient.used = self.extra.take()
+        patient.end = patient.used + self.width
 
     def _ready(self, event) -> None:
         patient = event._value
@@ -369,7 +378,7 @@ class Simulation:
         self._request(patient, ward, self.source_link, ward.priority_from[-2])
 
     # -- equipment --------------------------------------------------------------------------
-    def _devices(self, patient: Patient, spec, los: float, draws: list[float], base: int) -> float:
+    def _devices(self, patient: Patient, spec, los: float, draws: array, base: int) -> float:
         """Start (or schedule) the stay's device episodes; return the stay, extended if need be."""
         started = [-1.0] * len(spec.needs)
         for i, need in enumerate(spec.needs):
@@ -413,7 +422,7 @@ class Simulation:
     # -- a start state (placed by :mod:`~hospitaltwin.engine.warmstart` before the run) ----
     def initial_patient(self) -> Patient:
         """A new patient of the start state, drawing from the start state's own stream."""
-        return Patient(next(self._pids), -1, self.initial.row())
+        return Patient(next(self._pids), -1, self.initial.take(), self.width)
 
     def seat(self, patient: Patient, unit: int, since: float) -> list:
         """Put ``patient`` in a bed of ``unit`` since run time ``since`` (<= 0); return the stay's row."""
