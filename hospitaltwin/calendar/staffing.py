@@ -79,13 +79,55 @@ def present(plan: ShiftPlan, rng: np.random.Generator) -> np.ndarray:
 
 def on_duty(plan: ShiftPlan, heads: np.ndarray, horizon: float) -> tuple[np.ndarray, np.ndarray]:
     """Staff on duty as a step function: change times (first 0) and head counts."""
+    steps = duty_steps(plan, horizon)
+    return steps.times, steps.level(heads)
+
+
+@dataclass(frozen=True)
+class DutySteps:
+    """Where a plan's head count on duty can change over a run, and how the heads present on
+    each shift add up to it there: the same in every replication, so worked out once."""
+
+    times: np.ndarray
+    """Change times (first 0)."""
+    order: np.ndarray
+    """The shifts' starts and ends (after a leading 0) in time order."""
+    last: np.ndarray
+    """In that order, the last step at each distinct time."""
+
+    def level(self, heads: np.ndarray) -> np.ndarray:
+        """Heads on duty from each of :attr:`times`, given the heads present on each shift."""
+        deltas = np.concatenate(([0], heads, -heads))
+        return np.cumsum(deltas[self.order])[self.last]
+
+
+def duty_steps(plan: ShiftPlan, horizon: float) -> DutySteps:
+    """The :class:`DutySteps` of ``plan`` over a run of ``horizon`` hours."""
     starts, ends = np.clip(plan.starts, 0, horizon), plan.ends  # shifts run past the horizon
     times = np.concatenate(([0.0], starts, ends))
-    deltas = np.concatenate(([0], heads, -heads))
     order = np.argsort(times, kind="stable")
-    times, level = times[order], np.cumsum(deltas[order])
-    keep = np.append(times[1:] != times[:-1], True)
-    return times[keep], level[keep]
+    times = times[order]
+    last = np.append(times[1:] != times[:-1], True)
+    return DutySteps(times[last], order, last)
+
+
+@dataclass(frozen=True)
+class ShareGrid:
+    """Where a group's capacity is shared between its units: every change of its duty or of
+    its units' physical beds (``grid``), their beds there (``physical``, one column per unit)
+    and the step of the duty that holds at each point (``duty_step``)."""
+
+    grid: np.ndarray
+    physical: np.ndarray
+    duty_step: np.ndarray
+
+
+def share_grid(duty_times: np.ndarray, beds: list[tuple[np.ndarray, np.ndarray]]) -> ShareGrid:
+    """The :class:`ShareGrid` of a group on duty changing at ``duty_times``, whose units'
+    physical beds are the step functions ``beds``."""
+    grid = np.unique(np.concatenate([duty_times] + [times for times, _ in beds]))
+    physical = np.stack([step_at(times, counts, grid) for times, counts in beds], axis=1)
+    return ShareGrid(grid, physical, np.maximum(np.searchsorted(duty_times, grid, side="right") - 1, 0))
 
 
 def step_at(times: np.ndarray, values: np.ndarray, at: np.ndarray) -> np.ndarray:

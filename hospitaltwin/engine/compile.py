@@ -15,7 +15,7 @@ from typing import Protocol
 
 import numpy as np
 
-from hospitaltwin.calendar.staffing import ShiftPlan, plan_shifts
+from hospitaltwin.calendar.staffing import DutySteps, ShareGrid, ShiftPlan, duty_steps, plan_shifts, share_grid
 from hospitaltwin.calendar.timeline import bed_schedule, hourly_rates
 from hospitaltwin.config.demand import EquipmentNeed, make_law
 from hospitaltwin.config.scenario import Scenario
@@ -100,10 +100,16 @@ class PoolSpec:
 
 @dataclass(frozen=True)
 class StaffSpec:
+    """A staff group: its units, its shifts, and what every replication's draw of the staff
+    present is laid on (where the head count on duty changes; where the capacity is shared
+    between the units, ``None`` for a group without units)."""
+
     index: int
     name: str
     units: tuple[int, ...]
     plan: ShiftPlan
+    duty: DutySteps
+    shares: ShareGrid | None
 
 
 @dataclass(frozen=True)
@@ -148,12 +154,12 @@ def compile_scenario(scenario: Scenario, horizon: float | None = None,
     unit_ids = list(layout.units)
     pools = _pools(scenario, hospitals)
     units = tuple(_unit(i, uid, scenario, hospitals, unit_ids, pools) for i, uid in enumerate(unit_ids))
+    beds = tuple(bed_schedule(uid, layout.units[uid].beds, scenario.changes.beds, origin) for uid in unit_ids)
     return CompiledModel(
         name=scenario.name, horizon=horizon, warmup=min(scenario.run.warmup, horizon), origin=origin,
         hospitals=hospitals, units=units,
         streams=_streams(scenario, unit_ids, units, horizon, origin),
-        pools=pools, staff=_staff(scenario, unit_ids, horizon, origin),
-        beds=tuple(bed_schedule(uid, layout.units[uid].beds, scenario.changes.beds, origin) for uid in unit_ids),
+        pools=pools, staff=_staff(scenario, unit_ids, beds, horizon, origin), beds=beds,
         links=_links(scenario, hospitals), counterpart=_counterparts(scenario, hospitals, unit_ids),
         demand_changes=scenario.changes.demand,
     )
@@ -249,12 +255,15 @@ def _streams(scenario: Scenario, unit_ids, units, horizon: float, origin: dateti
     return tuple(specs)
 
 
-def _staff(scenario: Scenario, unit_ids, horizon: float, origin: datetime) -> tuple[StaffSpec, ...]:
-    return tuple(
-        StaffSpec(i, name, tuple(unit_ids.index(u) for u in group.units),
-                  plan_shifts(name, group, scenario.changes.staff, horizon, origin))
-        for i, (name, group) in enumerate(scenario.layout.staff.items())
-    )
+def _staff(scenario: Scenario, unit_ids, beds, horizon: float, origin: datetime) -> tuple[StaffSpec, ...]:
+    out = []
+    for i, (name, group) in enumerate(scenario.layout.staff.items()):
+        units = tuple(unit_ids.index(u) for u in group.units)
+        plan = plan_shifts(name, group, scenario.changes.staff, horizon, origin)
+        duty = duty_steps(plan, horizon)
+        shares = share_grid(duty.times, [beds[u] for u in units]) if units else None
+        out.append(StaffSpec(i, name, units, plan, duty, shares))
+    return tuple(out)
 
 
 def _links(scenario: Scenario, hospitals: tuple[str, ...]) -> tuple:

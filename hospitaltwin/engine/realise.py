@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from hospitaltwin.calendar.staffing import group_capacity, on_duty, present, share_capacity, step_at
+from hospitaltwin.calendar.staffing import group_capacity, present, share_capacity
 from hospitaltwin.calendar.timeline import poisson_times, scheduled_times
 from hospitaltwin.core.streams import stream
 from hospitaltwin.engine.compile import CompiledModel
@@ -56,18 +56,19 @@ def _arrivals(model: CompiledModel, spec, seed: int, replication: int) -> np.nda
 
 def _duty(model: CompiledModel, group, seed: int, replication: int):
     heads = present(group.plan, stream(seed, replication, f"staff:{group.name}"))
-    times, level = on_duty(group.plan, heads, model.horizon)
-    return times, group_capacity(times, level, group.plan.patients_per_staff)
+    times = group.duty.times
+    return times, group_capacity(times, group.duty.level(heads), group.plan.patients_per_staff)
 
 
 def _unit_capacity(model: CompiledModel, duty) -> tuple[Capacity, ...]:
+    """Each unit's physical and staffed beds; a group's capacity shared between its units on
+    the grid laid out when the model was compiled."""
     out = [Capacity(t, b, b) for t, b in model.beds]
-    for group, (times, capacity) in zip(model.staff, duty):
+    for group, (_, capacity) in zip(model.staff, duty):
         if not group.units:
             continue
-        grid = np.unique(np.concatenate([times] + [model.beds[u][0] for u in group.units]))
-        physical = np.stack([step_at(*model.beds[u], grid) for u in group.units], axis=1)
-        staffed = share_capacity(step_at(times, capacity, grid), physical)
+        grid, physical = group.shares.grid, group.shares.physical
+        staffed = share_capacity(capacity[group.shares.duty_step], physical)
         for k, u in enumerate(group.units):
             out[u] = _compact(grid, physical[:, k], staffed[:, k])
     return tuple(out)
