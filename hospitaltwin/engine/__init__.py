@@ -16,7 +16,7 @@ from hospitaltwin.engine.loop import collector_paused
 from hospitaltwin.engine.model import Simulation
 from hospitaltwin.engine.realise import Realisation, realise
 from hospitaltwin.engine.tables import census_frame, devices_frame, equipment_frame, stays_frame
-from hospitaltwin.engine.warmstart import place_state
+from hospitaltwin.engine.warmstart import StartPlan, place_state, plan_start
 
 
 @dataclass
@@ -33,8 +33,9 @@ class Replication:
 
 
 def run_replication(model: CompiledModel, seed: int, replication: int,
-                    state: SystemState | None = None) -> Simulation:
-    """Simulate one replication and return the finished simulation (raw records)."""
+                    state: SystemState | StartPlan | None = None) -> Simulation:
+    """Simulate one replication and return the finished simulation (raw records). ``state``
+    may be given laid out already (:func:`plan_start`), as replications of one run share it."""
     with collector_paused():
         sim = Simulation(model, realise(model, seed, replication), seed, replication)
         if state is not None:
@@ -44,7 +45,7 @@ def run_replication(model: CompiledModel, seed: int, replication: int,
 
 
 def simulate(model: CompiledModel, seed: int, replication: int,
-             state: SystemState | None = None, tables: bool = True, kpis: bool = True,
+             state: SystemState | StartPlan | None = None, tables: bool = True, kpis: bool = True,
              stay_columns: tuple[str, ...] | None = None) -> Replication:
     """Simulate one replication; build its tables (``tables=False`` skips hourly ones, ``kpis=False``
     the KPIs; ``stay_columns`` builds only those columns of ``stays``, for a caller that reads
@@ -61,4 +62,5 @@ def simulate(model: CompiledModel, seed: int, replication: int,
     return Replication(replication, stays, devices, census, equipment, rows, realised)
 
 
-__all__ = ["CompiledModel", "Replication", "compile_scenario", "run_replication", "simulate"]
+__all__ = ["CompiledModel", "Replication", "StartPlan", "compile_scenario", "plan_start", "run_replication",
+           "simulate"]

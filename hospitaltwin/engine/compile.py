@@ -10,6 +10,7 @@ present) is drawn in :mod:`hospitaltwin.engine.realise` from named streams.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from functools import cached_property
 from datetime import datetime
 from typing import Protocol
 
@@ -135,6 +136,13 @@ class CompiledModel:
         """Uniforms each patient holds per unit visit."""
         needs = max((len(u.needs) for u in self.units), default=0)
         return DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * needs
+
+    @cached_property
+    def priorities(self) -> tuple[tuple[int, ...], ...]:
+        """Per unit, the priority (lower first) of a request from each source: a transfer from
+        each unit, in unit order, then a linked hospital, then the start state."""
+        ids = [u.id for u in self.units] + ["link", "initial"]
+        return tuple(tuple(unit.priority_of(i) for i in ids) for unit in self.units)
 
     def unit_index(self, unit_id: str) -> int:
         """Index of a unit by id."""

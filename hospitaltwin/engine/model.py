@@ -92,7 +92,7 @@ class Ward:
     __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from", "law",
                  "stay", "route_cum", "route_to", "draws")
 
-    def __init__(self, spec, capacity: int, priority_from: list[int]):
+    def __init__(self, spec, capacity: int, priority_from: tuple[int, ...]):
         self.spec, self.index = spec, spec.index
         self.occupied, self.capacity = 0, capacity
         self.queue: list = []
@@ -124,8 +124,8 @@ class Simulation:
         self._transfer_sources = n_streams  # request source of a transfer from unit i: n_streams + i
         self.source_link = n_streams + n_units
         self.source_initial = self.source_link + 1
-        self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), self._priorities(u))
-                      for u, c in zip(model.units, realised.units)]
+        self.wards = [Ward(u, int(min(c.physical[0], c.staffed[0])), priorities)
+                      for u, c, priorities in zip(model.units, realised.units, model.priorities)]
         self.pools = [Pool(p.index, int(c.staffed[0])) for p, c in zip(model.pools, realised.pools)]
         self.width = width = max(ROW_WIDTH, model.draws_per_visit)
         self.blocks = [UniformBlocks.named(seed, replication, f"patients:{s.name}", width).expect(len(times))
@@ -137,18 +137,14 @@ class Simulation:
         self._changes = self._capacity_changes(realised)
         self._on_ready = self._ready
 
-    def _priorities(self, unit) -> list[int]:
-        ids = [u.id for u in self.model.units]
-        return [unit.priority_of(i) for i in ids] + [unit.priority_of("link"), unit.priority_of("initial")]
-
     def _capacity_changes(self, realised: Realisation) -> list[tuple]:
         changes = []
         for i, c in enumerate(realised.units):
-            for t, phys, staffed in zip(c.times[1:], c.physical[1:], c.staffed[1:]):
-                changes.append((float(t), 0, i, int(min(phys, staffed))))
+            for t, phys, staffed in zip(c.times[1:].tolist(), c.physical[1:].tolist(), c.staffed[1:].tolist()):
+                changes.append((t, 0, i, int(min(phys, staffed))))
         for i, c in enumerate(realised.pools):
-            for t, staffed in zip(c.times[1:], c.staffed[1:]):
-                changes.append((float(t), 1, i, int(staffed)))
+            for t, staffed in zip(c.times[1:].tolist(), c.staffed[1:].tolist()):
+                changes.append((t, 1, i, int(staffed)))
         changes.sort()
         return changes
 

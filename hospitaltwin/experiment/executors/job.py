@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import cached_property
 
 from hospitaltwin.core.state import SystemState
-from hospitaltwin.engine import CompiledModel, Replication, simulate
+from hospitaltwin.engine import CompiledModel, Replication, StartPlan, plan_start, simulate
 
 
 @dataclass(frozen=True)
@@ -31,11 +32,16 @@ class ReplicationJob:
     reduce: Callable[[Replication, CompiledModel], object] | None = None
     stay_columns: tuple[str, ...] | None = None
 
+    @cached_property
+    def start(self) -> StartPlan | None:
+        """The start state laid out for the model: once per worker, not per replication."""
+        return None if self.state is None else plan_start(self.model, self.state)
+
 
 def run_one(job: ReplicationJob, replication: int):
     """Simulate replication ``replication`` of ``job`` and return what the caller consumes."""
     result = simulate(
-        job.model, job.seed, replication, job.state, job.tables, kpis=job.reduce is None,
+        job.model, job.seed, replication, job.start, job.tables, kpis=job.reduce is None,
         stay_columns=job.stay_columns,
     )
     if job.reduce is not None:
