@@ -26,6 +26,7 @@ from hospitaltwin.report.style import CYCLE, FAN, MUTED
 from hospitaltwin.report.text import Bullets, Heading, Para, Table, text_pages
 
 MODELS = {"trend": "local linear trend (level and slope with their uncertainty)",
+          "level": "gamma-Poisson level (one ratio per replication, no trend)",
           "multiplier": "multiplier rule (one constant ratio)", "scenario": "the scenario's demand"}
 
 
@@ -74,6 +75,9 @@ def _headline(fit: dict) -> str:
     if fit.get("model") == "trend" and "trend_per_day" in d:
         lo, hi = d["trend_per_day_band"]
         return f"{d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day (90% {lo:+.1%} to {hi:+.1%})"
+    if fit.get("model") == "level" and "level_ratio_band" in d:
+        lo, hi = d["level_ratio_band"]
+        return f"{d['level_per_day']:.1f}/day now (90% x{lo:.2f} to x{hi:.2f}), no trend: few arrivals a day"
     if "fallback" in d:
         return "multiplier rule (too little history for the trend)"
     return MODELS.get(fit.get("model"), str(fit.get("model")))
