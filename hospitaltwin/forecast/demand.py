@@ -205,8 +205,12 @@ def _fit_level(history: DailyHistory, reason: str) -> DemandFit:
     diagnostics = {**read, "level_ratio": round(mean, 4), "level_ratio_band": [round(lo, 4), round(hi, 4)],
                    "level_per_day": round(mean * float(history.expected[-1]), 2), "band": BAND,
                    "fallback": reason}
+    first = int(history.ratio_days()[0])
+    expected = history.expected[first:]
+    fitted = {"observed": json_floats(history.observed[first:]), "level": json_floats(mean * expected),
+              "lo": json_floats(lo * expected), "hi": json_floats(hi * expected)}
     fit = DemandFit(history.unit, "level", {"multiplier": round(mean, 6), "shape": _sig(shape),
-                                            "rate": _sig(rate)}, diagnostics)
+                                            "rate": _sig(rate)}, diagnostics, fitted, first=first)
     fit._sampler = _LevelSampler(shape, rate)
     return fit
 
