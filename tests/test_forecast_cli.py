@@ -119,4 +119,6 @@ def test_counts_mode_forecast(tmp_path):
     assert float(first[("ICU", "beds")]["mean"]) == 9 + 34 % 3, "the last day's census starts the forecast"
     summary = json.loads((out / "summary.json").read_text())
     assert "PCU" in summary["missing_units"] and any("PCU" in w for w in summary["warnings"])
-    assert summary["demand"]["ICU"]["model"] == "trend", "admissions from the counts set the demand level"
+    assert summary["demand"]["ED"]["model"] == "trend", "admissions from the counts set the demand level"
+    icu = summary["demand"]["ICU"]  # 3 a day: too few to read a trend from
+    assert icu["model"] == "level" and icu["diagnostics"]["observed"] == 3 * icu["diagnostics"]["days"]

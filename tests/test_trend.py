@@ -31,3 +31,20 @@ def test_the_multiplier_rule_shrinks_toward_one_with_a_week_of_prior_weight():
     assert busy.params["multiplier"] == pytest.approx((1.5 * 672 + 168) / (672 + 168))
     quiet = fit_demand(DailyHistory("A", np.full(28, 5.0), np.zeros(28)), "multiplier")
     assert quiet.params["multiplier"] == 1.0
+
+
+def test_a_unit_of_a_few_arrivals_a_day_gets_a_level_drawn_per_replication_not_a_trend():
+    """Two arrivals a day, stationary: a trend fitted to such counts takes their noise for
+    movement; the gamma-Poisson level keeps each path at one level with the posterior's spread."""
+    rng = np.random.default_rng(4)
+    observed = rng.poisson(2.0, 28).astype(float)
+    fit = fit_demand(DailyHistory("A", observed, np.full(28, 2.0)), "trend")
+    assert fit.model == "level" and "gamma-Poisson" in fit.diagnostics["fallback"]
+    shape, rate = observed.sum() + 14.0, 56.0 + 14.0  # a week of the scenario's 2 a day as prior
+    paths = fit.sample(14, 4000, np.random.default_rng(1))
+    assert (paths == paths[:, :1]).all(), "a level, no trend"
+    sd = np.sqrt(shape) / rate
+    assert paths[:, 0].mean() == pytest.approx(shape / rate, abs=4 * sd / np.sqrt(4000))
+    assert paths[:, 0].std() == pytest.approx(sd, rel=4 * np.sqrt(2 / 3999))
+    busy = fit_demand(DailyHistory("A", rng.poisson(40.0, 28).astype(float), np.full(28, 40.0)), "trend")
+    assert busy.model == "trend"

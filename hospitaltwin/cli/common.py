@@ -220,6 +220,10 @@ def demand_lines(fits: dict[str, dict]) -> list[str]:
         if fit["model"] == "trend":
             lines.append(f"demand {unit}: {d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day "
                          f"(90% {d['trend_per_day_band'][0]:+.1%} to {d['trend_per_day_band'][1]:+.1%})")
+        elif fit["model"] == "level":
+            lo, hi = d["level_ratio_band"]
+            lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's, 90% x{lo:.2f} to x{hi:.2f} "
+                         f"drawn per replication ({d['fallback']})")
         elif fit["model"] == "multiplier":
             note = f" ({d['fallback']})" if "fallback" in d else ""
             lines.append(f"demand {unit}: x{p['multiplier']:.2f} the scenario's{note}")

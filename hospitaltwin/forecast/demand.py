@@ -17,12 +17,17 @@ into the unit (:data:`MODELS`):
     A local linear trend state-space model (``statsmodels`` ``UnobservedComponents``) on the
     log ratio, fitted by maximum likelihood: a level and a slope that both wander, plus
     day-to-day noise. Each replication draws its path from the predictive distribution: the
-    current level and slope from their filtered distribution, then their future shocks. The
+    level and slope of the first day ahead from their predicted distribution, then their
+    future shocks (:mod:`.trend_paths`, vectorised over replications). The
     part of the day-to-day noise that Poisson counting explains (about ``1/count`` on the log
     scale) is taken out, since the simulation counts arrivals itself; the rest is drawn per
     day. The fan thus holds level uncertainty, trend uncertainty and extra-Poisson noise. When
     the model's own level forecasts of the last weeks missed by more than it said, the variance
     it lacked is added to the paths (:mod:`.level_errors`).
+``level`` (used for ``trend`` when a unit has fewer than :data:`MIN_DAILY` arrivals a day)
+    No trend: each replication draws its own constant ratio from the gamma posterior of the
+    multiplier rule below (shape: arrivals seen plus a week of the scenario's; rate: the
+    scenario's expected arrivals plus that week), so the fan holds the level's uncertainty.
 ``multiplier``
     The earlier rule, kept to compare: one constant ratio for every replication, shrunk toward
     1 as a gamma-Poisson posterior mean with one week of the scenario's demand as prior weight.
@@ -41,10 +46,16 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from hospitaltwin.forecast import level_errors
+from hospitaltwin.forecast import level_errors, trend_paths
 
 MODELS = ("trend", "multiplier", "scenario")
 MIN_DAYS = 14
+MIN_DAILY = 10.0
+"""Mean arrivals a day below which the trend model is not fitted. The log of a count of a few
+is far from normal (Poisson skewness ``1/sqrt(mean)``: 0.3 at ten a day, 0.7 at two), and a
+maximum-likelihood fit to it takes counting noise for movement of the level or the slope:
+on a stationary unit of two arrivals a day, paths drawn from such a fit spread to a hundred
+times the level within two weeks. Such units get the gamma-Poisson level instead."""
 BAND = 0.9
 
 
@@ -96,6 +107,8 @@ class DemandFit:
         if self._sampler is None:
             return np.full((n, days), float(self.params.get("multiplier", 1.0)))
         recalibration = self._sampler.recalibration(days)
+        if recalibration is None:
+            return self._sampler(days, n, rng, np.zeros(days))
         self.diagnostics["level_errors"] = recalibration
         return self._sampler(days, n, rng, np.array(recalibration["added_variance"]))
 
@@ -137,6 +150,10 @@ def fit_demand(history: DailyHistory, model: str = "trend") -> DemandFit:
     if model == "scenario":
         return DemandFit(history.unit, "scenario", {"multiplier": 1.0})
     days = history.ratio_days()
+    daily = _mean_daily(history, days)
+    if model == "trend" and len(days) >= MIN_DAYS and daily < MIN_DAILY:
+        return _fit_level(history, f"{daily:.1f} arrivals a day on average; the trend model needs "
+                                   f"{MIN_DAILY:g}: gamma-Poisson level without a trend used")
     if model == "trend" and len(days) >= MIN_DAYS:
         fit = _fit_trend(history, days)
         if fit is not None:
@@ -151,14 +168,68 @@ def fit_demand(history: DailyHistory, model: str = "trend") -> DemandFit:
     return fit
 
 
-def _fit_multiplier(history: DailyHistory) -> DemandFit:
+def _mean_daily(history: DailyHistory, days: np.ndarray) -> float:
+    """Mean arrivals a day over the last :data:`MIN_DAYS` days with expected demand."""
+    recent = history.observed[days[-MIN_DAYS:]]
+    return float(recent.mean()) if len(recent) else 0.0
+
+
+def _gamma_posterior(history: DailyHistory) -> tuple[float, float, dict]:
+    """Shape and rate of the ratio's gamma posterior (a week of the scenario's demand as prior
+    weight), and what it was read from."""
     known = np.isfinite(history.observed)
     seen, mean = float(history.observed[known].sum()), float(history.expected[known].sum())
     hours = 24.0 * int(known.sum())
     prior = mean * 168.0 / hours if hours > 0 else 0.0
-    multiplier = (seen + prior) / (mean + prior) if mean > 0 else 1.0
-    return DemandFit(history.unit, "multiplier", {"multiplier": round(multiplier, 6)},
-                     {"observed": int(seen), "expected": round(mean, 2), "days": int(known.sum())})
+    read = {"observed": int(seen), "expected": round(mean, 2), "days": int(known.sum())}
+    return seen + prior, mean + prior, read
+
+
+def _fit_multiplier(history: DailyHistory) -> DemandFit:
+    shape, rate, read = _gamma_posterior(history)
+    multiplier = shape / rate if rate > 0 else 1.0
+    return DemandFit(history.unit, "multiplier", {"multiplier": round(multiplier, 6)}, read)
+
+
+def _fit_level(history: DailyHistory, reason: str) -> DemandFit:
+    """The gamma-Poisson level: one ratio per replication from the gamma posterior."""
+    shape, rate, read = _gamma_posterior(history)
+    if rate <= 0 or shape <= 0:
+        fit = _fit_multiplier(history)
+        fit.diagnostics["fallback"] = f"{reason}; no expected demand: multiplier rule used"
+        return fit
+    from scipy.stats import gamma
+
+    lo, hi = (float(v) for v in gamma.ppf([(1 - BAND) / 2, (1 + BAND) / 2], shape, scale=1 / rate))
+    mean = shape / rate
+    diagnostics = {**read, "level_ratio": round(mean, 4), "level_ratio_band": [round(lo, 4), round(hi, 4)],
+                   "level_per_day": round(mean * float(history.expected[-1]), 2), "band": BAND,
+                   "fallback": reason}
+    first = int(history.ratio_days()[0])
+    expected = history.expected[first:]
+    fitted = {"observed": json_floats(history.observed[first:]), "level": json_floats(mean * expected),
+              "lo": json_floats(lo * expected), "hi": json_floats(hi * expected)}
+    fit = DemandFit(history.unit, "level", {"multiplier": round(mean, 6), "shape": _sig(shape),
+                                            "rate": _sig(rate)}, diagnostics, fitted, first=first)
+    fit._sampler = _LevelSampler(shape, rate)
+    return fit
+
+
+class _LevelSampler:
+    """Draws one constant ratio per replication from the gamma posterior of the level."""
+
+    def __init__(self, shape: float, rate: float):
+        self.shape, self.rate = shape, rate
+
+    def __call__(self, days: int, n: int, rng: np.random.Generator, added: np.ndarray) -> np.ndarray:
+        return np.repeat(rng.gamma(self.shape, 1.0 / self.rate, size=(n, 1)), days, axis=1)
+
+    def recalibration(self, days: int) -> None:
+        """No level forecasts to score: the level does not move."""
+        return None
+
+    def ahead(self, index: int, days: int) -> np.ndarray:
+        return np.full(days, self.shape / self.rate)
 
 
 def _log_ratio(history: DailyHistory, days: np.ndarray) -> np.ndarray:
@@ -204,11 +275,10 @@ class _TrendSampler:
         self._recalibrations: dict[int, dict] = {}
 
     def __call__(self, days: int, n: int, rng: np.random.Generator, added: np.ndarray) -> np.ndarray:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            log_level = self.result.simulate(days, repetitions=n, anchor="end", rng=rng,
-                                             measurement_shocks=np.zeros((days, 1)))
-        log_level = np.asarray(log_level).reshape(days, n).T
+        _, level_var, trend_var = (float(v) for v in self.result.params)
+        log_level = trend_paths.level_paths(self.result.predicted_state[:, -1],
+                                            self.result.predicted_state_cov[:, :, -1],
+                                            (level_var, trend_var), days, n, rng)
         noise = rng.normal(0.0, self.extra_sd, size=(n, days)) if self.extra_sd > 0 else 0.0
         walk = level_errors.random_walk(added, n, rng) if added.max(initial=0.0) > 0 else 0.0
         return np.exp(np.clip(log_level + walk + noise, -30.0, 30.0))

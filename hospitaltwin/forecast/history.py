@@ -20,6 +20,7 @@ A backtest calls this same function at each past origin, so it scores exactly wh
 
 from __future__ import annotations
 
+import copy
 import math
 from datetime import UTC, datetime, timedelta
 from typing import Literal, Protocol
@@ -157,9 +158,7 @@ def demand_from_history(scenario: Scenario, history: History, state: SystemState
     """
     expected = expected_by_day(scenario, state.as_of, 7 * options.weeks())
     fits = _demand_fits(scenario, expected, history, state, options, extra)
-    bank = DemandBank(scenario, fits, state.as_of, options.horizon_h, seed, extra)
-    bank.history_expected = expected
-    return bank
+    return DemandBank(scenario, fits, state.as_of, options.horizon_h, seed, extra, expected)
 
 
 def _demand_fits(scenario: Scenario, expected: dict[str, np.ndarray], history: History, state: SystemState,
@@ -249,23 +248,26 @@ class DemandBank:
     ``seed``, so row ``r`` is the same however many rows are asked for: a forecast of ``n``
     replications and an optimiser drawing paths in several rounds (and fresh ones for its
     out-of-sample test) see the same path for the same replication. :meth:`rows` gives what
-    :func:`~hospitaltwin.engine.compile.with_demand_paths` takes.
+    :func:`~hospitaltwin.engine.compile.with_demand_paths` takes. ``history_expected`` is what
+    the scenario expected on each day the models were fitted to (counts mode's recalibration
+    reads it).
     """
 
     def __init__(self, scenario: Scenario, fits: dict[str, DemandFit], origin: datetime,
-                 horizon_h: float, seed: int, extra: CountsInputs | None = None):
+                 horizon_h: float, seed: int, extra: CountsInputs | None = None,
+                 history_expected: dict[str, np.ndarray] | None = None):
         self.fits, self.origin, self.horizon_h, self.seed, self.extra = fits, origin, horizon_h, seed, extra
+        self.history_expected = history_expected or {}
         self.days = math.ceil(horizon_h / 24.0) + 1
         self.expected = expected_by_day(scenario, origin, self.days, ahead=True)
         self.streams = {unit: [spec.stream_name for spec in scenario.demand.arrivals
                                if spec.unit == unit and spec.rate is not None] for unit in fits}
         self._daily: dict[str, np.ndarray] = {}
-        self.history_expected: dict[str, np.ndarray] = {}
 
     def reseeded(self, seed: int) -> DemandBank:
         """The same models with paths from another seed (fresh paths for an out-of-sample test)."""
-        other = object.__new__(DemandBank)
-        other.__dict__.update(self.__dict__, seed=seed, _daily={})
+        other = copy.copy(self)
+        other.seed, other._daily = seed, {}
         return other
 
     def summaries(self) -> dict[str, dict]:

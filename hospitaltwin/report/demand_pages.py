@@ -26,6 +26,7 @@ from hospitaltwin.report.style import CYCLE, FAN, MUTED
 from hospitaltwin.report.text import Bullets, Heading, Para, Table, text_pages
 
 MODELS = {"trend": "local linear trend (level and slope with their uncertainty)",
+          "level": "gamma-Poisson level (one ratio per replication, no trend)",
           "multiplier": "multiplier rule (one constant ratio)", "scenario": "the scenario's demand"}
 
 
@@ -74,6 +75,9 @@ def _headline(fit: dict) -> str:
     if fit.get("model") == "trend" and "trend_per_day" in d:
         lo, hi = d["trend_per_day_band"]
         return f"{d['level_per_day']:.1f}/day now, trend {d['trend_per_day']:+.1%}/day (90% {lo:+.1%} to {hi:+.1%})"
+    if fit.get("model") == "level" and "level_ratio_band" in d:
+        lo, hi = d["level_ratio_band"]
+        return f"{d['level_per_day']:.1f}/day (90% x{lo:.2f}-x{hi:.2f}), level only"
     if "fallback" in d:
         return "multiplier rule (too little history for the trend)"
     return MODELS.get(fit.get("model"), str(fit.get("model")))
@@ -87,6 +91,8 @@ def model_table(summary: dict) -> Table:
         trend = (f"{d['trend_per_day']:+.2%} [{d['trend_per_day_band'][0]:+.2%}, {d['trend_per_day_band'][1]:+.2%}]"
                  if "trend_per_day" in d else "–")
         variances = ", ".join(f"{k.removeprefix('sigma2_')} {v:.2g}" for k, v in p.items() if k.startswith("sigma2_"))
+        if fit.get("model") == "level" and "level_ratio_band" in d:
+            variances = "gamma level x{} [x{}, x{}]".format(num(p.get("multiplier")), *map(num, d["level_ratio_band"]))
         rows.append((unit, str(fit.get("model")), num(d.get("level_per_day")), trend,
                      variances or f"x{num(p.get('multiplier'))}", num(d.get("ljung_box_p"))))
     return Table(("entry unit", "model", "level/day", "trend/day [90%]", "variances (log scale)", "Ljung-Box p"),
@@ -169,7 +175,9 @@ def text_blocks(result: Result) -> list:
     s = result.summary
     blocks = [Para(f"Demand model: {MODELS.get(s.get('demand_model'), s.get('demand_model', '?'))}, fitted to the "
                    f"last {s.get('history_weeks', '?')} weeks of arrivals. Each replication runs its own demand path "
-                   "drawn from the model, so the fan holds the level's and the trend's uncertainty.", muted=True)]
+                   "drawn from the model, so the fan holds the level's and the trend's uncertainty. Units with fewer "
+                   "than 10 arrivals a day get a level without a trend (gamma-Poisson: one level per replication).",
+                   muted=True)]
     if s.get("demand"):
         blocks.append(model_table(s))
     blocks += counts_blocks(s)

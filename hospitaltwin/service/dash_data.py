@@ -99,7 +99,7 @@ def _demand_fit(summary: dict, resource: str) -> dict | None:
     fit = (summary.get("demand") or {}).get(resource)
     if not fit:
         return None
-    keep = ("level_per_day", "trend_per_day", "trend_per_day_band", "fallback")
+    keep = ("level_per_day", "trend_per_day", "trend_per_day_band", "level_ratio_band", "fallback")
     return {"model": fit.get("model"), "weeks": summary.get("history_weeks"),
             **{k: v for k, v in (fit.get("diagnostics") or {}).items() if k in keep},
             "multiplier": (fit.get("params") or {}).get("multiplier")}

@@ -66,6 +66,10 @@
       fact(list, "Demand assumed", fit.level_per_day.toFixed(1) + " arrivals a day now, trend " +
         signed(fit.trend_per_day) + " a day (90%: " + signed(fit.trend_per_day_band[0]) + " to " +
         signed(fit.trend_per_day_band[1]) + "), from the last " + fit.weeks + " weeks; each simulated future follows its own demand path");
+    } else if (fit && fit.model === "level" && fit.level_ratio_band) {
+      fact(list, "Demand assumed", "× " + fit.multiplier.toFixed(2) + " of the usual arrivals (90%: × " +
+        fit.level_ratio_band[0].toFixed(2) + " to × " + fit.level_ratio_band[1].toFixed(2) +
+        "), each simulated future with its own level; no trend read from so few arrivals a day");
     } else if (fit && fit.multiplier) {
       fact(list, "Demand assumed", "× " + fit.multiplier.toFixed(2) + " of the usual arrivals" +
         (fit.fallback ? " (" + fit.fallback + ")" : ""));
