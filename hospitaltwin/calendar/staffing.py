@@ -12,7 +12,7 @@ unit's staffed beds never exceed its physical beds.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 import numpy as np
@@ -20,7 +20,7 @@ import numpy as np
 from hospitaltwin.calendar.timeline import window_hours
 from hospitaltwin.config.layout import StaffGroup
 from hospitaltwin.config.scenario import StaffChange
-from hospitaltwin.core.tstats import binomial_quantile
+from hospitaltwin.core.tstats import BinomialGroups, binomial_groups, binomial_quantile
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,11 @@ class ShiftPlan:
     rostered: np.ndarray
     absence: np.ndarray
     patients_per_staff: float
+    draws: BinomialGroups = field(init=False, repr=False, compare=False)
+    """The shifts grouped by head count and presence rate, for :func:`present` (derived)."""
+
+    def __post_init__(self):
+        object.__setattr__(self, "draws", binomial_groups(self.rostered, 1.0 - self.absence))
 
 
 def plan_shifts(name: str, group: StaffGroup, changes: tuple[StaffChange, ...],
@@ -73,7 +78,7 @@ def _adjust(heads: int, absence: float, changes: list, start: float, shift: str)
 def present(plan: ShiftPlan, rng: np.random.Generator) -> np.ndarray:
     """Staff present on each shift: Binomial(rostered, 1 - absence) by inverse CDF."""
     uniforms = rng.random(len(plan.rostered))
-    drawn = binomial_quantile(uniforms, plan.rostered, 1.0 - plan.absence)
+    drawn = binomial_quantile(uniforms, plan.rostered, 1.0 - plan.absence, plan.draws)
     return np.where(plan.absence > 0, drawn, plan.rostered).astype(np.int64)
 
 

@@ -58,24 +58,37 @@ def t_quantile(p: float, df: int) -> float:
     return (lo + hi) / 2
 
 
-def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray) -> np.ndarray:
+def binomial_quantile(u: np.ndarray, n: np.ndarray, p: np.ndarray,
+                      groups: BinomialGroups | None = None) -> np.ndarray:
     """Smallest k with P(Binomial(n, p) <= k) >= u, elementwise (inverse-CDF draw).
 
     Rosters repeat a few head counts and absence rates, so each distinct ``(n, p)`` gets its
-    CDF table once (cached) and all its draws are looked up in it at once.
+    CDF table once (cached) and all its draws are looked up in it at once. ``groups``
+    (:func:`binomial_groups` of ``n`` and ``p``) saves finding the distinct pairs again when
+    the same ``n`` and ``p`` are drawn many times.
     """
     u = np.asarray(u, dtype=float)
     out = np.empty(len(u), dtype=np.int64)
-    groups: dict[tuple[int, float], list[int]] = {}
-    for i, key in enumerate(zip(np.asarray(n).tolist(), np.asarray(p, dtype=float).tolist())):
-        groups.setdefault(key, []).append(i)
-    for (nj, pj), mine in groups.items():
-        table = _binomial_cdf(int(nj), pj)
+    for nj, pj, mine in binomial_groups(n, p) if groups is None else groups:
+        table = _binomial_cdf(nj, pj)
         if table is not None:
             out[mine] = np.minimum(np.searchsorted(table, u[mine], side="left"), nj)
         else:
-            out[mine] = [_binomial_quantile(ui, int(nj), pj) for ui in u[mine].tolist()]
+            out[mine] = [_binomial_quantile(ui, nj, pj) for ui in u[mine].tolist()]
     return out
+
+
+BinomialGroups = tuple[tuple[int, float, np.ndarray], ...]
+"""Distinct ``(n, p)`` pairs of elementwise binomials, each with the positions it holds."""
+
+
+def binomial_groups(n: np.ndarray, p: np.ndarray) -> BinomialGroups:
+    """The distinct ``(n, p)`` pairs of ``n`` and ``p`` (in order of first appearance) and
+    where each appears."""
+    groups: dict[tuple[int, float], list[int]] = {}
+    for i, key in enumerate(zip(np.asarray(n).tolist(), np.asarray(p, dtype=float).tolist())):
+        groups.setdefault(key, []).append(i)
+    return tuple((int(nj), pj, np.array(mine, dtype=np.intp)) for (nj, pj), mine in groups.items())
 
 
 @lru_cache(maxsize=256)
