@@ -36,7 +36,12 @@ class Resource:
 
 @dataclass
 class ReplicationSummary:
-    """Arrays over resources (rows) and hours or days (columns) of one replication."""
+    """Arrays over resources (rows) and hours or days (columns) of one replication.
+
+    Levels and capacities are counts held in the narrowest unsigned integer type that holds
+    them (:func:`compact_counts`): the same numbers in a quarter or an eighth of the bytes
+    that cross from a worker to the process aggregating them.
+    """
 
     replication: int
     level: np.ndarray
@@ -113,5 +118,14 @@ def summarise(rep: Replication, model: CompiledModel) -> ReplicationSummary:
             level, limits = needed[g - n_units], (cap.staffed,)
         rows += _resource_rows(level, occupied[g], profile, cap, limits, at, edges)
     level, capacity, full_hour, full_day, first = (np.array(x) for x in zip(*rows))
-    return ReplicationSummary(rep.replication, level.astype(np.int64), capacity.astype(np.int64),
+    return ReplicationSummary(rep.replication, compact_counts(level), compact_counts(capacity),
                               full_hour, full_day, first)
+
+
+def compact_counts(counts: np.ndarray) -> np.ndarray:
+    """Integer ``counts`` in the narrowest unsigned type that holds them exactly (int64 when
+    one is negative): what is pickled back per replication shrinks, the numbers do not."""
+    counts = counts.astype(np.int64, copy=False)
+    if counts.size == 0 or counts.min() < 0:
+        return counts
+    return counts.astype(np.min_scalar_type(int(counts.max())))
