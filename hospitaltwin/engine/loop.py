@@ -40,7 +40,7 @@ def at_time(env: simpy.Environment, when: float, eid: int, value, callback) -> T
 
 
 def run_until(env: simpy.Environment, until: float, timeline: tuple[list, list] = ((), ()),
-              on_arrival=None) -> None:
+              on_arrival=None, position: list | None = None) -> None:
     """``env.run(until=until)`` for a queue that holds only :func:`later` timeouts, merged with
     a timeline of arrivals known in advance.
 
@@ -54,7 +54,12 @@ def run_until(env: simpy.Environment, until: float, timeline: tuple[list, list] 
     and ``on_arrival(value)`` is called, between the queue's events, without an event of its own
     (arrivals are drawn before the run, so they need not be scheduled one by one). At equal
     times the queue's events come first.
+
+    ``position`` (a one-item list), when given, holds the event id of the event being handled,
+    or ``inf`` while an arrival is (it comes after every queued event of its time): with the
+    clock, where the run stands in SimPy's order (time, priority, event id).
     """
+    position = [INF] if position is None else position
     queue = env._queue
     times, values = timeline
     k, count = 0, len(times)
@@ -64,12 +69,12 @@ def run_until(env: simpy.Environment, until: float, timeline: tuple[list, list] 
             if queue and queue[0][0] <= next_arrival:
                 if queue[0][0] >= until:
                     break
-                env._now, _, _, event = heappop(queue)
+                env._now, _, position[0], event = heappop(queue)
                 callbacks, event.callbacks = event.callbacks, None
                 for callback in callbacks:
                     callback(event)
             elif next_arrival < until:
-                env._now = next_arrival
+                env._now, position[0] = next_arrival, INF
                 on_arrival(values[k])
                 k += 1
                 next_arrival = times[k] if k < count else INF

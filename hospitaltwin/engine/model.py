@@ -119,6 +119,7 @@ class Simulation:
         self.device_rows: list[tuple] = []
         self._seq = 0
         self._pids = count()  # patient ids, in the order patients appear
+        self._position = [math.inf]  # the event id being handled (see run_until); inf: none
         self._link_use: dict[tuple[int, int], int] = {}
         n_units, n_streams = len(model.units), len(model.streams)
         self._transfer_sources = n_streams  # request source of a transfer from unit i: n_streams + i
@@ -153,8 +154,9 @@ class Simulation:
         """Schedule capacity changes, then simulate to the horizon through the arrivals."""
         if self._changes:
             later(self.env, self._changes[0][0], 0, self._capacity_change)
-        run_until(self.env, self.model.horizon, self._timeline(), self._arrival)
+        run_until(self.env, self.model.horizon, self._timeline(), self._arrival, self._position)
         before_horizon = math.nextafter(self.model.horizon, -math.inf)  # an event at the horizon is left
+        self._position[0] = math.inf
         for ward in self.wards:
             self._settle(ward, before_horizon)
         self._let_go()
@@ -318,9 +320,11 @@ class Simulation:
 
     def _settle(self, ward: Ward, now: float | None = None) -> None:
         """Book the stays of ``ward`` that ended in leaving the hospital by ``now`` (default:
-        the clock), as their events would have: end time, outcome, a free bed."""
-        leaving, now = ward.leaving, self.env._now if now is None else now
-        while leaving and leaving[0][0] <= now:
+        the clock), as their events would have: end time, outcome, a free bed. An end due now
+        whose event id comes after the event being handled has not happened yet (SimPy
+        orders events of one time by their ids; fixed stays make such ties)."""
+        leaving, now, position = ward.leaving, self.env._now if now is None else now, self._position[0]
+        while leaving and (leaving[0][0] < now or (leaving[0][0] == now and leaving[0][1] < position)):
             when, _, patient = heappop(leaving)
             row = patient.row
             row[END], row[OUTCOME] = when, patient.goes_to
