@@ -87,9 +87,9 @@ class Arrivals:
 
 class Ward:
     """A unit at run time: occupied beds, current staffed capacity, its queue; and, copied from
-    its spec for the hot path, its length-of-stay law, routing and uniforms used per visit."""
+    its spec for the hot path, its length of stay at a uniform, routing and uniforms used per visit."""
 
-    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from", "law",
+    __slots__ = ("spec", "index", "occupied", "capacity", "queue", "leaving", "priority_from",
                  "stay", "route_cum", "route_to", "draws")
 
     def __init__(self, spec, capacity: int, priority_from: tuple[int, ...]):
@@ -98,7 +98,7 @@ class Ward:
         self.queue: list = []
         self.leaving: list = []  # (time, event id, patient) of stays ending in leaving
         self.priority_from = priority_from
-        self.law, self.route_cum, self.route_to = spec.law, spec.route_cum, spec.route_to
+        self.route_cum, self.route_to = spec.route_cum, spec.route_to
         self.stay = spec.law.ppf if spec.law is not None else None  # length of stay at a uniform
         self.draws = DRAWS_PER_VISIT_BASE + DRAWS_PER_NEED * len(spec.needs)
 

@@ -192,12 +192,9 @@ def _fit_multiplier(history: DailyHistory) -> DemandFit:
 
 
 def _fit_level(history: DailyHistory, reason: str) -> DemandFit:
-    """The gamma-Poisson level: one ratio per replication from the gamma posterior."""
+    """The gamma-Poisson level: one ratio per replication from the gamma posterior (only for
+    a history with :data:`MIN_DAYS` days of expected demand, so its shape and rate are > 0)."""
     shape, rate, read = _gamma_posterior(history)
-    if rate <= 0 or shape <= 0:
-        fit = _fit_multiplier(history)
-        fit.diagnostics["fallback"] = f"{reason}; no expected demand: multiplier rule used"
-        return fit
     from scipy.stats import gamma
 
     lo, hi = (float(v) for v in gamma.ppf([(1 - BAND) / 2, (1 + BAND) / 2], shape, scale=1 / rate))
